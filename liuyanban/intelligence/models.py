@@ -1,0 +1,1 @@
+"""Records the intelligence writes: predictions, model versions, duplicate links, flags."""

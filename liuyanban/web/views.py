@@ -1,0 +1,59 @@
+"""Views of the web interface: thin, they read through selectors and write through actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from liuyanban.organizations import selectors as org_selectors
+from liuyanban.organizations.models import Organization
+
+
+def _ctx(**kwargs: object) -> dict[str, object]:
+    return {"site_name": settings.LIUYANBAN["SITE_NAME"], **kwargs}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The home page: figures and the directory's top level."""
+    return render(
+        request,
+        "web/home.html",
+        _ctx(
+            provinces=org_selectors.top_level_governments(),
+            counts=org_selectors.directory_counts(),
+        ),
+    )
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    """Browse the directory from the top, or find a body or board by name or pinyin."""
+    query = request.GET.get("q", "").strip()[:50]
+    return render(
+        request,
+        "web/directory.html",
+        _ctx(
+            query=query,
+            provinces=org_selectors.top_level_governments(),
+            results=org_selectors.search_directory(query) if query else None,
+        ),
+    )
+
+
+def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One body: its boards, its units and the bodies below it."""
+    org = get_object_or_404(Organization.objects.select_related("parent", "region"), code=code)
+    return render(
+        request,
+        "web/organization.html",
+        _ctx(org=org, **org_selectors.organization_page(org)),
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+login_view = LoginView.as_view()

@@ -107,6 +107,7 @@ TEMPLATES = [
 # PostgreSQL is production and CI. Connections are reused (a new one per
 # request cut throughput tenfold in PERFORMANCE-NOTES).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",

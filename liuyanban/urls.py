@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("liuyanban.accounts.urls")),
     path("", include("liuyanban.web.urls")),
 ]
 if settings.DEBUG:

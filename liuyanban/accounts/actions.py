@@ -1,0 +1,243 @@
+"""Writes about people: register, log in, reset and change passwords, edit the profile.
+
+Code-sending steps never say whether a contact has an account: when it has one
+(registration) or has none (password reset), the contact gets a notice instead of
+a code, and the page looks the same. Only the person who holds the contact learns
+the answer. Steps that check a code may say more, since the code proves the holder.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import unicodedata
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from liuyanban.core.errors import Conflict, InvalidInput
+
+from . import throttle
+from .models import User, VerificationPurpose
+from .verification import BIND, Contact, consume_code, issue_code, parse_contact
+
+NICKNAME_MIN = 2
+NICKNAME_MAX = 20
+# Seven or more digits in a row (after separators are dropped) look like a phone,
+# QQ or ID number: personal data that must not become a public name.
+_DIGIT_RUN = re.compile(r"\d{7,}")
+_NICKNAME_NOISE = re.compile(r"[\s\-_.·()（）]")
+_RESERVED_NICKNAME_WORDS = ("管理员", "客服", "官方", "admin")
+
+
+# --- Reading helpers used by the actions ----------------------------------------
+
+
+def user_with_contact(contact: Contact) -> User | None:
+    """The account holding ``contact`` as its phone or email, if any."""
+    if contact.kind == "phone":
+        return User.objects.filter(phone=contact.value).first()
+    return User.objects.filter(email__iexact=contact.value).first()
+
+
+def login_identifier(raw: str) -> str:
+    """A typed login name in the form stored: phone normalised, email lower case."""
+    raw = raw.strip()
+    try:
+        return parse_contact(raw).value
+    except InvalidInput:
+        return raw
+
+
+def validate_nickname(nickname: str) -> str:
+    """The cleaned public nickname, or raise: 2–20 characters, no numbers, no official titles."""
+    nickname = unicodedata.normalize("NFKC", nickname).strip()
+    if not NICKNAME_MIN <= len(nickname) <= NICKNAME_MAX:
+        raise InvalidInput(
+            fields={"nickname": [_("昵称长度应为 2–20 个字符")]},
+        )
+    if _DIGIT_RUN.search(_NICKNAME_NOISE.sub("", nickname)) or "@" in nickname:
+        raise InvalidInput(
+            fields={"nickname": [_("昵称会公开显示，不能包含手机号、邮箱等个人信息")]},
+        )
+    if any(word in nickname.lower() for word in _RESERVED_NICKNAME_WORDS):
+        raise InvalidInput(fields={"nickname": [_("昵称不能冒用管理员、客服或官方名义")]})
+    return nickname
+
+
+def _validate_password(password: str, user: User, field: str = "password1") -> None:
+    """Run Django's password validators, reporting under ``field``."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(fields={field: list(exc.messages)}) from exc
+
+
+def _new_username() -> str:
+    """A random login name ("u" + 10 characters); people log in with their contact."""
+    alphabet = string.ascii_lowercase + string.digits
+    while True:
+        name = "u" + "".join(secrets.choice(alphabet) for _i in range(10))
+        if not User.objects.filter(username=name).exists():
+            return name
+
+
+def _set_contact(user: User, contact: Contact) -> None:
+    """Put a verified contact on ``user`` (unsaved)."""
+    if contact.kind == "phone":
+        user.phone, user.phone_verified = contact.value, True
+    else:
+        user.email, user.email_verified = contact.value, True
+
+
+def _taken_error(contact: Contact) -> Conflict:
+    return Conflict(_("该%(kind)s已被其他账号使用，请直接登录或找回密码") % {"kind": contact.label})
+
+
+# --- Registration ---------------------------------------------------------------
+
+
+def request_registration_code(*, contact: Contact, ip: str) -> None:
+    """Send a registration code; a contact that already has an account gets a notice."""
+    notice = None
+    if user_with_contact(contact) is not None:
+        notice = _(
+            "【%(site)s】有人尝试用此%(kind)s注册新账号，但它已绑定一个账号。"
+            "如是您本人，请直接登录，忘记密码可通过验证码重置。"
+        ) % {"site": settings.LIUYANBAN["SITE_NAME"], "kind": contact.label}
+    issue_code(contact=contact, purpose=VerificationPurpose.REGISTER, ip=ip, notice=notice)
+
+
+def register_user(
+    *, contact: Contact, code: str, nickname: str, password: str, real_name: str = ""
+) -> User:
+    """Create a citizen account with a verified contact, after checking the code."""
+    user = User(
+        username=_new_username(),
+        nickname=validate_nickname(nickname),
+        real_name=real_name.strip(),
+    )
+    _set_contact(user, contact)
+    _validate_password(password, user)
+    if user_with_contact(contact) is not None:
+        raise _taken_error(contact)
+    # Outside the transaction: a wrong guess must stay counted.
+    consume_code(contact=contact, purpose=VerificationPurpose.REGISTER, code=code)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the contact was taken between the check and the save
+        raise _taken_error(contact) from exc
+    return user
+
+
+# --- Logging in -----------------------------------------------------------------
+
+
+def log_in(*, request: HttpRequest, identifier: str, password: str) -> User:
+    """Log in by phone, email or username, unless too many recent attempts failed."""
+    ident = login_identifier(identifier)
+    ip = throttle.client_ip(request)
+    throttle.check_login_allowed(identifier=ident.lower(), ip=ip)
+    user = authenticate(request, username=ident, password=password)
+    if not isinstance(user, User):
+        throttle.record_login_failure(identifier=ident.lower(), ip=ip)
+        raise InvalidInput(_("账号或密码不正确"))
+    throttle.clear_login_failures(identifier=ident.lower())
+    login(request, user)
+    return user
+
+
+# --- Passwords ------------------------------------------------------------------
+
+
+def request_reset_code(*, contact: Contact, ip: str) -> None:
+    """Send a password-reset code; a contact without an account gets a notice."""
+    notice = None
+    if user_with_contact(contact) is None:
+        notice = _(
+            "【%(site)s】有人尝试用此%(kind)s找回密码，但它没有绑定任何账号。"
+            "如需使用留言板，请先注册。"
+        ) % {"site": settings.LIUYANBAN["SITE_NAME"], "kind": contact.label}
+    issue_code(contact=contact, purpose=VerificationPurpose.RESET, ip=ip, notice=notice)
+
+
+def reset_password(*, contact: Contact, code: str, new_password: str) -> User:
+    """Set a new password for the account holding ``contact``, after checking the code."""
+    user = user_with_contact(contact)
+    if user is not None:
+        _validate_password(new_password, user)
+    consume_code(contact=contact, purpose=VerificationPurpose.RESET, code=code)
+    if user is None:  # unreachable in practice: nobody knows a notice's code
+        raise InvalidInput(fields={"code": [_("验证码已过期或不存在，请重新获取")]})
+    with transaction.atomic():
+        user.set_password(new_password)
+        _set_contact(user, contact)  # receiving the code proves the contact
+        user.save()
+    for ident in (user.username, user.phone, user.email):
+        if ident:
+            throttle.clear_login_failures(identifier=ident.lower())
+    return user
+
+
+@transaction.atomic
+def change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """Change the password of a logged-in person who knows the current one."""
+    if not user.check_password(old_password):
+        raise InvalidInput(fields={"old_password": [_("当前密码不正确")]})
+    _validate_password(new_password, user, field="new_password1")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+# --- Profile --------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(*, user: User, nickname: str, real_name: str) -> User:
+    """Change the public nickname and the private real name."""
+    user.nickname = validate_nickname(nickname)
+    user.real_name = real_name.strip()
+    user.save(update_fields=["nickname", "real_name"])
+    return user
+
+
+def request_contact_code(*, user: User, contact: Contact, ip: str) -> None:
+    """Send a code to bind ``contact`` to ``user``; a contact of another account gets a notice."""
+    owner = user_with_contact(contact)
+    if owner == user and _is_verified(user, contact):
+        raise InvalidInput(fields={"contact": [_("该%(kind)s已验证") % {"kind": contact.label}]})
+    notice = None
+    if owner is not None and owner != user:
+        notice = _(
+            "【%(site)s】有人尝试将此%(kind)s绑定到另一个账号，但它已绑定您的账号，未作更改。"
+        ) % {"site": settings.LIUYANBAN["SITE_NAME"], "kind": contact.label}
+    issue_code(contact=contact, purpose=BIND, ip=ip, notice=notice)
+
+
+def bind_contact(*, user: User, contact: Contact, code: str) -> User:
+    """Set ``contact`` as the user's verified phone or email, after checking the code."""
+    owner = user_with_contact(contact)
+    if owner is not None and owner != user:
+        raise _taken_error(contact)
+    consume_code(contact=contact, purpose=BIND, code=code)
+    _set_contact(user, contact)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["phone", "phone_verified", "email", "email_verified"])
+    except IntegrityError as exc:
+        raise _taken_error(contact) from exc
+    return user
+
+
+def _is_verified(user: User, contact: Contact) -> bool:
+    """Whether ``contact`` is the user's own, already verified contact."""
+    if contact.kind == "phone":
+        return user.phone == contact.value and user.phone_verified
+    return user.email.lower() == contact.value and user.email_verified

@@ -1,13 +1,25 @@
-"""Test-wide settings: fast hashing, in-memory mail and SMS, immediate tasks."""
+"""Test-wide settings (fast hashing, in-memory mail and SMS, inline tasks) and the test world."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from liuyanban.testing.world import World
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: pytest.FixtureRequest) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
-    settings.SMS_BACKEND = "liuyanban.accounts.sms.MemorySmsBackend"  # type: ignore[attr-defined]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+def _test_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "liuyanban.accounts.sms.MemorySmsBackend"
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    """The named test world (see liuyanban/testing/world.py)."""
+    from liuyanban.testing.world import build_world
+
+    return build_world()

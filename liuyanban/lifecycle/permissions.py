@@ -1,0 +1,153 @@
+"""Permission predicates named in the transitions table, and the derived "what may I do now".
+
+A role held at an organisation covers it and everything below it
+(``accounts.selectors.has_role_over``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from liuyanban.accounts.models import Role
+from liuyanban.accounts.selectors import AnyUser, has_role_over
+
+from django.utils import timezone
+
+from .models import AssignmentMode, ExtensionState, Message
+from .transitions import TRANSITIONS
+from .workdays import working_days_between
+
+Predicate = Callable[[AnyUser, Message], bool]
+
+
+def is_moderator(user: AnyUser, message: Message) -> bool:
+    """Moderators over the board's body (platform moderators sit at the root)."""
+    return has_role_over(user, message.board.organization, Role.MODERATOR)
+
+
+def is_office(user: AnyUser, message: Message) -> bool:
+    """Clerks of the body that currently holds the message."""
+    return has_role_over(user, message.office, Role.CLERK)
+
+
+def is_unit(user: AnyUser, message: Message) -> bool:
+    """Officers of the lead handling unit; for a transfer, the receiving body's clerks too."""
+    if message.unit_id is None:
+        return False
+    if has_role_over(user, message.unit, Role.OFFICER):
+        return True
+    last = message.assignments.order_by("-id").first()
+    return (
+        last is not None
+        and last.mode == AssignmentMode.TRANSFER
+        and has_role_over(user, message.unit, Role.CLERK)
+    )
+
+
+def is_handler(user: AnyUser, message: Message) -> bool:
+    """Whoever handles it now: the unit or the office."""
+    return is_unit(user, message) or is_office(user, message)
+
+
+def is_supervisor(user: AnyUser, message: Message) -> bool:
+    """Supervisors over the office or the unit."""
+    return has_role_over(user, message.office, Role.SUPERVISOR) or (
+        message.unit_id is not None and has_role_over(user, message.unit, Role.SUPERVISOR)
+    )
+
+
+def is_leader(user: AnyUser, message: Message) -> bool:
+    """The board's own leader, or a leader over the board's body."""
+    if not user.is_authenticated:
+        return False
+    return message.board.leader_id == user.pk or has_role_over(
+        user, message.board.organization, Role.LEADER
+    )
+
+
+def is_author(user: AnyUser, message: Message) -> bool:
+    """The author, or the author of a message merged into this one."""
+    if not user.is_authenticated:
+        return False
+    if message.author_id == user.pk:
+        return True
+    return message.merged_messages.filter(author_id=user.pk).exists()
+
+
+def is_citizen(user: AnyUser, message: Message) -> bool:
+    """Any signed-in person other than the author."""
+    return bool(user.is_authenticated) and message.author_id != user.pk
+
+
+PREDICATES: dict[str, Predicate] = {
+    "moderator": is_moderator,
+    "office": is_office,
+    "unit": is_unit,
+    "handler": is_handler,
+    "supervisor": is_supervisor,
+    "leader": is_leader,
+    "author": is_author,
+    "citizen": is_citizen,
+}
+
+
+def _can_reopen(user: AnyUser, message: Message) -> bool:
+    # Reopened once at most, and only after a poor rating or a dissatisfied follow-up.
+    if message.reopen_count > 0:
+        return False
+    return (
+        message.evaluations.filter(solved__lte=2).exists()
+        or message.follow_ups.filter(satisfied=False).exists()
+    )
+
+
+def _can_request_extension(user: AnyUser, message: Message) -> bool:
+    # Asked once, at least one working day before the deadline.
+    if message.extension_used or message.reply_due is None:
+        return False
+    if message.extensions.filter(state=ExtensionState.PENDING).exists():
+        return False
+    return working_days_between(timezone.localdate(), message.reply_due) >= 1
+
+
+def _has_pending_extension(user: AnyUser, message: Message) -> bool:
+    return message.extensions.filter(state=ExtensionState.PENDING).exists()
+
+
+def _has_not_evaluated(user: AnyUser, message: Message) -> bool:
+    return not message.evaluations.filter(author_id=user.pk).exists()
+
+
+def _has_open_order(user: AnyUser, message: Message) -> bool:
+    return message.supervision_orders.filter(responded_at__isnull=True).exists()
+
+
+def _has_not_supported(user: AnyUser, message: Message) -> bool:
+    return not message.supports.filter(user_id=user.pk).exists()
+
+
+# Conditions beyond status and role, so that buttons appear only when the action can succeed.
+GUARDS: dict[str, Predicate] = {
+    "reopen": _can_reopen,
+    "request_extension": _can_request_extension,
+    "decide_extension": _has_pending_extension,
+    "evaluate": _has_not_evaluated,
+    "respond_supervision": _has_open_order,
+    "support": _has_not_supported,
+}
+
+
+def may(user: AnyUser, message: Message, action: str, *, check_guard: bool = True) -> bool:
+    """Whether ``user`` may take ``action`` on ``message`` in its current status."""
+    row = TRANSITIONS[action]
+    if message.status not in row.sources:
+        return False
+    if not PREDICATES[row.permission](user, message):
+        return False
+    guard = GUARDS.get(action)
+    return not (check_guard and guard is not None and not guard(user, message))
+
+
+def available_actions(user: AnyUser, message: Message) -> list[str]:
+    """Every action the table allows this user on this message now, in table order."""
+    return [action for action in TRANSITIONS if may(user, message, action)]

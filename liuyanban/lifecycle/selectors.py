@@ -1,0 +1,276 @@
+"""Reads of messages, always through the permission funnel.
+
+``messages_visible_to`` filters lists; ``get_message_for_user`` fetches one and
+answers 404 both for "missing" and "not yours". Lists page by keyset
+(published_at, id), never by OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypedDict
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from liuyanban.accounts.models import Role
+from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, subtree_q
+from liuyanban.core.errors import NotFound
+
+from . import permissions
+from .deadlines import level_cutoff, overdue_before, warning_days
+from .models import PUBLIC_STATUSES, Event, Message, Status
+from .workdays import add_working_days
+
+STAFF_ROLES = [r.value for r in Role if r != Role.ADMIN]
+
+
+def _staff_q(user: AnyUser) -> Q:
+    """Messages a staff member's roles reach: the board's body, the office or the unit."""
+    paths = role_paths(user, STAFF_ROLES)
+    if not paths:
+        return Q(pk__in=[])
+    return (
+        subtree_q(paths, "board__organization")
+        | subtree_q(paths, "office")
+        | subtree_q(paths, "unit")
+    )
+
+
+def messages_visible_to(user: AnyUser) -> QuerySet[Message]:
+    """Published messages for everyone; own messages for authors; scoped ones for staff."""
+    q = Q(status__in=PUBLIC_STATUSES, canonical__isnull=True)
+    if user.is_authenticated:
+        q |= Q(author_id=user.pk)
+        if user.is_superuser:
+            return Message.objects.all()
+        q |= _staff_q(user)
+    return Message.objects.filter(q)
+
+
+def can_see(user: AnyUser, message: Message) -> bool:
+    """The single-object form of ``messages_visible_to``."""
+    if message.status in PUBLIC_STATUSES and message.canonical_id is None:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or message.author_id == user.pk:
+        return True
+    if message.canonical_id and message.author_id == user.pk:
+        return True
+    orgs = [message.board.organization, message.office, message.unit]
+    return any(has_role_over(user, org, *STAFF_ROLES) for org in orgs if org is not None)
+
+
+def get_message_for_user(user: AnyUser, *, tracking_number: str | None = None, pk: int | None = None) -> Message:
+    """One message the user may see, or NotFound (never a hint that it exists)."""
+    qs = Message.objects.select_related(
+        "board__organization", "office", "unit", "domain", "kind", "region", "canonical"
+    )
+    lookup = {"tracking_number": tracking_number} if tracking_number else {"pk": pk}
+    message = qs.filter(**lookup).first()
+    if message is None or not can_see(user, message):
+        raise NotFound()
+    return message
+
+
+def available_actions(user: AnyUser, message: Message) -> list[str]:
+    """What this user may do to this message now (buttons, API hints)."""
+    return permissions.available_actions(user, message)
+
+
+# ---------------------------------------------------------------------------
+# Keyset pagination
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a keyset-paginated list; ``next_cursor`` is None on the last page."""
+
+    items: list[Message]
+    next_cursor: str | None
+
+
+def encode_cursor(at: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """Parse a cursor; a tampered or stale one simply starts from the top."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at_s, pk_s = raw.split("|")
+        at = parse_datetime(at_s)
+        return (at, int(pk_s)) if at is not None else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def keyset_page(qs: QuerySet[Message], *, field: str, cursor: str | None, limit: int) -> Page:
+    """Newest first on (field, id); fetch one extra row to know if there is a next page."""
+    limit = max(1, min(limit, 100))
+    if cursor and (pos := decode_cursor(cursor)):
+        at, pk = pos
+        qs = qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
+    rows = list(qs.order_by(f"-{field}", "-pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = encode_cursor(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
+    return Page(rows, nxt)
+
+
+class PublicFilters(TypedDict, total=False):
+    board_id: int
+    region_id: int
+    domain_id: int
+    kind_id: int
+    status: str
+    since: date
+    until: date
+
+
+def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
+    """The public list: published, not merged, filtered by board, region, domain, kind, status."""
+    f = filters or {}
+    qs = Message.objects.filter(status__in=PUBLIC_STATUSES, canonical__isnull=True)
+    for key in ("board_id", "region_id", "domain_id", "kind_id"):
+        if f.get(key):
+            qs = qs.filter(**{key: f[key]})  # type: ignore[literal-required]
+    if status := f.get("status"):
+        groups = {"open": ~Q(status__in=[Status.REPLIED, Status.CLOSED]), "answered": Q(status__in=[Status.REPLIED, Status.CLOSED])}
+        qs = qs.filter(groups.get(status, Q(status=status)))
+    if since := f.get("since"):
+        qs = qs.filter(published_at__date__gte=since)
+    if until := f.get("until"):
+        qs = qs.filter(published_at__date__lte=until)
+    return qs.select_related("board", "domain", "kind")
+
+
+# ---------------------------------------------------------------------------
+# Worklists
+# ---------------------------------------------------------------------------
+
+
+def moderation_queue(user: AnyUser) -> QuerySet[Message]:
+    """Messages awaiting moderation on boards within the moderator's scope, oldest first."""
+    paths = role_paths(user, [Role.MODERATOR])
+    return (
+        Message.objects.filter(status=Status.SUBMITTED)
+        .filter(subtree_q(paths, "board__organization"))
+        .select_related("board", "domain", "kind")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def office_inbox(user: AnyUser) -> QuerySet[Message]:
+    """An office's work: to accept and route, replies to review, extensions to decide."""
+    paths = role_paths(user, [Role.CLERK])
+    pending_ext = Q(extensions__state="pending")
+    return (
+        Message.objects.filter(subtree_q(paths, "office"))
+        .filter(Q(status__in=[Status.PUBLISHED, Status.ACCEPTED, Status.REVIEWING]) | pending_ext | Q(status=Status.REPLIED))
+        .distinct()
+        .select_related("board", "domain", "kind", "unit")
+        .order_by("current_due", "pk")
+    )
+
+
+def unit_inbox(user: AnyUser) -> QuerySet[Message]:
+    """A unit's work: to sign and to handle, soonest deadline first."""
+    paths = role_paths(user, [Role.OFFICER, Role.CLERK])
+    return (
+        Message.objects.filter(subtree_q(paths, "unit"))
+        .filter(status__in=[Status.ASSIGNED, Status.IN_HANDLING])
+        .select_related("board", "domain", "kind", "office")
+        .order_by("current_due", "pk")
+    )
+
+
+def supervised_messages(user: AnyUser) -> QuerySet[Message]:
+    """Open messages within a supervisor's scope."""
+    paths = role_paths(user, [Role.SUPERVISOR])
+    return (
+        Message.objects.filter(subtree_q(paths, "office") | subtree_q(paths, "unit"))
+        .exclude(current_due__isnull=True)
+        .select_related("board", "domain", "kind", "office", "unit")
+        .order_by("current_due", "pk")
+    )
+
+
+def due_soon(qs: QuerySet[Message], today: date | None = None) -> QuerySet[Message]:
+    """Deadline within the warning window (临期), not yet passed."""
+    today = today or timezone.localdate()
+    return qs.filter(current_due__gte=today, current_due__lte=add_working_days(today, warning_days()))
+
+
+def overdue(qs: QuerySet[Message], today: date | None = None, level: str = "reminder") -> QuerySet[Message]:
+    """At least at escalation ``level`` (reminder = overdue, yellow, red) on ``today``."""
+    today = today or timezone.localdate()
+    return qs.filter(current_due__lt=level_cutoff(today, level))
+
+
+def escalation_level(message: Message, today: date | None = None) -> str:
+    """The level a message is at now: "", "warning", "reminder", "yellow" or "red"."""
+    due = message.current_due
+    if due is None:
+        return ""
+    today = today or timezone.localdate()
+    for level in ("red", "yellow", "reminder"):
+        if due < level_cutoff(today, level):
+            return level
+    if due >= today and due <= add_working_days(today, warning_days()):
+        return "warning"
+    return ""
+
+
+def working_days_left(message: Message, today: date | None = None) -> int | None:
+    """Working days until the current deadline (negative when overdue)."""
+    from .workdays import working_days_between
+
+    if message.current_due is None:
+        return None
+    return working_days_between(today or timezone.localdate(), message.current_due)
+
+
+# ---------------------------------------------------------------------------
+# Timeline
+# ---------------------------------------------------------------------------
+
+
+class TimelineEntry(TypedDict):
+    action: str
+    label: str
+    at: datetime
+    status: str
+    actor: str
+    details: dict[str, Any]
+
+
+PUBLIC_DETAIL_KEYS = {"to", "lead", "assist", "due", "new_due", "resolution", "into"}
+
+
+def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
+    """The message's history from its events; the public sees no private details or names."""
+    from .transitions import TRANSITIONS
+
+    events = Event.objects.filter(message=message).select_related("actor", "actor_org").order_by("pk")
+    if not staff:
+        events = events.filter(is_public=True)
+    out: list[TimelineEntry] = []
+    for e in events:
+        label = str(TRANSITIONS[e.action].label) if e.action in TRANSITIONS else _EXTRA_LABELS.get(e.action, e.action)
+        if staff:
+            actor = str(e.actor_org or "") + (f" · {e.actor.get_username()}" if e.actor else "")
+            details = e.details
+        else:
+            actor = str(e.actor_org) if e.actor_org else ""
+            details = {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS}
+        out.append({"action": e.action, "label": label, "at": e.at, "status": e.to_status, "actor": actor, "details": details})
+    return out
+
+
+_EXTRA_LABELS = {"submit": "提交留言", "escalate": "超期预警"}

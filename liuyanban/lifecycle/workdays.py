@@ -1,0 +1,91 @@
+"""Working days: China's official holidays and make-up working days (调休).
+
+``chinese_calendar`` knows the State Council's schedule for the years it ships;
+``CalendarOverride`` rows let an operator correct a day or add a year the package
+does not know yet (it then falls back to Monday–Friday, which is wrong around
+holidays — so a missing year is logged once).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from functools import lru_cache
+
+import chinese_calendar
+
+logger = logging.getLogger(__name__)
+_warned_years: set[int] = set()
+
+
+@lru_cache(maxsize=1)
+def _overrides() -> dict[date, bool]:
+    from .models import CalendarOverride
+
+    return dict(CalendarOverride.objects.values_list("date", "is_workday"))
+
+
+def clear_cache() -> None:
+    """Forget cached overrides (called when an override is saved or deleted)."""
+    _overrides.cache_clear()
+    _is_workday_cached.cache_clear()
+
+
+@lru_cache(maxsize=8192)
+def _is_workday_cached(day: date) -> bool:
+    override = _overrides().get(day)
+    if override is not None:
+        return override
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            logger.warning("chinese_calendar has no data for %s; add CalendarOverride rows", day.year)
+        return day.weekday() < 5
+
+
+def is_workday(day: date) -> bool:
+    """True when ``day`` is a working day in China."""
+    return _is_workday_cached(day)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The ``days``-th working day after ``start`` (``start`` itself is not counted).
+
+    A message accepted on the Friday before National Day with 3 working days gets a
+    deadline after the holiday week, not the following Wednesday.
+    """
+    if days < 0:
+        return subtract_working_days(start, -days)
+    day = start
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_workday(day):
+            remaining -= 1
+    return day
+
+
+def subtract_working_days(start: date, days: int) -> date:
+    """The ``days``-th working day before ``start``."""
+    day = start
+    remaining = days
+    while remaining > 0:
+        day -= timedelta(days=1)
+        if is_workday(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days in (start, end]; negative when ``end`` is before ``start``."""
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_workday(day):
+            count += 1
+    return count

@@ -379,7 +379,7 @@ def _email(text: str) -> Iterator[Finding]:
 
 
 _CARD_RE = re.compile(
-    _NO_DIGIT_BEFORE + rf"[1-9]\d{{3}}(?:{_SEP}\d{{4}}){{2}}{_SEP}\d{{4,7}}" + _NO_DIGIT_AFTER
+    _NO_DIGIT_BEFORE + rf"[1-9]\d{{3}}(?:{_SEP}\d{{4}}){{3}}(?:{_SEP}\d{{1,3}})?" + _NO_DIGIT_AFTER
 )
 
 

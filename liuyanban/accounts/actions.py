@@ -124,10 +124,11 @@ def register_user(
     )
     _set_contact(user, contact)
     _validate_password(password, user)
+    # The code first: only its holder may learn that the contact is taken. And
+    # outside the transaction, so that a wrong guess stays counted.
+    consume_code(contact=contact, purpose=VerificationPurpose.REGISTER, code=code)
     if user_with_contact(contact) is not None:
         raise _taken_error(contact)
-    # Outside the transaction: a wrong guess must stay counted.
-    consume_code(contact=contact, purpose=VerificationPurpose.REGISTER, code=code)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -171,8 +172,8 @@ def request_reset_code(*, contact: Contact, ip: str) -> None:
 def reset_password(*, contact: Contact, code: str, new_password: str) -> User:
     """Set a new password for the account holding ``contact``, after checking the code."""
     user = user_with_contact(contact)
-    if user is not None:
-        _validate_password(new_password, user)
+    # Validate for a blank user when there is none, so the errors do not tell.
+    _validate_password(new_password, user or User())
     consume_code(contact=contact, purpose=VerificationPurpose.RESET, code=code)
     if user is None:  # unreachable in practice: nobody knows a notice's code
         raise InvalidInput(fields={"code": [_("验证码已过期或不存在，请重新获取")]})
@@ -223,10 +224,10 @@ def request_contact_code(*, user: User, contact: Contact, ip: str) -> None:
 
 def bind_contact(*, user: User, contact: Contact, code: str) -> User:
     """Set ``contact`` as the user's verified phone or email, after checking the code."""
+    consume_code(contact=contact, purpose=BIND, code=code)
     owner = user_with_contact(contact)
     if owner is not None and owner != user:
         raise _taken_error(contact)
-    consume_code(contact=contact, purpose=BIND, code=code)
     _set_contact(user, contact)
     try:
         with transaction.atomic():

@@ -6,6 +6,7 @@ as a keyed hash: a leaked database alone does not reveal live codes.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import unicodedata
@@ -121,7 +122,7 @@ def check_send_allowed(*, contact: Contact, ip: str) -> None:
     recent = VerificationCode.objects.filter(target=contact.value, created_at__gt=now - HOUR)
     last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < RESEND_COOLDOWN:
-        wait = int((RESEND_COOLDOWN - (now - last)).total_seconds()) + 1
+        wait = max(1, math.ceil((RESEND_COOLDOWN - (now - last)).total_seconds()))
         raise RateLimited(_("验证码发送过于频繁，请 %(seconds)d 秒后再试") % {"seconds": wait})
     if recent.count() >= SENDS_PER_TARGET_PER_HOUR:
         raise RateLimited(

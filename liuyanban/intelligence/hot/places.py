@@ -1,0 +1,135 @@
+"""Where a message is about, and who: administrative codes, named places, populations.
+
+Rules rather than a trained recogniser, because names of housing estates and schools are
+mostly out of jieba's vocabulary ("伊景园滨河苑" comes out as single characters), while
+their *suffixes* (小区, 学院, 路 …) are a short closed list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Anonymised codes in the data ("A市", "A5区", "K9县") and the province name.
+_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:省|市|区|县)|西地省|[\u4e00-\u9fff]{2,4}(?:省|自治州)")
+_DISTRICT = re.compile(r"[A-Z]\d{0,2}(?:区|县)")
+
+# Longest first so that "工业园" wins over "园" and "街道" over "街".
+PLACE_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        """小区 花园 家园 公寓 新城 大厦 广场 商城 市场 公园 工业园 产业园 物流园 学校 学院 大学
+        中学 小学 幼儿园 医院 卫生院 卫生室 派出所 车站 地铁站 高铁站 公司 集团 路 大道 街
+        巷 街道 社区 村 镇 乡 苑 园 庭 湾 酒店 宾馆 影楼 驾校 搅拌站 加油站 垃圾站""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+_SUFFIX_RE = re.compile("|".join(PLACE_SUFFIXES))
+
+# Characters that cannot sit inside a place name: they end the name on the left.
+_BREAK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9·]|[的在于到和与及对是了把被从向给由至我你他她们请要将有为个]")
+
+# Names that end with a suffix but are not places ("政府" is not in the list, but "城" makes
+# "进城", "组" makes "小组" …); a name needs at least two characters before its suffix.
+_NOT_PLACES = frozenset("车站 高铁站 地铁站 公交站 加油站 搅拌站 垃圾站 家园 花园 公园 学校".split())
+_GENERIC_CORES = frozenset("该小 本小 我小 这个 那个 当地 我们 他们 整个 所在 各个 一个".split())
+# Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
+_LEADING = re.compile(r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做)+")
+
+POPULATIONS: tuple[str, ...] = tuple(
+    sorted(
+        """学生 家长 教师 老师 业主 居民 村民 职工 员工 工人 农民工 司机 车主 患者 病人 商户 租户
+        购房者 受害人 投资人 出借人 退休人员 老人 残疾人 考生 毕业生 实习生 环卫工人 教职工""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+_POPULATION_RE = re.compile("|".join(POPULATIONS))
+_SCHOOL_SUFFIXES = ("学校", "学院", "大学", "中学", "小学", "幼儿园")
+
+
+def admin_codes(text: str) -> list[str]:
+    """Administrative names in order of appearance: "A市", "A5区", "西地省"."""
+    return _ADMIN.findall(text)
+
+
+def districts(text: str) -> set[str]:
+    """District/county codes only ("A5区", "A7县"); used to tell same-named roads apart."""
+    return set(_DISTRICT.findall(text))
+
+
+def _chunks(text: str) -> list[str]:
+    """Runs of text between admin names and break characters, where names can live."""
+    return [c for c in _BREAK.split(_ADMIN.sub("|", text)) if c]
+
+
+def _names_in_chunk(chunk: str) -> list[str]:
+    """Named places in one chunk: each suffix closes a name that starts after the last one."""
+    names: list[str] = []
+    start = 0
+    for m in _SUFFIX_RE.finditer(chunk):
+        if names and m.start() == start and chunk[:start].endswith(names[-1]):
+            # "伊景园" + "小区": a second suffix right after a name extends it.
+            names[-1] += m.group()
+            start = m.end()
+            continue
+        name = _LEADING.sub("", chunk[max(start, m.start() - 6) : m.end()])
+        start = m.end()
+        core = name[: -len(m.group())]
+        if len(core) >= 2 and name not in _NOT_PLACES and core[-2:] not in _GENERIC_CORES:
+            names.append(name)
+    return names
+
+
+def place_names(text: str) -> list[str]:
+    """Named places ("劳动东路", "魅力之城小区", "涉外经济学院"), first appearance first."""
+    seen: dict[str, None] = {}
+    for chunk in _chunks(text):
+        for name in _names_in_chunk(chunk):
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def split_suffix(name: str) -> tuple[str, str]:
+    """("魅力之城", "小区") for "魅力之城小区"; the suffix is "" when there is none."""
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+def place_keys(names: Iterable[str]) -> set[str]:
+    """Blocking keys of place names: the name, its tails, and its core without the suffix.
+
+    Tails let "A市经济学院" meet "A市涉外经济学院" (tail "经济学院"); the bare core lets a
+    title that drops the suffix ("A市魅力之城商铺…") meet "魅力之城小区" through the
+    gazetteer of cores the index learns.
+    """
+    keys: set[str] = set()
+    for name in names:
+        core, suffix = split_suffix(name)
+        for i in range(len(core) - 1):
+            keys.add(core[i:] + suffix)
+        if len(core) >= 3:
+            keys.add(core)
+    return keys
+
+
+# Numbered things people name like places: "58车贷" (a lending platform), "702公交".
+# Dates, money and counts ("2019年", "12万元") are not names.
+_NUMBERED = re.compile(r"(?<![0-9A-Za-z])\d{2,4}(?![年月日号元万千百米个多岁天点栋户辆次期层楼届])[\u4e00-\u9fff]{2}")
+
+
+def numbered_names(text: str) -> list[str]:
+    """Numbered names ("58车贷", "702公交") used as keys like place names."""
+    return _NUMBERED.findall(text)
+
+
+def populations(text: str) -> list[str]:
+    """Groups of people the text speaks for ("学生", "业主"), with repeats, in order."""
+    return _POPULATION_RE.findall(text)
+
+
+def is_school(name: str) -> bool:
+    """Whether a place is a school, whose issues are usually its students' issues."""
+    return name.endswith(_SCHOOL_SUFFIXES)

@@ -37,6 +37,11 @@ def _code_field() -> forms.CharField:
             }
         ),
         help_text=_("6 位数字，10 分钟内有效"),
+        error_messages={
+            "required": _("请输入验证码"),
+            "min_length": _("验证码是 6 位数字"),
+            "max_length": _("验证码是 6 位数字"),
+        },
     )
 
 
@@ -119,7 +124,7 @@ class RegisterForm(_RepeatedPasswordMixin):
         label=_("真实姓名"),
         max_length=50,
         required=False,
-        help_text=_("选填，不公开，仅供办理单位联系您时使用"),
+        help_text=_("不公开，仅供办理单位联系您时使用"),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 

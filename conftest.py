@@ -15,6 +15,12 @@ def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SMS_BACKEND = "liuyanban.accounts.sms.MemorySmsBackend"
+    # Tests create many messages per author; the rate-limit tests set their own limits.
+    settings.LIUYANBAN = {
+        **settings.LIUYANBAN,
+        "MESSAGES_PER_AUTHOR_PER_DAY": 10_000,
+        "MESSAGES_PER_IP_PER_HOUR": 10_000,
+    }
 
 
 @pytest.fixture

@@ -948,6 +948,7 @@ def support_message(*, actor: User, message_id: int) -> Message:
         except IntegrityError:
             raise Conflict(_("您已附议过该留言")) from None
         Message.objects.filter(pk=message.pk).update(support_count=F("support_count") + 1)
+        _record(message=message, action="support", from_status=message.status, actor=actor, public=False)
     message.refresh_from_db(fields=["support_count"])
     return message
 

@@ -396,12 +396,13 @@ K = TypeVar("K", bound=Hashable)
 
 
 def rows_for(threshold: float) -> int:
-    """The longest band whose S-curve still catches pairs at ``threshold`` with p ≥ 0.9.
+    """The longest band whose S-curve still catches pairs at ``threshold`` with p ≥ 0.95.
 
-    Longer bands mean fewer chance candidates, so take the longest that keeps recall.
+    Longer bands mean fewer chance candidates, so take the longest that keeps recall; a
+    grouping of a few thousand suggestions can afford the extra exact checks.
     """
     for rows in (8, 6, 5, 4, 3, 2):
-        if candidate_probability(threshold, rows) >= 0.9:
+        if candidate_probability(threshold, rows) >= 0.95:
             return rows
     return 1
 

@@ -185,6 +185,20 @@ def signature_from_bytes(data: bytes) -> Signature:
     return np.frombuffer(body, dtype="<u4").astype(np.uint32)
 
 
+def signatures_from_bytes(blobs: Sequence[bytes]) -> npt.NDArray[np.uint32]:
+    """Decode many stored signatures at once into an (n, NUM_PERM) array (index rebuild at start).
+
+    One join and one ``frombuffer`` instead of n small arrays: decoding 4.2 M takes seconds.
+    """
+    size = _HEADER.size + 4 * NUM_PERM
+    if any(len(b) != size or b[0] != SCHEME_VERSION for b in blobs):
+        raise ValueError(
+            f"signatures of another scheme or length (expected {size} bytes, v{SCHEME_VERSION})"
+        )
+    raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), size)
+    return raw[:, _HEADER.size :].copy().view("<u4").astype(np.uint32)
+
+
 def bands_for_rows(rows: int) -> int:
     """How many bands of ``rows`` values a signature has (a leftover value is unused)."""
     if not 1 <= rows <= NUM_PERM:

@@ -248,3 +248,11 @@ def test_precision_on_hand_labelled_real_pairs() -> None:
         judged = [same for pair, same in labels.items() if found.get(pair, 0.0) >= threshold]
         assert len(judged) >= (75 if threshold == 0.5 else 95)  # the labelled pairs are still found
         assert sum(judged) / len(judged) >= floor
+
+
+def test_many_stored_signatures_decode_at_once() -> None:
+    sigs = dedup.signatures(list(BASE.values()))
+    blobs = [dedup.signature_to_bytes(s) for s in sigs]
+    assert np.array_equal(dedup.signatures_from_bytes(blobs), sigs)
+    with pytest.raises(ValueError, match="scheme"):
+        dedup.signatures_from_bytes([*blobs, blobs[0][:-4]])

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
+from liuyanban.accounts.models import User
 from liuyanban.organizations.loading import (
     Division,
     OrgSpec,
@@ -228,3 +230,21 @@ def test_region_styles_and_titles() -> None:
     assert region_style(Division("433100", "湘西土家族苗族自治州", None, None)).head == "州长"
     assert region_style(Division("429021", "神农架林区", None, None)).head == "区长"
     assert pinyin_key("长沙", "市") == "changshashi css"
+
+
+def test_admin_lists_and_searches_by_pinyin_initials(table: Path, client: Client) -> None:
+    load_directory(table)
+    admin = User.objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin)
+    found = client.get("/admin/organizations/organization/", {"q": "csszfhcxjsj"})
+    assert found.status_code == 200
+    assert "长沙市住房和城乡建设局" in found.content.decode()
+    for url in (
+        f"/admin/organizations/organization/{org('430100-zf').pk}/change/",
+        "/admin/organizations/board/?kind=leader",
+        "/admin/organizations/region/?q=changsha",
+        "/admin/organizations/unittemplate/",
+        "/admin/taxonomy/domain/",
+        "/admin/taxonomy/kind/",
+    ):
+        assert client.get(url).status_code == 200, url

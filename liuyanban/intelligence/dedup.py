@@ -259,6 +259,8 @@ class _Base:
         if np.any(ids[1:] <= ids[:-1]):  # skip the copy when ids come sorted (a DB scan by id)
             order = np.argsort(ids, kind="stable")
             ids, sigs = ids[order], sigs[order]
+            if np.any(ids[1:] == ids[:-1]):
+                raise ValueError("duplicate message ids")
         all_keys = band_keys_array(sigs, rows)
         live = ~np.all(sigs == EMPTY_VALUE, axis=1)
         owner = np.broadcast_to(np.arange(len(ids), dtype=np.int32)[:, None], all_keys.shape)

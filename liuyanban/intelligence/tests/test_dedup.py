@@ -256,3 +256,9 @@ def test_many_stored_signatures_decode_at_once() -> None:
     assert np.array_equal(dedup.signatures_from_bytes(blobs), sigs)
     with pytest.raises(ValueError, match="scheme"):
         dedup.signatures_from_bytes([*blobs, blobs[0][:-4]])
+
+
+def test_bulk_build_refuses_repeated_ids() -> None:
+    sigs = dedup.signatures([BASE[1], BASE[2]])
+    with pytest.raises(ValueError, match="duplicate"):
+        dedup.LSHIndex.from_signatures([5, 5], sigs)

@@ -261,12 +261,19 @@ class _Base:
             ids, sigs = ids[order], sigs[order]
             if np.any(ids[1:] == ids[:-1]):
                 raise ValueError("duplicate message ids")
-        all_keys = band_keys_array(sigs, rows)
-        live = ~np.all(sigs == EMPTY_VALUE, axis=1)
-        owner = np.broadcast_to(np.arange(len(ids), dtype=np.int32)[:, None], all_keys.shape)
-        flat_keys, flat_rows = all_keys[live].ravel(), owner[live].ravel()
+        flat_keys = band_keys_array(sigs, rows).ravel()
+        # Position p in the flattened (n, bands) keys belongs to row p // bands: no row array
+        # is materialised before sorting, which keeps the peak near 2.5 GB at 4.2 M messages.
         by_key = np.argsort(flat_keys, kind="stable")
-        return cls(ids, sigs, flat_keys[by_key], flat_rows[by_key], np.zeros(len(ids), bool))
+        keys = flat_keys[by_key]
+        del flat_keys
+        key_rows = (by_key // bands_for_rows(rows)).astype(np.int32)
+        del by_key
+        live = ~np.all(sigs == EMPTY_VALUE, axis=1)
+        if not live.all():  # empty texts share all their keys: keep them out of every bucket
+            keep = live[key_rows]
+            keys, key_rows = keys[keep], key_rows[keep]
+        return cls(ids, sigs, keys, key_rows, np.zeros(len(ids), bool))
 
     def row_of(self, id_: int) -> int | None:
         """The live row holding ``id_``, if any."""

@@ -262,3 +262,11 @@ def test_bulk_build_refuses_repeated_ids() -> None:
     sigs = dedup.signatures([BASE[1], BASE[2]])
     with pytest.raises(ValueError, match="duplicate"):
         dedup.LSHIndex.from_signatures([5, 5], sigs)
+
+
+def test_bulk_built_empty_texts_stay_out_of_buckets() -> None:
+    texts = ["", BASE[1], "。。", BASE[2]]
+    idx = dedup.LSHIndex.from_signatures([10, 11, 12, 13], dedup.signatures(texts))
+    assert idx.query(BASE[1]) == [(11, 1.0)]
+    assert idx.query("") == []
+    assert len(idx) == 4

@@ -220,10 +220,16 @@ class HotIssueIndex:
                 continue
             # Only an exact place name (not a shared tail such as "经济学院") or a numbered
             # name bridges two groups, and never across districts.
-            strong = [k for k in keys if len(k) >= 4 and k in _main_places(other) & _main_places(group)]
+            strong = [
+                k for k in keys if len(k) >= 4 and k in _main_places(other) & _main_places(group)
+            ]
             if not strong or not self._overlap_in_time(group, other):
                 continue
-            if group.districts and other.districts and not group.districts.keys() & other.districts.keys():
+            if (
+                group.districts
+                and other.districts
+                and not group.districts.keys() & other.districts.keys()
+            ):
                 continue
             if group.likeness(other) >= self.merge_threshold:
                 group.merge(other)
@@ -260,8 +266,14 @@ class HotIssueIndex:
             return None  # same road name, other district
         shared = [k for k in keys if k in group.keys]
         if shared:
-            strong = any(len(k) >= 4 or k in group.places for k in shared)
-            return self.threshold if strong else self.weak_threshold
+            # Same full name on both sides is strong evidence of the same place; a name on
+            # one side that is a tail of the other ("经济学院" in "财政经济学院") is weaker.
+            mine = set(feats.places) | {k for k in feats.keys if k[:1].isdigit()}
+            if any(k in mine and k in group.places for k in shared):
+                return self.threshold
+            if any(k in mine or k in group.places for k in shared):
+                return (self.threshold + self.weak_threshold) / 2
+            return self.weak_threshold
         if keys and group.keys:
             return None  # both name a place, and not the same one
         return self.weak_threshold

@@ -11,15 +11,62 @@ import re
 from collections.abc import Iterable
 
 # Anonymised codes in the data ("A市", "A5区", "K9县") and the province name.
-_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:省|市|区|县)|西地省|[\u4e00-\u9fff]{2,4}(?:省|自治州)")
+_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:省|市|区|县)|西地省")
 _DISTRICT = re.compile(r"[A-Z]\d{0,2}(?:区|县)")
 
 # Longest first so that "工业园" wins over "园" and "街道" over "街".
 PLACE_SUFFIXES: tuple[str, ...] = tuple(
     sorted(
-        """小区 花园 家园 公寓 新城 大厦 广场 商城 市场 公园 工业园 产业园 物流园 学校 学院 大学
-        中学 小学 幼儿园 医院 卫生院 卫生室 派出所 车站 地铁站 高铁站 公司 集团 路 大道 街
-        巷 街道 社区 村 镇 乡 苑 园 庭 湾 酒店 宾馆 影楼 驾校 搅拌站 加油站 垃圾站""".split(),
+        [
+            "小区",
+            "花园",
+            "家园",
+            "公寓",
+            "新城",
+            "大厦",
+            "广场",
+            "商城",
+            "市场",
+            "公园",
+            "工业园",
+            "产业园",
+            "物流园",
+            "学校",
+            "学院",
+            "大学",
+            "中学",
+            "小学",
+            "幼儿园",
+            "医院",
+            "卫生院",
+            "卫生室",
+            "派出所",
+            "车站",
+            "地铁站",
+            "高铁站",
+            "公司",
+            "集团",
+            "路",
+            "大道",
+            "街",
+            "巷",
+            "街道",
+            "社区",
+            "村",
+            "镇",
+            "乡",
+            "苑",
+            "园",
+            "庭",
+            "湾",
+            "酒店",
+            "宾馆",
+            "影楼",
+            "驾校",
+            "搅拌站",
+            "加油站",
+            "垃圾站",
+        ],
         key=len,
         reverse=True,
     )
@@ -27,19 +74,68 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
 _SUFFIX_RE = re.compile("|".join(PLACE_SUFFIXES))
 
 # Characters that cannot sit inside a place name: they end the name on the left.
-_BREAK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9·]|[的在于到和与及对是了把被从向给由至我你他她们请要将有为个]")
+_BREAK = re.compile(
+    r"[^\u4e00-\u9fffA-Za-z0-9·]|[的在于到和与及对是了把被从向给由至我你他她们请要将有为个]"
+)
 
 # Names that end with a suffix but are not places ("政府" is not in the list, but "城" makes
 # "进城", "组" makes "小组" …); a name needs at least two characters before its suffix.
-_NOT_PLACES = frozenset("车站 高铁站 地铁站 公交站 加油站 搅拌站 垃圾站 家园 花园 公园 学校".split())
-_GENERIC_CORES = frozenset("该小 本小 我小 这个 那个 当地 我们 他们 整个 所在 各个 一个".split())
+_NOT_PLACES = frozenset(
+    [
+        "车站",
+        "高铁站",
+        "地铁站",
+        "公交站",
+        "加油站",
+        "搅拌站",
+        "垃圾站",
+        "家园",
+        "花园",
+        "公园",
+        "学校",
+    ]
+)
+_GENERIC_CORES = frozenset(
+    ["该小", "本小", "我小", "这个", "那个", "当地", "我们", "他们", "整个", "所在", "各个", "一个"]
+)
 # Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
-_LEADING = re.compile(r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做)+")
+_LEADING = re.compile(
+    r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做)+"
+)
 
 POPULATIONS: tuple[str, ...] = tuple(
     sorted(
-        """学生 家长 教师 老师 业主 居民 村民 职工 员工 工人 农民工 司机 车主 患者 病人 商户 租户
-        购房者 受害人 投资人 出借人 退休人员 老人 残疾人 考生 毕业生 实习生 环卫工人 教职工""".split(),
+        [
+            "学生",
+            "家长",
+            "教师",
+            "老师",
+            "业主",
+            "居民",
+            "村民",
+            "职工",
+            "员工",
+            "工人",
+            "农民工",
+            "司机",
+            "车主",
+            "患者",
+            "病人",
+            "商户",
+            "租户",
+            "购房者",
+            "受害人",
+            "投资人",
+            "出借人",
+            "退休人员",
+            "老人",
+            "残疾人",
+            "考生",
+            "毕业生",
+            "实习生",
+            "环卫工人",
+            "教职工",
+        ],
         key=len,
         reverse=True,
     )
@@ -68,8 +164,10 @@ def _names_in_chunk(chunk: str) -> list[str]:
     names: list[str] = []
     start = 0
     for m in _SUFFIX_RE.finditer(chunk):
-        if names and m.start() == start and chunk[:start].endswith(names[-1]):
-            # "伊景园" + "小区": a second suffix right after a name extends it.
+        extends = len(m.group()) > 1 and chunk[:start].endswith(names[-1]) if names else False
+        if extends and m.start() == start:
+            # "伊景园" + "小区": a second suffix right after a name extends it ("金鼎村" +
+            # "村民" does not: one-character suffixes never extend).
             names[-1] += m.group()
             start = m.end()
             continue
@@ -117,7 +215,9 @@ def place_keys(names: Iterable[str]) -> set[str]:
 
 # Numbered things people name like places: "58车贷" (a lending platform), "702公交".
 # Dates, money and counts ("2019年", "12万元") are not names.
-_NUMBERED = re.compile(r"(?<![0-9A-Za-z])\d{2,4}(?![年月日号元万千百米个多岁天点栋户辆次期层楼届])[\u4e00-\u9fff]{2}")
+_NUMBERED = re.compile(
+    r"(?<![0-9A-Za-z])\d{2,4}(?![年月日号元万千百米个多岁天点栋户辆次期层楼届])[\u4e00-\u9fff]{2}"
+)
 
 
 def numbered_names(text: str) -> list[str]:

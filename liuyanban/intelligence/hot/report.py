@@ -1,0 +1,125 @@
+"""Ranked hot issues with a place/population label and a one-line problem description."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from liuyanban.intelligence.text import normalize
+
+from . import places
+from .features import HotInput
+from .heat import Heat, heat
+from .index import Group, HotIssueIndex
+
+# Opening and closing phrases of titles that say how, not what, is being asked.
+_LEAD = re.compile(
+    r"^(?:关于|反映|投诉|举报|实名举报|请问|咨询|建议|请求|恳请|希望|强烈|再次|请|对|给|要求|呼吁)+"
+)
+_TAIL = re.compile(r"(?:的问题|问题|的投诉|的建议|的反映|吗|呢|吧|了|的)+$")
+_PUNCT = re.compile(r"[\s,，。.!！?？:：;；、\"“”'‘’()（）【】\[\]《》<>…~·]+")
+_ROAD_SUFFIXES = ("路", "街", "大道", "巷")
+
+
+@dataclass(frozen=True)
+class HotIssue:
+    """One ranked issue: the two challenge tables are views of a list of these."""
+
+    rank: int
+    group_id: int
+    heat: Heat
+    start: datetime
+    end: datetime
+    place: str
+    description: str
+    members: list[HotInput]
+
+
+def hot_issues(
+    index: HotIssueIndex, *, now: datetime | None = None, top: int = 5, min_messages: int = 2
+) -> list[HotIssue]:
+    """The ``top`` hottest groups with at least ``min_messages`` messages.
+
+    ``now`` defaults to the latest message in the index, so an archive is ranked as it
+    stood when its last message came in.
+    """
+    groups = [g for g in index.groups.values() if len(g.members) >= min_messages]
+    if not groups:
+        return []
+    ref = now or max(g.last for g in index.groups.values())
+    scored = sorted(((heat(g.members, ref), g) for g in groups), key=lambda p: -p[0].score)
+    return [
+        HotIssue(
+            rank=rank,
+            group_id=g.id,
+            heat=h,
+            start=g.first,
+            end=g.last,
+            place=place_label(g),
+            description=describe(g),
+            members=sorted(g.members, key=lambda m: m.at),
+        )
+        for rank, (h, g) in enumerate(scored[:top], start=1)
+    ]
+
+
+def place_label(group: Group) -> str:
+    """ "A市A5区魅力之城小区", or "A市经济学院学生" when the issue is a school's students."""
+    city = _most_common(c for c in group.admin.elements() if c.endswith(("市", "省")))
+    district = _most_common(group.districts.elements())
+    name = _main_place(group)
+    label = (city or "") + (district or "") + (name or "")
+    population = _most_common(group.populations.elements())
+    wants_people = name is None or places.is_school(name)
+    if population and wants_people and group.populations[population] * 2 >= len(group.members):
+        label += population
+    return label or "未识别地点"
+
+
+def _main_place(group: Group) -> str | None:
+    """The place most members name; roads count half, since an estate on a road is the
+    more specific answer."""
+    if not group.places:
+        return None
+
+    def weight(item: tuple[str, int]) -> float:
+        name, count = item
+        return count * (0.5 if name.endswith(_ROAD_SUFFIXES) else 1.0)
+
+    return max(group.places.items(), key=weight)[0]
+
+
+def _most_common(items: object) -> str | None:
+    counts = Counter(items)  # type: ignore[call-overload]
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def describe(group: Group) -> str:
+    """One line of the problem: the most central title without place, admin and asking words."""
+    best = max(range(len(group.members)), key=lambda i: _centrality(group, i))
+    title = normalize(group.members[best].title)
+    return clean_title(title, list(group.places)) or title
+
+
+def _centrality(group: Group, i: int) -> float:
+    terms = group.titles[i]
+    if not terms:
+        return 0.0
+    return sum(group.centroid.get(t, 0.0) for t in set(terms)) / len(set(terms)) ** 0.5
+
+
+def clean_title(title: str, names: list[str]) -> str:
+    """Strip admin codes, the named places and asking words from a title."""
+    text = re.sub(r"[A-Z]\d{0,2}(?:省|市|区|县)|西地省", "", title)
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    for name in sorted(names, key=len, reverse=True):
+        core, _ = places.split_suffix(name)
+        if len(core) >= 3:
+            text = text.replace(core, "")
+    parts = [p for p in _PUNCT.split(text) if p]
+    text = "".join(parts[:2]) if parts else ""
+    text = _LEAD.sub("", text)
+    return _TAIL.sub("", text)

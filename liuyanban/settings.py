@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
@@ -224,7 +225,7 @@ LOGGING = {
 
 # Platform rules. Per-organisation differences live in the database
 # (DeadlineRule, Organization settings); these are only the fall-backs.
-LIUYANBAN = {
+LIUYANBAN: dict[str, Any] = {
     "SITE_NAME": os.environ.get("SITE_NAME", "留言板"),
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 900,

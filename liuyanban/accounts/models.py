@@ -21,14 +21,18 @@ class User(AbstractUser):
     phone_verified = models.BooleanField(_("手机已验证"), default=False)
     email_verified = models.BooleanField(_("邮箱已验证"), default=False)
 
-    objects = LiuyanbanUserManager()
+    objects = LiuyanbanUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         constraints = [
-            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="uniq_user_phone"),
-            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="uniq_user_email"),
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="uniq_user_phone"
+            ),
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="uniq_user_email"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,9 +71,7 @@ class Membership(models.Model):
         verbose_name = _("岗位")
         verbose_name_plural = _("岗位")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "organization", "role"], name="uniq_membership"
-            )
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="uniq_membership")
         ]
         indexes = [models.Index(fields=["organization", "role"])]
 

@@ -22,7 +22,7 @@ class ConsoleSmsBackend:
     """Development: print the text instead of sending it."""
 
     def send(self, phone: str, text: str) -> None:
-        print(f"[SMS to {phone}] {text}", flush=True)  # noqa: T201 - development sender
+        print(f"[SMS to {phone}] {text}", flush=True)
 
 
 class MemorySmsBackend:

@@ -61,7 +61,6 @@ from .models import (
 )
 from .redaction import public_text
 from .transitions import TRANSITIONS
-from .workdays import working_days_between
 
 TITLE_MIN, TITLE_MAX = 5, 50
 BODY_MIN, BODY_MAX = 10, 3000
@@ -133,9 +132,17 @@ def _record(
 def _text(value: str, *, field_name: str, label: str, min_len: int, max_len: int) -> str:
     value = (value or "").strip()
     if len(value) < min_len:
-        raise InvalidInput(fields={field_name: [_("%(label)s至少需要 %(n)d 个字") % {"label": label, "n": min_len}]})
+        raise InvalidInput(
+            fields={
+                field_name: [_("%(label)s至少需要 %(n)d 个字") % {"label": label, "n": min_len}]
+            }
+        )
     if len(value) > max_len:
-        raise InvalidInput(fields={field_name: [_("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": max_len}]})
+        raise InvalidInput(
+            fields={
+                field_name: [_("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": max_len}]
+            }
+        )
     return value
 
 
@@ -228,7 +235,11 @@ def _check_rate_limits(author: User | None, ip: str | None) -> None:
 
 def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
     errors: dict[str, list[str]] = {}
-    board = Board.objects.select_related("organization").filter(pk=draft.board_id, is_active=True).first()
+    board = (
+        Board.objects.select_related("organization")
+        .filter(pk=draft.board_id, is_active=True)
+        .first()
+    )
     if board is None:
         errors["board"] = [_("请选择留言对象")]
     domain = Domain.objects.filter(pk=draft.domain_id, is_active=True).first()
@@ -242,7 +253,10 @@ def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
         region = Region.objects.filter(pk=draft.region_id).first()
         if region is None:
             errors["region"] = [_("地区不存在")]
-    for name, label, lo, hi in (("title", _("标题"), TITLE_MIN, TITLE_MAX), ("body", _("内容"), BODY_MIN, BODY_MAX)):
+    for name, label, lo, hi in (
+        ("title", _("标题"), TITLE_MIN, TITLE_MAX),
+        ("body", _("内容"), BODY_MIN, BODY_MAX),
+    ):
         try:
             _text(getattr(draft, name), field_name=name, label=label, min_len=lo, max_len=hi)
         except InvalidInput as exc:
@@ -258,7 +272,9 @@ def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
 def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) -> Message:
     """Create a message awaiting moderation; a repeated idempotency key returns the first one."""
     if author is not None and draft.idempotency_key:
-        existing = Message.objects.filter(author=author, idempotency_key=draft.idempotency_key).first()
+        existing = Message.objects.filter(
+            author=author, idempotency_key=draft.idempotency_key
+        ).first()
         if existing is not None:
             return existing
     board, domain, kind, region = _validate_draft(draft)
@@ -279,7 +295,9 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
             _record(message=message, action="submit", from_status="", actor=author)
     except IntegrityError:
         # Two identical submissions raced: the other one won; return it.
-        existing = Message.objects.filter(author=author, idempotency_key=draft.idempotency_key).first()
+        existing = Message.objects.filter(
+            author=author, idempotency_key=draft.idempotency_key
+        ).first()
         if existing is None or not draft.idempotency_key:
             raise
         return existing
@@ -321,7 +339,11 @@ def _create_message(
     )
     c = draft.contact
     MessageContact.objects.create(
-        message=message, real_name=c.real_name[:50], phone=c.phone[:30], email=c.email[:254], address=c.address[:200]
+        message=message,
+        real_name=c.real_name[:50],
+        phone=c.phone[:30],
+        email=c.email[:254],
+        address=c.address[:200],
     )
     return message
 
@@ -334,10 +356,14 @@ def _create_message(
 def _set_public(message: Message, title: str | None, body: str | None) -> dict[str, bool]:
     changed = {}
     if title is not None:
-        message.public_title = _text(title, field_name="public_title", label=_("公开标题"), min_len=1, max_len=TITLE_MAX)
+        message.public_title = _text(
+            title, field_name="public_title", label=_("公开标题"), min_len=1, max_len=TITLE_MAX
+        )
         changed["title_edited"] = True
     if body is not None:
-        message.public_body = _text(body, field_name="public_body", label=_("公开内容"), min_len=1, max_len=BODY_MAX + 500)
+        message.public_body = _text(
+            body, field_name="public_body", label=_("公开内容"), min_len=1, max_len=BODY_MAX + 500
+        )
         changed["body_edited"] = True
     message.search_text = segment_for_search(f"{message.public_title} {message.public_body}")
     return changed
@@ -355,7 +381,9 @@ def approve_message(
     today = _today()
     message.status = Status.PUBLISHED
     message.published_at = timezone.now()
-    message.accept_due = due_date(start=today, organization=message.office, kind=message.kind, step=Step.ACCEPT)
+    message.accept_due = due_date(
+        start=today, organization=message.office, kind=message.kind, step=Step.ACCEPT
+    )
     message.current_due = message.accept_due
     message.save()
     _record(message=message, action="approve", from_status=before, actor=actor, details=edits)
@@ -375,8 +403,19 @@ def reject_message(*, actor: User, message_id: int, reason: str) -> Message:
     message.current_due = None
     message.closed_at = timezone.now()
     message.save()
-    _record(message=message, action="reject", from_status=before, actor=actor, details={"reason": reason}, public=False)
-    _notify_authors(message, "rejected", _("您的留言“%(t)s”未通过审核：%(r)s") % {"t": message.title, "r": reason})
+    _record(
+        message=message,
+        action="reject",
+        from_status=before,
+        actor=actor,
+        details={"reason": reason},
+        public=False,
+    )
+    _notify_authors(
+        message,
+        "rejected",
+        _("您的留言“%(t)s”未通过审核：%(r)s") % {"t": message.title, "r": reason},
+    )
     return message
 
 
@@ -388,7 +427,11 @@ def merge_message(*, actor: User, message_id: int, into_id: int) -> Message:
     message = _lock(message_id)
     _check(actor, message, "merge")
     target = Message.objects.select_related("board__organization").filter(pk=into_id).first()
-    if target is None or target.status not in TRANSITIONS["instruct"].sources or target.canonical_id:
+    if (
+        target is None
+        or target.status not in TRANSITIONS["instruct"].sources
+        or target.canonical_id
+    ):
         raise InvalidInput(fields={"into": [_("只能合并到已公开的留言")]})
     before = message.status
     message.status = Status.MERGED
@@ -422,7 +465,14 @@ def edit_public_text(
     _check(actor, message, "edit_public")
     edits = _set_public(message, public_title, public_body)
     message.save()
-    _record(message=message, action="edit_public", from_status=message.status, actor=actor, details=edits, public=False)
+    _record(
+        message=message,
+        action="edit_public",
+        from_status=message.status,
+        actor=actor,
+        details=edits,
+        public=False,
+    )
     return message
 
 
@@ -450,7 +500,9 @@ def accept_message(*, actor: User, message_id: int) -> Message:
     message.accepted_at = timezone.now()
     _start_reply_clock(message)
     message.save()
-    _record(message=message, action="accept", from_status=before, actor=actor, actor_org=message.office)
+    _record(
+        message=message, action="accept", from_status=before, actor=actor, actor_org=message.office
+    )
     _notify_authors(message, "accepted", _("您的留言“%s”已受理") % message.public_title)
     return message
 
@@ -569,8 +621,18 @@ def assign_message(
 
 def _notify_new_work(message: Message, orgs: list[Organization]) -> None:
     staff = [u for org in orgs for u in _staff_of(org, Role.OFFICER, Role.CLERK)]
-    notify(users=staff, verb="new_work", text=_("新的待办留言：%s") % message.public_title, message_id=message.pk, url=_url(message))
-    _notify_authors(message, "routed", _("您的留言“%(t)s”已转交 %(o)s 办理") % {"t": message.public_title, "o": orgs[0].name})
+    notify(
+        users=staff,
+        verb="new_work",
+        text=_("新的待办留言：%s") % message.public_title,
+        message_id=message.pk,
+        url=_url(message),
+    )
+    _notify_authors(
+        message,
+        "routed",
+        _("您的留言“%(t)s”已转交 %(o)s 办理") % {"t": message.public_title, "o": orgs[0].name},
+    )
 
 
 def _lead_assignment(message: Message) -> Assignment:
@@ -623,7 +685,9 @@ def return_message(*, actor: User, message_id: int, reason: str) -> Message:
     message.status = Status.ACCEPTED
     message.return_count = message.return_count + 1
     # The office must route it again within the accept rule.
-    message.current_due = due_date(start=_today(), organization=message.office, kind=message.kind, step=Step.ACCEPT)
+    message.current_due = due_date(
+        start=_today(), organization=message.office, kind=message.kind, step=Step.ACCEPT
+    )
     message.save()
     _record(
         message=message,
@@ -631,7 +695,11 @@ def return_message(*, actor: User, message_id: int, reason: str) -> Message:
         from_status=before,
         actor=actor,
         actor_org=unit,
-        details={"reason": reason, "from": unit.name if unit else "", "repeated": message.return_count > 1},
+        details={
+            "reason": reason,
+            "from": unit.name if unit else "",
+            "repeated": message.return_count > 1,
+        },
     )
     notify(
         users=_staff_of(message.office, Role.CLERK),
@@ -673,8 +741,17 @@ def reply_interim(*, actor: User, message_id: int, body: str) -> Reply:
     if message.first_reply_at is None:
         message.first_reply_at = now
         message.save(update_fields=["first_reply_at", "updated_at"])
-    _record(message=message, action="reply_interim", from_status=message.status, actor=actor, actor_org=reply.organization, details={"reply": reply.pk})
-    _notify_authors(message, "interim_reply", _("您的留言“%s”有了阶段性回复") % message.public_title)
+    _record(
+        message=message,
+        action="reply_interim",
+        from_status=message.status,
+        actor=actor,
+        actor_org=reply.organization,
+        details={"reply": reply.pk},
+    )
+    _notify_authors(
+        message, "interim_reply", _("您的留言“%s”有了阶段性回复") % message.public_title
+    )
     return reply
 
 
@@ -705,12 +782,35 @@ def reply_final(*, actor: User, message_id: int, body: str, resolution: str) -> 
     if needs_review:
         message.status = Status.REVIEWING
         message.save()
-        _record(message=message, action="reply_final", from_status=before, actor=actor, actor_org=reply.organization, details={"reply": reply.pk, "review": True}, public=False)
-        notify(users=_staff_of(message.office, Role.CLERK), verb="review", text=_("待审核的回复：%s") % message.public_title, message_id=message.pk, url=_url(message))
+        _record(
+            message=message,
+            action="reply_final",
+            from_status=before,
+            actor=actor,
+            actor_org=reply.organization,
+            details={"reply": reply.pk, "review": True},
+            public=False,
+        )
+        notify(
+            users=_staff_of(message.office, Role.CLERK),
+            verb="review",
+            text=_("待审核的回复：%s") % message.public_title,
+            message_id=message.pk,
+            url=_url(message),
+        )
     else:
         _publish_final(message, reply)
-        _record(message=message, action="reply_final", from_status=before, actor=actor, actor_org=reply.organization, details={"reply": reply.pk, "resolution": resolution})
-        _notify_authors(message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title)
+        _record(
+            message=message,
+            action="reply_final",
+            from_status=before,
+            actor=actor,
+            actor_org=reply.organization,
+            details={"reply": reply.pk, "resolution": resolution},
+        )
+        _notify_authors(
+            message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
+        )
     return reply
 
 
@@ -727,7 +827,11 @@ def _publish_final(message: Message, reply: Reply) -> None:
 
 
 def _pending_reply(message: Message) -> Reply:
-    reply = message.replies.filter(kind=ReplyKind.FINAL, state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+    reply = (
+        message.replies.filter(kind=ReplyKind.FINAL, state=ReplyState.PENDING_REVIEW)
+        .order_by("-id")
+        .first()
+    )
     if reply is None:
         raise InvalidTransition()
     return reply
@@ -747,8 +851,17 @@ def approve_reply(*, actor: User, message_id: int, public_body: str | None = Non
     reply.save()
     before = message.status
     _publish_final(message, reply)
-    _record(message=message, action="approve_reply", from_status=before, actor=actor, actor_org=message.office, details={"reply": reply.pk, "resolution": reply.resolution})
-    _notify_authors(message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title)
+    _record(
+        message=message,
+        action="approve_reply",
+        from_status=before,
+        actor=actor,
+        actor_org=message.office,
+        details={"reply": reply.pk, "resolution": reply.resolution},
+    )
+    _notify_authors(
+        message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
+    )
     return reply
 
 
@@ -766,8 +879,22 @@ def send_back_reply(*, actor: User, message_id: int, comment: str) -> Reply:
     before = message.status
     message.status = Status.IN_HANDLING
     message.save()
-    _record(message=message, action="send_back_reply", from_status=before, actor=actor, actor_org=message.office, details={"reply": reply.pk, "comment": comment}, public=False)
-    notify(users=_staff_of(message.unit, Role.OFFICER), verb="sent_back", text=_("回复被退回修改：%s") % comment, message_id=message.pk, url=_url(message))
+    _record(
+        message=message,
+        action="send_back_reply",
+        from_status=before,
+        actor=actor,
+        actor_org=message.office,
+        details={"reply": reply.pk, "comment": comment},
+        public=False,
+    )
+    notify(
+        users=_staff_of(message.unit, Role.OFFICER),
+        verb="sent_back",
+        text=_("回复被退回修改：%s") % comment,
+        message_id=message.pk,
+        url=_url(message),
+    )
     return reply
 
 
@@ -794,8 +921,22 @@ def request_extension(*, actor: User, message_id: int, reason: str, working_days
         old_due=message.reply_due,
         created_at=timezone.now(),
     )
-    _record(message=message, action="request_extension", from_status=message.status, actor=actor, actor_org=extension.organization, details={"extension": extension.pk, "days": working_days}, public=False)
-    notify(users=_staff_of(message.office, Role.CLERK), verb="extension", text=_("延期申请：%s") % message.public_title, message_id=message.pk, url=_url(message))
+    _record(
+        message=message,
+        action="request_extension",
+        from_status=message.status,
+        actor=actor,
+        actor_org=extension.organization,
+        details={"extension": extension.pk, "days": working_days},
+        public=False,
+    )
+    notify(
+        users=_staff_of(message.office, Role.CLERK),
+        verb="extension",
+        text=_("延期申请：%s") % message.public_title,
+        message_id=message.pk,
+        url=_url(message),
+    )
     return extension
 
 
@@ -816,7 +957,9 @@ def decide_extension(*, actor: User, message_id: int, approve: bool, note: str =
         extension.new_due = add_working_days(extension.old_due, extension.working_days)
         message.reply_due = extension.new_due
         message.current_due = extension.new_due
-        message.assignments.filter(state__in=[AssignmentState.PENDING, AssignmentState.SIGNED]).update(due_date=extension.new_due)
+        message.assignments.filter(
+            state__in=[AssignmentState.PENDING, AssignmentState.SIGNED]
+        ).update(due_date=extension.new_due)
     extension.save()
     message.extension_used = True
     message.save()
@@ -826,10 +969,21 @@ def decide_extension(*, actor: User, message_id: int, approve: bool, note: str =
         from_status=message.status,
         actor=actor,
         actor_org=message.office,
-        details={"extension": extension.pk, "approved": approve, "new_due": extension.new_due.isoformat() if extension.new_due else None},
+        details={
+            "extension": extension.pk,
+            "approved": approve,
+            "new_due": extension.new_due.isoformat() if extension.new_due else None,
+        },
         public=approve,
     )
-    notify(users=_staff_of(extension.organization, Role.OFFICER), verb="extension_decided", text=(_("延期申请已同意") if approve else _("延期申请未同意")) + f"：{message.public_title}", message_id=message.pk, url=_url(message))
+    notify(
+        users=_staff_of(extension.organization, Role.OFFICER),
+        verb="extension_decided",
+        text=(_("延期申请已同意") if approve else _("延期申请未同意"))
+        + f"：{message.public_title}",
+        message_id=message.pk,
+        url=_url(message),
+    )
     return extension
 
 
@@ -860,7 +1014,13 @@ def evaluate_message(
         raise InvalidInput(fields={"comment": [_("评价意见不能超过 1000 个字")]})
     try:
         with transaction.atomic():
-            evaluation = Evaluation.objects.create(message=message, author=actor, comment=public_text(comment) if comment else "", created_at=timezone.now(), **scores)
+            evaluation = Evaluation.objects.create(
+                message=message,
+                author=actor,
+                comment=public_text(comment) if comment else "",
+                created_at=timezone.now(),
+                **scores,
+            )
     except IntegrityError:
         raise Conflict(_("您已经评价过了")) from None
     before = message.status
@@ -870,7 +1030,13 @@ def evaluate_message(
         message.save()
     _record(message=message, action="evaluate", from_status=before, actor=actor, details=scores)
     if solved <= 2:
-        notify(users=_staff_of(message.office, Role.CLERK), verb="poor_rating", text=_("留言“%s”的解决程度评价较低，可决定是否重办") % message.public_title, message_id=message.pk, url=_url(message))
+        notify(
+            users=_staff_of(message.office, Role.CLERK),
+            verb="poor_rating",
+            text=_("留言“%s”的解决程度评价较低，可决定是否重办") % message.public_title,
+            message_id=message.pk,
+            url=_url(message),
+        )
     return evaluation
 
 
@@ -888,13 +1054,29 @@ def record_follow_up(
     if date_ > _today():
         raise InvalidInput(fields={"date": [_("回访日期不能晚于今天")]})
     summary = _text(summary, field_name="summary", label=_("回访情况"), min_len=2, max_len=2000)
-    follow_up = FollowUp.objects.create(message=message, actor=actor, channel=channel, date=date_, summary=summary, satisfied=satisfied, created_at=timezone.now())
+    follow_up = FollowUp.objects.create(
+        message=message,
+        actor=actor,
+        channel=channel,
+        date=date_,
+        summary=summary,
+        satisfied=satisfied,
+        created_at=timezone.now(),
+    )
     before = message.status
     if satisfied and message.status == Status.REPLIED:
         message.status = Status.CLOSED
         message.closed_at = timezone.now()
         message.save()
-    _record(message=message, action="follow_up", from_status=before, actor=actor, actor_org=message.office, details={"channel": channel, "satisfied": satisfied}, public=False)
+    _record(
+        message=message,
+        action="follow_up",
+        from_status=before,
+        actor=actor,
+        actor_org=message.office,
+        details={"channel": channel, "satisfied": satisfied},
+        public=False,
+    )
     return follow_up
 
 
@@ -907,7 +1089,9 @@ def close_message(*, actor: User, message_id: int) -> Message:
     message.status = Status.CLOSED
     message.closed_at = timezone.now()
     message.save()
-    _record(message=message, action="close", from_status=before, actor=actor, actor_org=message.office)
+    _record(
+        message=message, action="close", from_status=before, actor=actor, actor_org=message.office
+    )
     return message
 
 
@@ -921,14 +1105,31 @@ def reopen_message(*, actor: User, message_id: int, reason: str) -> Message:
     message.status = Status.IN_HANDLING
     message.reopen_count += 1
     message.closed_at = None
-    message.reply_due = due_date(start=_today(), organization=message.office, kind=message.kind, step=Step.REPLY)
+    message.reply_due = due_date(
+        start=_today(), organization=message.office, kind=message.kind, step=Step.REPLY
+    )
     message.current_due = message.reply_due
     message.extension_used = False
     message.save()
-    message.assignments.filter(state=AssignmentState.DONE, role=AssignmentRole.LEAD).update(state=AssignmentState.SIGNED)
-    _record(message=message, action="reopen", from_status=before, actor=actor, actor_org=message.office, details={"reason": reason, "due": message.reply_due.isoformat()})
+    message.assignments.filter(state=AssignmentState.DONE, role=AssignmentRole.LEAD).update(
+        state=AssignmentState.SIGNED
+    )
+    _record(
+        message=message,
+        action="reopen",
+        from_status=before,
+        actor=actor,
+        actor_org=message.office,
+        details={"reason": reason, "due": message.reply_due.isoformat()},
+    )
     _notify_authors(message, "reopened", _("您的留言“%s”已发回重办") % message.public_title)
-    notify(users=_staff_of(message.unit, Role.OFFICER), verb="reopened", text=_("留言发回重办：%s") % reason, message_id=message.pk, url=_url(message))
+    notify(
+        users=_staff_of(message.unit, Role.OFFICER),
+        verb="reopened",
+        text=_("留言发回重办：%s") % reason,
+        message_id=message.pk,
+        url=_url(message),
+    )
     return message
 
 
@@ -948,7 +1149,9 @@ def support_message(*, actor: User, message_id: int) -> Message:
         except IntegrityError:
             raise Conflict(_("您已附议过该留言")) from None
         Message.objects.filter(pk=message.pk).update(support_count=F("support_count") + 1)
-        _record(message=message, action="support", from_status=message.status, actor=actor, public=False)
+        _record(
+            message=message, action="support", from_status=message.status, actor=actor, public=False
+        )
     message.refresh_from_db(fields=["support_count"])
     return message
 

@@ -53,13 +53,13 @@ def check_uploads(uploads: list[Upload]) -> list[CheckedImage]:
     checked = []
     for upload in uploads:
         if len(upload.data) > MAX_BYTES:
-            raise InvalidInput(
-                fields={"attachments": [_("图片“%s”超过 5MB") % upload.name[:40]]}
-            )
+            raise InvalidInput(fields={"attachments": [_("图片“%s”超过 5MB") % upload.name[:40]]})
         kind = sniff_image(upload.data)
         if kind is None:
             raise InvalidInput(
-                fields={"attachments": [_("“%s”不是 JPEG、PNG、GIF 或 WebP 图片") % upload.name[:40]]}
+                fields={
+                    "attachments": [_("“%s”不是 JPEG、PNG、GIF 或 WebP 图片") % upload.name[:40]]
+                }
             )
         digest = hashlib.sha256(upload.data).hexdigest()
         checked.append(CheckedImage(kind[0], kind[1], digest, upload.data))

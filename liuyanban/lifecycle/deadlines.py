@@ -47,13 +47,14 @@ def due_date(
 
 def escalation_thresholds() -> dict[str, int]:
     """Working days overdue at which each escalation level starts (configurable)."""
-    defaults = {"reminder": 1, "yellow": 5, "red": 10}
-    return {**defaults, **settings.LIUYANBAN.get("ESCALATION_DAYS", {})}
+    configured: dict[str, int] = settings.LIUYANBAN.get("ESCALATION_DAYS", {})
+    return {"reminder": 1, "yellow": 5, "red": 10, **configured}
 
 
 def warning_days() -> int:
     """Working days before the deadline at which the near-deadline warning goes out."""
-    return int(settings.LIUYANBAN.get("WARNING_DAYS", 2))
+    days: int = settings.LIUYANBAN.get("WARNING_DAYS", 2)
+    return days
 
 
 def overdue_before(today: date, working_days: int) -> date:

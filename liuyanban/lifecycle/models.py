@@ -334,9 +334,7 @@ class Reply(models.Model):
     kind = models.CharField(max_length=10, choices=ReplyKind.choices)
     body = models.TextField(_("回复内容"))
     public_body = models.TextField(blank=True, default="")
-    resolution = models.CharField(
-        max_length=12, choices=Resolution.choices, blank=True, default=""
-    )
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, default="")
     state = models.CharField(max_length=16, choices=ReplyState.choices)
     review_comment = models.TextField(blank=True, default="")
     reviewed_by = models.ForeignKey(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils import timezone
+
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, has_role_over
-
-from django.utils import timezone
 
 from .models import AssignmentMode, ExtensionState, Message
 from .transitions import TRANSITIONS
@@ -123,7 +123,7 @@ def _has_open_order(user: AnyUser, message: Message) -> bool:
 
 
 def _has_not_supported(user: AnyUser, message: Message) -> bool:
-    return not message.supports.filter(user_id=user.pk).exists()
+    return user.pk is not None and not message.supports.filter(user_id=user.pk).exists()
 
 
 # Conditions beyond status and role, so that buttons appear only when the action can succeed.

@@ -37,9 +37,10 @@ def fallback_public_text(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _redactor() -> Callable[[str], str]:
-    path = settings.LIUYANBAN.get("REDACTOR", "liuyanban.intelligence.redaction.public_text")
+    path = str(settings.LIUYANBAN.get("REDACTOR", "liuyanban.intelligence.redaction.public_text"))
     try:
-        return import_string(path)  # type: ignore[no-any-return]
+        redactor: Callable[[str], str] = import_string(path)
+        return redactor
     except ImportError:
         return fallback_public_text
 

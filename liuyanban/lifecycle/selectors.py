@@ -21,7 +21,7 @@ from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, sub
 from liuyanban.core.errors import NotFound
 
 from . import permissions
-from .deadlines import level_cutoff, overdue_before, warning_days
+from .deadlines import level_cutoff, warning_days
 from .models import PUBLIC_STATUSES, Event, Message, Status
 from .workdays import add_working_days
 
@@ -65,7 +65,9 @@ def can_see(user: AnyUser, message: Message) -> bool:
     return any(has_role_over(user, org, *STAFF_ROLES) for org in orgs if org is not None)
 
 
-def get_message_for_user(user: AnyUser, *, tracking_number: str | None = None, pk: int | None = None) -> Message:
+def get_message_for_user(
+    user: AnyUser, *, tracking_number: str | None = None, pk: int | None = None
+) -> Message:
     """One message the user may see, or NotFound (never a hint that it exists)."""
     qs = Message.objects.select_related(
         "board__organization", "office", "unit", "domain", "kind", "region", "canonical"
@@ -141,7 +143,10 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
         if f.get(key):
             qs = qs.filter(**{key: f[key]})  # type: ignore[literal-required]
     if status := f.get("status"):
-        groups = {"open": ~Q(status__in=[Status.REPLIED, Status.CLOSED]), "answered": Q(status__in=[Status.REPLIED, Status.CLOSED])}
+        groups = {
+            "open": ~Q(status__in=[Status.REPLIED, Status.CLOSED]),
+            "answered": Q(status__in=[Status.REPLIED, Status.CLOSED]),
+        }
         qs = qs.filter(groups.get(status, Q(status=status)))
     if since := f.get("since"):
         qs = qs.filter(published_at__date__gte=since)
@@ -172,7 +177,11 @@ def office_inbox(user: AnyUser) -> QuerySet[Message]:
     pending_ext = Q(extensions__state="pending")
     return (
         Message.objects.filter(subtree_q(paths, "office"))
-        .filter(Q(status__in=[Status.PUBLISHED, Status.ACCEPTED, Status.REVIEWING]) | pending_ext | Q(status=Status.REPLIED))
+        .filter(
+            Q(status__in=[Status.PUBLISHED, Status.ACCEPTED, Status.REVIEWING])
+            | pending_ext
+            | Q(status=Status.REPLIED)
+        )
         .distinct()
         .select_related("board", "domain", "kind", "unit")
         .order_by("current_due", "pk")
@@ -204,10 +213,14 @@ def supervised_messages(user: AnyUser) -> QuerySet[Message]:
 def due_soon(qs: QuerySet[Message], today: date | None = None) -> QuerySet[Message]:
     """Deadline within the warning window (临期), not yet passed."""
     today = today or timezone.localdate()
-    return qs.filter(current_due__gte=today, current_due__lte=add_working_days(today, warning_days()))
+    return qs.filter(
+        current_due__gte=today, current_due__lte=add_working_days(today, warning_days())
+    )
 
 
-def overdue(qs: QuerySet[Message], today: date | None = None, level: str = "reminder") -> QuerySet[Message]:
+def overdue(
+    qs: QuerySet[Message], today: date | None = None, level: str = "reminder"
+) -> QuerySet[Message]:
     """At least at escalation ``level`` (reminder = overdue, yellow, red) on ``today``."""
     today = today or timezone.localdate()
     return qs.filter(current_due__lt=level_cutoff(today, level))
@@ -257,19 +270,34 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
     """The message's history from its events; the public sees no private details or names."""
     from .transitions import TRANSITIONS
 
-    events = Event.objects.filter(message=message).select_related("actor", "actor_org").order_by("pk")
+    events = (
+        Event.objects.filter(message=message).select_related("actor", "actor_org").order_by("pk")
+    )
     if not staff:
         events = events.filter(is_public=True)
     out: list[TimelineEntry] = []
     for e in events:
-        label = str(TRANSITIONS[e.action].label) if e.action in TRANSITIONS else _EXTRA_LABELS.get(e.action, e.action)
+        label = (
+            str(TRANSITIONS[e.action].label)
+            if e.action in TRANSITIONS
+            else _EXTRA_LABELS.get(e.action, e.action)
+        )
         if staff:
             actor = str(e.actor_org or "") + (f" · {e.actor.get_username()}" if e.actor else "")
             details = e.details
         else:
             actor = str(e.actor_org) if e.actor_org else ""
             details = {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS}
-        out.append({"action": e.action, "label": label, "at": e.at, "status": e.to_status, "actor": actor, "details": details})
+        out.append(
+            {
+                "action": e.action,
+                "label": label,
+                "at": e.at,
+                "status": e.to_status,
+                "actor": actor,
+                "details": details,
+            }
+        )
     return out
 
 

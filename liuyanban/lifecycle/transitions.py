@@ -30,7 +30,9 @@ class Transition:
     label: str
 
 
-def _t(action: str, sources: set[str] | frozenset[str], targets: set[str], perm: str, label: str) -> Transition:
+def _t(
+    action: str, sources: set[str] | frozenset[str], targets: set[str], perm: str, label: object
+) -> Transition:
     return Transition(action, frozenset(sources), frozenset(targets), perm, str(label))
 
 
@@ -51,7 +53,13 @@ TRANSITIONS: dict[str, Transition] = {
         _t("approve_reply", {S.REVIEWING}, {S.REPLIED}, "office", _("回复审核通过")),
         _t("send_back_reply", {S.REVIEWING}, {S.IN_HANDLING}, "office", _("回复退回修改")),
         _t("request_extension", {S.ASSIGNED, S.IN_HANDLING}, set(), "unit", _("申请延期")),
-        _t("decide_extension", {S.ASSIGNED, S.IN_HANDLING, S.REVIEWING}, set(), "office", _("审批延期")),
+        _t(
+            "decide_extension",
+            {S.ASSIGNED, S.IN_HANDLING, S.REVIEWING},
+            set(),
+            "office",
+            _("审批延期"),
+        ),
         _t("evaluate", {S.REPLIED, S.CLOSED}, {S.REPLIED, S.CLOSED}, "author", _("评价")),
         _t("follow_up", {S.REPLIED, S.CLOSED}, {S.REPLIED, S.CLOSED}, "office", _("回访")),
         _t("close", {S.REPLIED}, {S.CLOSED}, "office", _("办结")),

@@ -41,7 +41,9 @@ def _is_workday_cached(day: date) -> bool:
     except NotImplementedError:
         if day.year not in _warned_years:
             _warned_years.add(day.year)
-            logger.warning("chinese_calendar has no data for %s; add CalendarOverride rows", day.year)
+            logger.warning(
+                "chinese_calendar has no data for %s; add CalendarOverride rows", day.year
+            )
         return day.weekday() < 5
 
 

@@ -85,14 +85,14 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     def compute_path(self) -> str:
         """The path this node must have given its parent."""
         prefix = self.parent.path if self.parent_id and self.parent else ""
         return f"{prefix}{self.code}/"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def ancestors_paths(self) -> list[str]:
         """Paths of this node and all its ancestors, nearest first."""

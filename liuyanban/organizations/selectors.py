@@ -32,9 +32,7 @@ def directory_counts() -> DirectoryCounts:
 def top_level_governments() -> QuerySet[Organization]:
     """Province-level governments, in region-code order, for the directory's first page."""
     return (
-        Organization.objects.filter(
-            kind=OrgKind.GOVERNMENT, level=Level.PROVINCE, is_active=True
-        )
+        Organization.objects.filter(kind=OrgKind.GOVERNMENT, level=Level.PROVINCE, is_active=True)
         .select_related("region")
         .order_by("region__code", "code")
     )

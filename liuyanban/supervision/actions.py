@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.selectors import has_role_over
 from liuyanban.core.errors import InvalidInput, NotPermitted
-from liuyanban.lifecycle.actions import check_action, lock_message, message_url, record_event, staff_members
+from liuyanban.lifecycle.actions import (
+    check_action,
+    lock_message,
+    message_url,
+    record_event,
+    staff_members,
+)
 from liuyanban.lifecycle.models import Message
 from liuyanban.notifications.actions import notify
 from liuyanban.organizations.models import Organization
@@ -52,7 +58,11 @@ def issue_supervision(
         if round_ is None or not has_role_over(actor, round_.organization, Role.SUPERVISOR):
             raise InvalidInput(fields={"round": [_("督查批次不存在")]})
     org = next(
-        (o for o in (message.office, message.unit) if o and has_role_over(actor, o, Role.SUPERVISOR)),
+        (
+            o
+            for o in (message.office, message.unit)
+            if o and has_role_over(actor, o, Role.SUPERVISOR)
+        ),
         message.office,
     )
     order = SupervisionOrder.objects.create(
@@ -73,12 +83,20 @@ def issue_supervision(
         actor_org=org,
         details={"order": order.pk, "level": level, "response_due": response_due.isoformat()},
     )
-    notify(users=_handlers(message), verb="supervision", text=_("%(l)s：%(t)s") % {"l": order.get_level_display(), "t": message.public_title}, message_id=message.pk, url=message_url(message))
+    notify(
+        users=_handlers(message),
+        verb="supervision",
+        text=_("%(l)s：%(t)s") % {"l": order.get_level_display(), "t": message.public_title},
+        message_id=message.pk,
+        url=message_url(message),
+    )
     return order
 
 
 @transaction.atomic
-def respond_supervision(*, actor: User, message_id: int, order_id: int, response: str) -> SupervisionOrder:
+def respond_supervision(
+    *, actor: User, message_id: int, order_id: int, response: str
+) -> SupervisionOrder:
     """The handling side reports back on an order."""
     message = lock_message(message_id)
     check_action(actor, message, "respond_supervision")
@@ -91,9 +109,22 @@ def respond_supervision(*, actor: User, message_id: int, order_id: int, response
     order.response = response[:4000]
     order.responded_at = timezone.now()
     order.save(update_fields=["response", "responded_at"])
-    record_event(message=message, action="respond_supervision", from_status=message.status, actor=actor, details={"order": order.pk}, public=False)
+    record_event(
+        message=message,
+        action="respond_supervision",
+        from_status=message.status,
+        actor=actor,
+        details={"order": order.pk},
+        public=False,
+    )
     if order.issued_by:
-        notify(users=[order.issued_by], verb="supervision_response", text=_("督办已反馈：%s") % message.public_title, message_id=message.pk, url=message_url(message))
+        notify(
+            users=[order.issued_by],
+            verb="supervision_response",
+            text=_("督办已反馈：%s") % message.public_title,
+            message_id=message.pk,
+            url=message_url(message),
+        )
     return order
 
 
@@ -105,15 +136,37 @@ def give_instruction(*, actor: User, message_id: int, text: str) -> Instruction:
     text = text.strip()
     if len(text) < 2:
         raise InvalidInput(fields={"text": [_("请填写批示内容")]})
-    instruction = Instruction.objects.create(message=message, leader=actor, text=text[:2000], created_at=timezone.now())
-    record_event(message=message, action="instruct", from_status=message.status, actor=actor, details={"instruction": instruction.pk}, public=False)
-    notify(users=_handlers(message), verb="instruction", text=_("领导批示：%s") % text[:100], message_id=message.pk, url=message_url(message))
+    instruction = Instruction.objects.create(
+        message=message, leader=actor, text=text[:2000], created_at=timezone.now()
+    )
+    record_event(
+        message=message,
+        action="instruct",
+        from_status=message.status,
+        actor=actor,
+        details={"instruction": instruction.pk},
+        public=False,
+    )
+    notify(
+        users=_handlers(message),
+        verb="instruction",
+        text=_("领导批示：%s") % text[:100],
+        message_id=message.pk,
+        url=message_url(message),
+    )
     return instruction
 
 
 @transaction.atomic
 def create_round(
-    *, actor: User, organization: Organization, name: str, kind: str, starts_on: date, ends_on: date, description: str = ""
+    *,
+    actor: User,
+    organization: Organization,
+    name: str,
+    kind: str,
+    starts_on: date,
+    ends_on: date,
+    description: str = "",
 ) -> SupervisionRound:
     """Open a supervision round (联合/年度/重点督查) for an organisation's scope."""
     if not has_role_over(actor, organization, Role.SUPERVISOR):
@@ -125,5 +178,11 @@ def create_round(
     if ends_on < starts_on:
         raise InvalidInput(fields={"ends_on": [_("结束日期不能早于开始日期")]})
     return SupervisionRound.objects.create(
-        name=name.strip()[:100], kind=kind, organization=organization, created_by=actor, starts_on=starts_on, ends_on=ends_on, description=description.strip()
+        name=name.strip()[:100],
+        kind=kind,
+        organization=organization,
+        created_by=actor,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        description=description.strip(),
     )

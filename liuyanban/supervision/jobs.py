@@ -48,10 +48,14 @@ def _candidates(today: date, level: str) -> list[Message]:
     """Open messages at ``level`` today that have not been escalated to it for this deadline."""
     base = Message.objects.filter(status__in=OPEN_STATUSES, current_due__isnull=False)
     if level == EscalationLevel.WARNING:
-        qs = base.filter(current_due__gte=today, current_due__lte=add_working_days(today, warning_days()))
+        qs = base.filter(
+            current_due__gte=today, current_due__lte=add_working_days(today, warning_days())
+        )
     else:
         qs = base.filter(current_due__lt=level_cutoff(today, level))
-    done = Escalation.objects.filter(message=OuterRef("pk"), level=level, due_date=OuterRef("current_due"))
+    done = Escalation.objects.filter(
+        message=OuterRef("pk"), level=level, due_date=OuterRef("current_due")
+    )
     return list(qs.filter(~Exists(done)).select_related("office", "unit").order_by("pk"))
 
 
@@ -60,7 +64,14 @@ def _recipients(message: Message, level: str) -> list[User]:
     if level != EscalationLevel.WARNING or message.unit is None:
         people += staff_members(message.office, Role.CLERK)
     if level in (EscalationLevel.YELLOW, EscalationLevel.RED):
-        people += staff_members(message.office, Role.SUPERVISOR)
+        # Supervisors anywhere above the office see yellow and red notices.
+        people += list(
+            User.objects.filter(
+                memberships__role=Role.SUPERVISOR,
+                memberships__organization__path__in=message.office.ancestors_paths(),
+                is_active=True,
+            ).distinct()
+        )
     return people
 
 
@@ -89,7 +100,12 @@ def _escalate(message: Message, level: str, now_org_due: date) -> bool:
     notify(
         users=_recipients(message, level),
         verb=f"deadline_{level}",
-        text=_("%(l)s：留言“%(t)s”办理期限 %(d)s") % {"l": LABEL[EscalationLevel(level)], "t": message.public_title, "d": now_org_due.isoformat()},
+        text=_("%(l)s：留言“%(t)s”办理期限 %(d)s")
+        % {
+            "l": LABEL[EscalationLevel(level)],
+            "t": message.public_title,
+            "d": now_org_due.isoformat(),
+        },
         message_id=message.pk,
         url=f"/messages/{message.tracking_number}/",
     )

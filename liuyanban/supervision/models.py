@@ -119,9 +119,7 @@ class Escalation(models.Model):
         verbose_name = _("超期预警")
         verbose_name_plural = _("超期预警")
         constraints = [
-            models.UniqueConstraint(
-                fields=["message", "due_date", "level"], name="uniq_escalation"
-            )
+            models.UniqueConstraint(fields=["message", "due_date", "level"], name="uniq_escalation")
         ]
         indexes = [models.Index(fields=["level", "created_at"])]
 

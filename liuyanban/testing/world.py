@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from liuyanban.accounts.models import Membership, Role, User
 from liuyanban.lifecycle import actions
@@ -25,13 +26,23 @@ from liuyanban.organizations.models import Board, BoardKind, Level, Organization
 from liuyanban.taxonomy.models import Domain, Kind
 
 
-def _user(username: str, **extra: object) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username, nickname=username.title(), **extra)  # type: ignore[arg-type]
-    return user
+def _user(username: str, email: str) -> User:
+    return User.objects.create_user(
+        username=username, password="pw-" + username, email=email, nickname=username.title()
+    )
 
 
-def _org(code: str, name: str, kind: str, level: str, parent: Organization | None, region: Region | None = None) -> Organization:
-    return Organization.objects.create(code=code, name=name, kind=kind, level=level, parent=parent, region=region)
+def _org(
+    code: str,
+    name: str,
+    kind: str,
+    level: str,
+    parent: Organization | None,
+    region: Region | None = None,
+) -> Organization:
+    return Organization.objects.create(
+        code=code, name=name, kind=kind, level=level, parent=parent, region=region
+    )
 
 
 @dataclass
@@ -70,12 +81,12 @@ class World:
         values.update(overrides)
         return Draft(**values)  # type: ignore[arg-type]
 
-    def submit(self, author: User | None = None, **overrides: object) -> Message:
+    def submit(self, author: User | None = None, **overrides: Any) -> Message:
         return actions.submit_message(author=author or self.alice, draft=self.draft(**overrides))
 
-    def message_in(self, status: str, *, review: bool = False, **overrides: object) -> Message:
+    def message_in(self, status: str, *, review: bool = False, **overrides: Any) -> Message:
         """A message driven through real actions to ``status``."""
-        m = self.submit(**overrides)
+        m = self.submit(None, **overrides)
         if status == Status.SUBMITTED:
             return m
         if status == Status.REJECTED:
@@ -89,7 +100,12 @@ class World:
         actions.accept_message(actor=self.olga, message_id=m.pk)
         if status == Status.ACCEPTED:
             return _fresh(m)
-        actions.assign_message(actor=self.olga, message_id=m.pk, lead_id=self.east_housing.pk, requirements="核实后答复")
+        actions.assign_message(
+            actor=self.olga,
+            message_id=m.pk,
+            lead_id=self.east_housing.pk,
+            requirements="核实后答复",
+        )
         if status == Status.ASSIGNED:
             return _fresh(m)
         actions.sign_message(actor=self.uma, message_id=m.pk)
@@ -97,7 +113,12 @@ class World:
             return _fresh(m)
         if review or status == Status.REVIEWING:
             Organization.objects.filter(pk=self.east.pk).update(review_before_publish=True)
-        actions.reply_final(actor=self.uma, message_id=m.pk, body="经核实，幸福路路灯线路老化，已于本周更换线路并恢复照明。联系电话：0731-12345678。", resolution=Resolution.SOLVED)
+        actions.reply_final(
+            actor=self.uma,
+            message_id=m.pk,
+            body="经核实，幸福路路灯线路老化，已于本周更换线路并恢复照明。联系电话：0731-12345678。",
+            resolution=Resolution.SOLVED,
+        )
         if status == Status.REVIEWING:
             return _fresh(m)
         if review:
@@ -110,11 +131,30 @@ class World:
 
 
 def _fresh(m: Message) -> Message:
-    return Message.objects.select_related("board__organization", "office", "unit", "kind").get(pk=m.pk)
+    return Message.objects.select_related("board__organization", "office", "unit", "kind").get(
+        pk=m.pk
+    )
+
+
+def ensure_defaults() -> None:
+    """Re-create the data-migration defaults after a transactional test flushed them."""
+    if Domain.objects.exists():
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, func in [
+        ("liuyanban.taxonomy.migrations.0002_default_taxonomy", "load"),
+        ("liuyanban.organizations.migrations.0002_default_unit_templates", "load"),
+        ("liuyanban.lifecycle.migrations.0002_event_append_only_and_defaults", "defaults"),
+    ]:
+        getattr(import_module(module), func)(apps, None)
 
 
 def build_world() -> World:
     """Create the world's directory and people; messages are made by the tests."""
+    ensure_defaults()
     r_prov = Region.objects.create(code="990000", name="示范省", level=Level.PROVINCE)
     r_east = Region.objects.create(code="990101", name="东区", level=Level.COUNTY, parent=r_prov)
     r_west = Region.objects.create(code="990102", name="西区", level=Level.COUNTY, parent=r_prov)
@@ -122,12 +162,41 @@ def build_world() -> World:
     province = _org("990000-zf", "示范省人民政府", OrgKind.GOVERNMENT, Level.PROVINCE, root, r_prov)
     east = _org("990101-zf", "东区人民政府", OrgKind.GOVERNMENT, Level.COUNTY, province, r_east)
     west = _org("990102-zf", "西区人民政府", OrgKind.GOVERNMENT, Level.COUNTY, province, r_west)
-    east_housing = _org("990101-zf-zhujian", "东区住房和城乡建设局", OrgKind.DEPARTMENT, Level.COUNTY, east, r_east)
-    east_transport = _org("990101-zf-jiaotong", "东区交通运输局", OrgKind.DEPARTMENT, Level.COUNTY, east, r_east)
-    west_housing = _org("990102-zf-zhujian", "西区住房和城乡建设局", OrgKind.DEPARTMENT, Level.COUNTY, west, r_west)
-    east_board = Board.objects.create(code="990101-head", name="东区区长", kind=BoardKind.LEADER, organization=east, leader_title="区长")
-    west_board = Board.objects.create(code="990102-head", name="西区区长", kind=BoardKind.LEADER, organization=west, leader_title="区长")
-    world = World(root, province, east, west, east_housing, east_transport, west_housing, east_board, west_board, r_east)
+    east_housing = _org(
+        "990101-zf-zhujian", "东区住房和城乡建设局", OrgKind.DEPARTMENT, Level.COUNTY, east, r_east
+    )
+    east_transport = _org(
+        "990101-zf-jiaotong", "东区交通运输局", OrgKind.DEPARTMENT, Level.COUNTY, east, r_east
+    )
+    west_housing = _org(
+        "990102-zf-zhujian", "西区住房和城乡建设局", OrgKind.DEPARTMENT, Level.COUNTY, west, r_west
+    )
+    east_board = Board.objects.create(
+        code="990101-head",
+        name="东区区长",
+        kind=BoardKind.LEADER,
+        organization=east,
+        leader_title="区长",
+    )
+    west_board = Board.objects.create(
+        code="990102-head",
+        name="西区区长",
+        kind=BoardKind.LEADER,
+        organization=west,
+        leader_title="区长",
+    )
+    world = World(
+        root,
+        province,
+        east,
+        west,
+        east_housing,
+        east_transport,
+        west_housing,
+        east_board,
+        west_board,
+        r_east,
+    )
     roles: list[tuple[str, Organization | None, str | None]] = [
         ("alice", None, None),
         ("bob", None, None),

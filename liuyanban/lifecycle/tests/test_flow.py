@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound, NotPermitted, RateLimited
+from liuyanban.core.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    RateLimited,
+)
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.attachments import Upload
 from liuyanban.lifecycle.models import Event, Message, Resolution, Status
@@ -61,23 +68,44 @@ def test_rate_limit_per_author(world: World, settings: object) -> None:
     assert "上限" in exc.value.message
 
 
-def test_full_loop_with_review_rating_and_reopen(world: World, django_capture_on_commit_callbacks: Any) -> None:
+def test_full_loop_with_review_rating_and_reopen(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
     m = world.submit()
-    actions.approve_message(actor=world.mona, message_id=m.pk, public_body="幸福路路灯三个月不亮，请修复。")
+    actions.approve_message(
+        actor=world.mona, message_id=m.pk, public_body="幸福路路灯三个月不亮，请修复。"
+    )
     m.refresh_from_db()
     assert m.status == Status.PUBLISHED and m.accept_due is not None
     assert "路灯" in m.search_text
     actions.accept_message(actor=world.olga, message_id=m.pk)
-    actions.assign_message(actor=world.olga, message_id=m.pk, lead_id=world.east_housing.pk, assist_ids=[world.east_transport.pk], requirements="请核实")
+    actions.assign_message(
+        actor=world.olga,
+        message_id=m.pk,
+        lead_id=world.east_housing.pk,
+        assist_ids=[world.east_transport.pk],
+        requirements="请核实",
+    )
     actions.sign_message(actor=world.uma, message_id=m.pk)
-    actions.reply_interim(actor=world.uma, message_id=m.pk, body="已安排工作人员现场核查，近期答复。")
+    actions.reply_interim(
+        actor=world.uma, message_id=m.pk, body="已安排工作人员现场核查，近期答复。"
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        actions.reply_final(actor=world.uma, message_id=m.pk, body="经核实已修复全部路灯，联系电话0731-12345678。", resolution=Resolution.SOLVED)
+        actions.reply_final(
+            actor=world.uma,
+            message_id=m.pk,
+            body="经核实已修复全部路灯，联系电话0731-12345678。",
+            resolution=Resolution.SOLVED,
+        )
     assert any("已正式回复" in e.subject and e.to == ["alice@example.org"] for e in mail.outbox)
     m.refresh_from_db()
-    assert m.status == Status.REPLIED and m.resolution == Resolution.SOLVED and m.current_due is None
+    assert (
+        m.status == Status.REPLIED and m.resolution == Resolution.SOLVED and m.current_due is None
+    )
     # A poor rating keeps it open for the office, which may reopen once.
-    actions.evaluate_message(actor=world.alice, message_id=m.pk, solved=2, attitude=4, speed=3, comment="灯又坏了")
+    actions.evaluate_message(
+        actor=world.alice, message_id=m.pk, solved=2, attitude=4, speed=3, comment="灯又坏了"
+    )
     m.refresh_from_db()
     assert m.status == Status.REPLIED
     assert "reopen" in selectors.available_actions(world.olga, m)
@@ -86,10 +114,22 @@ def test_full_loop_with_review_rating_and_reopen(world: World, django_capture_on
     actions.reopen_message(actor=world.olga, message_id=m.pk, reason="群众反映仍未解决")
     m.refresh_from_db()
     assert m.status == Status.IN_HANDLING and m.reopen_count == 1 and m.current_due is not None
-    actions.reply_final(actor=world.uma, message_id=m.pk, body="已再次检修并更换灯具，现已正常。", resolution=Resolution.SOLVED)
+    actions.reply_final(
+        actor=world.uma,
+        message_id=m.pk,
+        body="已再次检修并更换灯具，现已正常。",
+        resolution=Resolution.SOLVED,
+    )
     m.refresh_from_db()
     assert "reopen" not in selectors.available_actions(world.olga, m)  # once only
-    actions.record_follow_up(actor=world.olga, message_id=m.pk, channel="phone", date_=m.replied_at.date(), summary="群众表示满意", satisfied=True)
+    actions.record_follow_up(
+        actor=world.olga,
+        message_id=m.pk,
+        channel="phone",
+        date_=m.replied_at.date(),
+        summary="群众表示满意",
+        satisfied=True,
+    )
     m.refresh_from_db()
     assert m.status == Status.CLOSED
     public = [e["action"] for e in selectors.timeline(m)]
@@ -105,7 +145,12 @@ def test_office_review_before_publishing(world: World) -> None:
     actions.send_back_reply(actor=world.olga, message_id=m.pk, comment="请补充办理依据")
     m.refresh_from_db()
     assert m.status == Status.IN_HANDLING
-    actions.reply_final(actor=world.uma, message_id=m.pk, body="依据《城市照明管理规定》已修复路灯。", resolution=Resolution.SOLVED)
+    actions.reply_final(
+        actor=world.uma,
+        message_id=m.pk,
+        body="依据《城市照明管理规定》已修复路灯。",
+        resolution=Resolution.SOLVED,
+    )
     actions.approve_reply(actor=world.olga, message_id=m.pk)
     m.refresh_from_db()
     assert m.status == Status.REPLIED
@@ -113,7 +158,9 @@ def test_office_review_before_publishing(world: World) -> None:
 
 def test_transfer_hands_the_message_over(world: World) -> None:
     m = world.message_in(Status.PUBLISHED)
-    actions.transfer_message(actor=world.olga, message_id=m.pk, to_org_id=world.west.pk, requirements="属西区管辖")
+    actions.transfer_message(
+        actor=world.olga, message_id=m.pk, to_org_id=world.west.pk, requirements="属西区管辖"
+    )
     m.refresh_from_db()
     assert m.status == Status.ASSIGNED and m.unit == world.west and m.transfer_count == 1
     actions.sign_message(actor=world.oscar, message_id=m.pk)
@@ -140,7 +187,12 @@ def test_merged_author_sees_and_rates_the_canonical_answer(world: World) -> None
     original = world.message_in(Status.IN_HANDLING)
     dup = world.submit(author=world.bob)
     actions.merge_message(actor=world.mona, message_id=dup.pk, into_id=original.pk)
-    actions.reply_final(actor=world.uma, message_id=original.pk, body="路灯已全部修复，感谢监督。", resolution=Resolution.SOLVED)
+    actions.reply_final(
+        actor=world.uma,
+        message_id=original.pk,
+        body="路灯已全部修复，感谢监督。",
+        resolution=Resolution.SOLVED,
+    )
     assert Notification.objects.filter(user=world.bob, verb="replied").exists()
     actions.evaluate_message(actor=world.bob, message_id=original.pk, solved=4, attitude=4, speed=4)
     original.refresh_from_db()

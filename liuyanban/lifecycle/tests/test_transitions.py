@@ -22,26 +22,65 @@ Call = Callable[[World, Any, Message], object]
 CALLS: dict[str, Call] = {
     "approve": lambda w, a, m: actions.approve_message(actor=a, message_id=m.pk),
     "reject": lambda w, a, m: actions.reject_message(actor=a, message_id=m.pk, reason="与职责无关"),
-    "merge": lambda w, a, m: actions.merge_message(actor=a, message_id=m.pk, into_id=w.message_in(Status.PUBLISHED, title="另一条已公开的留言").pk),
-    "edit_public": lambda w, a, m: actions.edit_public_text(actor=a, message_id=m.pk, public_body="修改后的公开内容，已隐去个人信息。"),
+    "merge": lambda w, a, m: actions.merge_message(
+        actor=a,
+        message_id=m.pk,
+        into_id=w.message_in(Status.PUBLISHED, title="另一条已公开的留言").pk,
+    ),
+    "edit_public": lambda w, a, m: actions.edit_public_text(
+        actor=a, message_id=m.pk, public_body="修改后的公开内容，已隐去个人信息。"
+    ),
     "accept": lambda w, a, m: actions.accept_message(actor=a, message_id=m.pk),
-    "transfer": lambda w, a, m: actions.transfer_message(actor=a, message_id=m.pk, to_org_id=w.west.pk),
-    "assign": lambda w, a, m: actions.assign_message(actor=a, message_id=m.pk, lead_id=w.east_housing.pk),
+    "transfer": lambda w, a, m: actions.transfer_message(
+        actor=a, message_id=m.pk, to_org_id=w.west.pk
+    ),
+    "assign": lambda w, a, m: actions.assign_message(
+        actor=a, message_id=m.pk, lead_id=w.east_housing.pk
+    ),
     "sign": lambda w, a, m: actions.sign_message(actor=a, message_id=m.pk),
-    "return": lambda w, a, m: actions.return_message(actor=a, message_id=m.pk, reason="不属于本单位职责"),
-    "reply_interim": lambda w, a, m: actions.reply_interim(actor=a, message_id=m.pk, body="正在核查中，请耐心等待。"),
-    "reply_final": lambda w, a, m: actions.reply_final(actor=a, message_id=m.pk, body="经核实问题已解决，特此答复。", resolution=Resolution.SOLVED),
+    "return": lambda w, a, m: actions.return_message(
+        actor=a, message_id=m.pk, reason="不属于本单位职责"
+    ),
+    "reply_interim": lambda w, a, m: actions.reply_interim(
+        actor=a, message_id=m.pk, body="正在核查中，请耐心等待。"
+    ),
+    "reply_final": lambda w, a, m: actions.reply_final(
+        actor=a, message_id=m.pk, body="经核实问题已解决，特此答复。", resolution=Resolution.SOLVED
+    ),
     "approve_reply": lambda w, a, m: actions.approve_reply(actor=a, message_id=m.pk),
-    "send_back_reply": lambda w, a, m: actions.send_back_reply(actor=a, message_id=m.pk, comment="请补充依据"),
-    "request_extension": lambda w, a, m: actions.request_extension(actor=a, message_id=m.pk, reason="需要现场勘查", working_days=5),
-    "decide_extension": lambda w, a, m: actions.decide_extension(actor=a, message_id=m.pk, approve=True),
-    "evaluate": lambda w, a, m: actions.evaluate_message(actor=a, message_id=m.pk, solved=4, attitude=5, speed=4),
-    "follow_up": lambda w, a, m: actions.record_follow_up(actor=a, message_id=m.pk, channel="phone", date_=today(), summary="电话回访", satisfied=True),
+    "send_back_reply": lambda w, a, m: actions.send_back_reply(
+        actor=a, message_id=m.pk, comment="请补充依据"
+    ),
+    "request_extension": lambda w, a, m: actions.request_extension(
+        actor=a, message_id=m.pk, reason="需要现场勘查", working_days=5
+    ),
+    "decide_extension": lambda w, a, m: actions.decide_extension(
+        actor=a, message_id=m.pk, approve=True
+    ),
+    "evaluate": lambda w, a, m: actions.evaluate_message(
+        actor=a, message_id=m.pk, solved=4, attitude=5, speed=4
+    ),
+    "follow_up": lambda w, a, m: actions.record_follow_up(
+        actor=a, message_id=m.pk, channel="phone", date_=today(), summary="电话回访", satisfied=True
+    ),
     "close": lambda w, a, m: actions.close_message(actor=a, message_id=m.pk),
     "reopen": lambda w, a, m: actions.reopen_message(actor=a, message_id=m.pk, reason="群众不满意"),
-    "supervise": lambda w, a, m: supervision.issue_supervision(actor=a, message_id=m.pk, level="supervise", note="请加快办理", response_due=today() + timedelta(days=7)),
-    "respond_supervision": lambda w, a, m: supervision.respond_supervision(actor=a, message_id=m.pk, order_id=m.supervision_orders.last().pk if m.supervision_orders.exists() else 0, response="已加快办理"),  # type: ignore[union-attr]
-    "instruct": lambda w, a, m: supervision.give_instruction(actor=a, message_id=m.pk, text="请认真核实，尽快解决"),
+    "supervise": lambda w, a, m: supervision.issue_supervision(
+        actor=a,
+        message_id=m.pk,
+        level="supervise",
+        note="请加快办理",
+        response_due=today() + timedelta(days=7),
+    ),
+    "respond_supervision": lambda w, a, m: supervision.respond_supervision(
+        actor=a,
+        message_id=m.pk,
+        order_id=getattr(m.supervision_orders.last(), "pk", 0),
+        response="已加快办理",
+    ),  # type: ignore[union-attr]
+    "instruct": lambda w, a, m: supervision.give_instruction(
+        actor=a, message_id=m.pk, text="请认真核实，尽快解决"
+    ),
     "support": lambda w, a, m: actions.support_message(actor=a, message_id=m.pk),
 }
 
@@ -70,15 +109,33 @@ def _prepare(w: World, action: str, m: Message) -> None:
     if action == "reopen" and m.status in (Status.REPLIED, Status.CLOSED):
         actions.evaluate_message(actor=w.alice, message_id=m.pk, solved=1, attitude=3, speed=3)
     if action == "decide_extension" and m.status in (Status.ASSIGNED, Status.IN_HANDLING):
-        actions.request_extension(actor=w.uma, message_id=m.pk, reason="需要现场勘查", working_days=3)
+        actions.request_extension(
+            actor=w.uma, message_id=m.pk, reason="需要现场勘查", working_days=3
+        )
     if action == "decide_extension" and m.status == Status.REVIEWING:
         # Asked before the reply went to review; still pending.
-        Extension.objects.create(message=m, organization=w.east_housing, requested_by=w.uma, reason="需要现场勘查", working_days=3, old_due=m.reply_due, created_at=m.submitted_at)
+        Extension.objects.create(
+            message=m,
+            organization=w.east_housing,
+            requested_by=w.uma,
+            reason="需要现场勘查",
+            working_days=3,
+            old_due=m.reply_due or today(),
+            created_at=m.submitted_at,
+        )
     if action == "respond_supervision" and m.status in TRANSITIONS["supervise"].sources:
         CALLS["supervise"](w, w.sam, m)
     elif action == "respond_supervision":
         # Issued while the message was still open, answered after it closed.
-        SupervisionOrder.objects.create(message=m, level="supervise", issued_by=w.sam, organization=w.province, note="请反馈", response_due=today(), created_at=m.submitted_at)
+        SupervisionOrder.objects.create(
+            message=m,
+            level="supervise",
+            issued_by=w.sam,
+            organization=w.province,
+            note="请反馈",
+            response_due=today(),
+            created_at=m.submitted_at,
+        )
 
 
 def test_every_action_has_a_call() -> None:
@@ -122,7 +179,21 @@ ALLOWED = {
 }
 # A status in which each action is allowed, for the matrix.
 STATUS_FOR = {a: sorted(row.sources)[0] for a, row in TRANSITIONS.items()}
-STATUS_FOR.update({"reopen": Status.REPLIED, "evaluate": Status.REPLIED, "follow_up": Status.REPLIED, "decide_extension": Status.IN_HANDLING, "respond_supervision": Status.IN_HANDLING, "supervise": Status.IN_HANDLING, "instruct": Status.PUBLISHED, "support": Status.PUBLISHED, "return": Status.ASSIGNED, "edit_public": Status.PUBLISHED, "merge": Status.SUBMITTED})
+STATUS_FOR.update(
+    {
+        "reopen": Status.REPLIED,
+        "evaluate": Status.REPLIED,
+        "follow_up": Status.REPLIED,
+        "decide_extension": Status.IN_HANDLING,
+        "respond_supervision": Status.IN_HANDLING,
+        "supervise": Status.IN_HANDLING,
+        "instruct": Status.PUBLISHED,
+        "support": Status.PUBLISHED,
+        "return": Status.ASSIGNED,
+        "edit_public": Status.PUBLISHED,
+        "merge": Status.SUBMITTED,
+    }
+)
 
 
 @pytest.mark.parametrize("action", list(TRANSITIONS))
@@ -131,7 +202,11 @@ def test_permission_matrix(world: World, action: str) -> None:
     _prepare(world, action, m)
     m = Message.objects.select_related("board__organization", "office", "unit").get(pk=m.pk)
     row = TRANSITIONS[action]
-    allowed = {p for p in PERSONAS if permissions.may(AnonymousUser() if p == "anonymous" else getattr(world, p), m, action)}
+    allowed = {
+        p
+        for p in PERSONAS
+        if permissions.may(AnonymousUser() if p == "anonymous" else getattr(world, p), m, action)
+    }
     assert allowed == ALLOWED[row.permission], action
     # Everyone else is refused by the action itself, and nothing changes.
     for persona in sorted(set(PERSONAS) - allowed):

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", type=date.fromisoformat, help="按该日期计算（YYYY-MM-DD）")
-        parser.add_argument("--loop", type=int, default=0, help="每隔多少秒运行一次；0 表示只运行一次")
+        parser.add_argument(
+            "--loop", type=int, default=0, help="每隔多少秒运行一次；0 表示只运行一次"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:

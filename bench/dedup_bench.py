@@ -176,7 +176,7 @@ def bench_memory(sigs: np.ndarray, held: Held) -> None:
     )
     print(f"index arrays: {index.nbytes() / 2**20:,.0f} MB; process peak RSS {rss_mb():,.0f} MB")
     index.query(held[0][2])  # warm caches
-    for min_similarity in (dedup.DEFAULT_THRESHOLD, 0.4):
+    for min_similarity in (dedup.DEFAULT_THRESHOLD, dedup.QUERY_FLOOR):
         ms, found, sizes = [], [], []
         for _, orig, text, _ in held:
             t = time.perf_counter()
@@ -268,7 +268,7 @@ def sqlite_query(db: sqlite3.Connection, text: str, k: int = 5) -> list[tuple[in
         keys,
     ).fetchall()
     scored = [(i, dedup.estimate(sig, dedup.signature_from_bytes(b))) for i, b in rows]
-    hits = [h for h in scored if h[1] >= dedup.DEFAULT_THRESHOLD]
+    hits = [h for h in scored if h[1] >= dedup.QUERY_FLOOR]
     return sorted(hits, key=lambda h: -h[1])[:k]
 
 

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "liuyanban.supervision",
     "liuyanban.notifications",
     "liuyanban.intelligence",
+    "liuyanban.campaigns",
+    "liuyanban.analytics",
+    "liuyanban.api",
+    "liuyanban.web",
     "liuyanban.demo",
 ]
 
@@ -99,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "liuyanban.web.context.site",
             ],
         },
     },
@@ -131,7 +136,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["liuyanban.accounts.backends.PhoneOrEmailBackend"]
-LOGIN_URL = "web:login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,13 +1,18 @@
-"""Public and staff pages. Views call selectors and actions only."""
+"""The web interface: one route module per area, all under the "web" namespace.
 
-from django.urls import path
+Views call selectors and actions only; no domain logic lives here.
+"""
 
-from . import views
+from django.urls import URLPattern, URLResolver
+
+from .routes import campaigns, directory, hot, public, staff, stats
 
 app_name = "web"
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("directory/", views.directory, name="directory"),
-    path("directory/<str:code>/", views.organization_detail, name="organization"),
-    path("login/", views.login_view, name="login"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    *directory.urlpatterns,
+    *public.urlpatterns,
+    *staff.urlpatterns,
+    *stats.urlpatterns,
+    *campaigns.urlpatterns,
+    *hot.urlpatterns,
 ]

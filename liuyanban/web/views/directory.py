@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -12,7 +10,7 @@ from liuyanban.organizations.models import Organization
 
 
 def _ctx(**kwargs: object) -> dict[str, object]:
-    return {"site_name": settings.LIUYANBAN["SITE_NAME"], **kwargs}
+    return dict(kwargs)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -49,11 +47,3 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
         "web/organization.html",
         _ctx(org=org, **org_selectors.organization_page(org)),
     )
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
-
-
-login_view = LoginView.as_view()

@@ -1,0 +1,1 @@
+"""Models of the api app: agency tokens, webhook endpoints and deliveries."""

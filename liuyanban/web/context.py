@@ -1,0 +1,53 @@
+"""Template context for every page: site name, navigation, the signed-in user's roles."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, label); an entry shows only once its page exists.
+PUBLIC_NAV = [
+    ("web:home", _("首页")),
+    ("web:search", _("搜索留言")),
+    ("web:write", _("我要留言")),
+    ("web:directory", _("机构目录")),
+    ("web:hot_issues", _("热点问题")),
+    ("web:campaigns", _("建言征集")),
+    ("web:stats", _("数据统计")),
+]
+USER_NAV = [
+    ("web:my_messages", _("我的留言")),
+    ("web:notifications", _("通知")),
+    ("web:workbench", _("工作台")),
+]
+
+
+def _resolve(items: list[tuple[str, object]]) -> list[dict[str, object]]:
+    out = []
+    for name, label in items:
+        try:
+            out.append({"name": name, "url": reverse(name), "label": label})
+        except NoReverseMatch:
+            continue
+    return out
+
+
+def site(request: HttpRequest) -> dict[str, object]:
+    """Values every template may use."""
+    user = getattr(request, "user", None)
+    is_staff_member = bool(user and user.is_authenticated and user.memberships.exists())
+    user_nav = _resolve(USER_NAV) if user and user.is_authenticated else []
+    if not is_staff_member:
+        user_nav = [i for i in user_nav if i["name"] != "web:workbench"]
+    unread = 0
+    if user and user.is_authenticated:
+        unread = user.notifications.filter(read_at__isnull=True).count()
+    return {
+        "site_name": settings.LIUYANBAN["SITE_NAME"],
+        "public_nav": _resolve(PUBLIC_NAV),  # type: ignore[arg-type]
+        "user_nav": user_nav,
+        "is_staff_member": is_staff_member,
+        "unread_notifications": unread,
+    }

@@ -1,0 +1,181 @@
+"""Output schemas shared by several endpoints, and the functions that fill them.
+
+Input schemas live next to their endpoint (one per endpoint). Nothing here
+exposes contact data: the original wording is shown to the author and to staff
+who may act on the message, never to the public.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Schema
+
+from liuyanban.accounts.selectors import AnyUser
+from liuyanban.lifecycle import permissions
+from liuyanban.lifecycle.models import Message, Reply, ReplyState
+from liuyanban.lifecycle.selectors import available_actions, timeline
+
+STAFF_PREDICATES = ("moderator", "office", "unit", "supervisor", "leader")
+
+
+class RefOut(Schema):
+    """A directory object by its stable code and its name."""
+
+    code: str
+    name: str
+
+
+class ReplyOut(Schema):
+    id: int
+    kind: str
+    organization: str
+    body: str
+    resolution: str
+    state: str
+    created_at: datetime
+    published_at: datetime | None
+
+
+class OriginalOut(Schema):
+    """The author's own words, for the author and for staff over the message."""
+
+    title: str
+    body: str
+    location: str
+
+
+class MessageSummaryOut(Schema):
+    tracking_number: str
+    status: str
+    status_label: str
+    resolution: str
+    board: RefOut
+    domain: RefOut
+    kind: RefOut
+    title: str
+    author_nickname: str
+    published_at: datetime | None
+    replied_at: datetime | None
+    current_due: date | None
+    support_count: int
+    available_actions: list[str]
+
+
+class MessageOut(MessageSummaryOut):
+    body: str
+    location: str
+    region: RefOut | None
+    office: RefOut
+    unit: RefOut | None
+    submitted_at: datetime | None
+    closed_at: datetime | None
+    merged_into: str | None
+    replies: list[ReplyOut]
+    original: OriginalOut | None
+
+
+class MessagePageOut(Schema):
+    items: list[MessageSummaryOut]
+    next_cursor: str | None
+
+
+class TimelineEntryOut(Schema):
+    action: str
+    label: str
+    at: datetime
+    status: str
+    actor: str
+    details: dict[str, object]
+
+
+class ActionOut(Schema):
+    """The outcome of an action: the new status, and the message if the caller still sees it."""
+
+    action: str
+    status: str
+    message: MessageOut | None
+
+
+def ref(obj: object | None) -> dict[str, str] | None:
+    if obj is None:
+        return None
+    return {"code": str(obj.code), "name": str(obj.name)}  # type: ignore[attr-defined]
+
+
+def is_staff_over(user: AnyUser, message: Message) -> bool:
+    """Whether ``user`` works on this message in any role (sees the original and drafts)."""
+    return bool(user.is_superuser) or any(
+        permissions.PREDICATES[name](user, message) for name in STAFF_PREDICATES
+    )
+
+
+def _may_see_original(user: AnyUser, message: Message) -> bool:
+    return bool(user.is_authenticated) and (
+        message.author_id == user.pk or is_staff_over(user, message)
+    )
+
+
+def summary(user: AnyUser, message: Message) -> dict[str, object]:
+    """The list form of a message, with what the caller may do to it now."""
+    return {
+        "tracking_number": message.tracking_number,
+        "status": message.status,
+        "status_label": message.get_status_display(),
+        "resolution": message.resolution,
+        "board": ref(message.board),
+        "domain": ref(message.domain),
+        "kind": ref(message.kind),
+        "title": message.public_title,
+        "author_nickname": message.author_nickname,
+        "published_at": message.published_at,
+        "replied_at": message.replied_at,
+        "current_due": message.current_due,
+        "support_count": message.support_count,
+        "available_actions": available_actions(user, message),
+    }
+
+
+def _reply(reply: Reply, staff: bool) -> dict[str, object]:
+    return {
+        "id": reply.pk,
+        "kind": reply.kind,
+        "organization": reply.organization.name,
+        "body": reply.body if staff and reply.state != ReplyState.PUBLISHED else reply.public_body,
+        "resolution": reply.resolution,
+        "state": reply.state,
+        "created_at": reply.created_at,
+        "published_at": reply.published_at,
+    }
+
+
+def detail(user: AnyUser, message: Message) -> dict[str, object]:
+    """The full form: public text, published replies (drafts too for staff), the original for insiders."""
+    staff = bool(user.is_authenticated) and is_staff_over(user, message)
+    replies = message.replies.select_related("organization").order_by("pk")
+    if not staff:
+        replies = replies.filter(state=ReplyState.PUBLISHED)
+    original = (
+        {"title": message.title, "body": message.body, "location": message.location}
+        if _may_see_original(user, message)
+        else None
+    )
+    return {
+        **summary(user, message),
+        "body": message.public_body,
+        "location": message.public_location,
+        "region": ref(message.region),
+        "office": ref(message.office),
+        "unit": ref(message.unit),
+        "submitted_at": message.submitted_at,
+        "closed_at": message.closed_at,
+        "merged_into": message.canonical.tracking_number if message.canonical else None,
+        "replies": [_reply(r, staff) for r in replies],
+        "original": original,
+    }
+
+
+def history(user: AnyUser, message: Message) -> list[dict[str, object]]:
+    """The timeline, with private steps for staff only."""
+    staff = bool(user.is_authenticated) and is_staff_over(user, message)
+    return [dict(entry) for entry in timeline(message, staff=staff)]

@@ -9,6 +9,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("liuyanban.accounts.urls")),
+    path("api/v1/", include("liuyanban.api.urls")),
+    path("open311/v2/", include("liuyanban.api.open311_urls")),
     path("", include("liuyanban.web.urls")),
 ]
 if settings.DEBUG:

@@ -1,1 +1,158 @@
-"""Models of the analytics app."""
+"""The analytics app's own tables: pre-aggregated counts kept up to date from events.
+
+Every figure is about a *cohort*: the messages received (submitted) on a day, in
+their current state. One message therefore contributes to exactly one row per
+grain, the row of its submission day (and of its submission month), and its
+contribution is recomputed from its current state whenever one of its events
+arrives. ``MessageFact`` remembers each message's last contribution, so an
+update only applies the difference: replaying an event changes nothing.
+
+Dimension columns are plain integers (0 = none) rather than foreign keys so the
+unique key works with "no unit" / "no region" on every database, and so the
+table can be rebuilt from the events without touching the directory.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Working-day histogram buckets 0..59, and 60 for "60 or more".
+HIST_BUCKETS = 61
+
+# Count and sum columns of a rollup row, in display order.
+MEASURES: tuple[str, ...] = (
+    "received",
+    "published",
+    "rejected",
+    "merged",
+    "accepted",
+    "returned",
+    "replied",
+    "answered",
+    "closed",
+    "on_time",
+    "extended",
+    "reopened",
+    "first_n",
+    "first_days",
+    "final_n",
+    "final_days",
+    "eval_n",
+    "solved_sum",
+    "attitude_sum",
+    "speed_sum",
+    "good_n",
+    "sup_issued",
+    "sup_answered",
+)
+FIRST_HIST = tuple(f"hf{i}" for i in range(HIST_BUCKETS))
+FINAL_HIST = tuple(f"hl{i}" for i in range(HIST_BUCKETS))
+ALL_COLUMNS: tuple[str, ...] = MEASURES + FIRST_HIST + FINAL_HIST
+DIMENSIONS: tuple[str, ...] = (
+    "office_id",
+    "unit_id",
+    "board_id",
+    "domain_id",
+    "kind_id",
+    "region_id",
+)
+
+
+class Grain(models.TextChoices):
+    DAY = "d", _("日")
+    MONTH = "m", _("月")
+
+
+class Rollup(models.Model):
+    """Counts and sums for messages received on one day (or month) under one key.
+
+    Month rows duplicate day rows so that a year is 12 periods, not 365: long
+    periods read month rows and only the partial months at the edges read day rows.
+    """
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    period = models.DateField()
+    office_id = models.IntegerField()
+    unit_id = models.IntegerField(default=0)
+    board_id = models.IntegerField()
+    domain_id = models.IntegerField()
+    kind_id = models.IntegerField()
+    region_id = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("统计汇总")
+        verbose_name_plural = _("统计汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["grain", "period", *DIMENSIONS], name="uniq_rollup_key")
+        ]
+        indexes = [
+            models.Index(fields=["grain", "period", "office_id"], name="rollup_office"),
+            models.Index(fields=["grain", "period", "region_id"], name="rollup_region"),
+            models.Index(fields=["grain", "period", "board_id"], name="rollup_board"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain}:{self.period}"
+
+
+for _name in MEASURES + FIRST_HIST + FINAL_HIST:
+    Rollup.add_to_class(_name, models.IntegerField(default=0))
+
+
+class MessageFact(models.Model):
+    """A message's current contribution to the rollups: its row key and its values."""
+
+    message_id = models.BigIntegerField(primary_key=True)
+    day = models.DateField()
+    office_id = models.IntegerField()
+    unit_id = models.IntegerField(default=0)
+    board_id = models.IntegerField()
+    domain_id = models.IntegerField()
+    kind_id = models.IntegerField()
+    region_id = models.IntegerField(default=0)
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("留言统计贡献")
+        verbose_name_plural = _("留言统计贡献")
+
+    def __str__(self) -> str:
+        return f"fact #{self.message_id}"
+
+
+class Cursor(models.Model):
+    """The highest event id folded into the rollups (for catching up after a lost signal)."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("统计进度")
+        verbose_name_plural = _("统计进度")
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.last_event_id}"
+
+
+class IndexWeights(models.Model):
+    """The handling index's weights (办理指数权重); the newest row is in force.
+
+    index = w_reply·回复率 + w_on_time·按期回复率 + w_satisfaction·满意度/5
+            + w_reopen·(1 − 发回重办率), over the components a body has data for.
+    """
+
+    reply = models.FloatField(_("回复率权重"), default=0.3)
+    on_time = models.FloatField(_("按期回复率权重"), default=0.3)
+    satisfaction = models.FloatField(_("满意度权重"), default=0.3)
+    reopen = models.FloatField(_("未发回重办权重"), default=0.1)
+    min_accepted = models.PositiveIntegerField(_("参与排名的最少受理量"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("办理指数权重")
+        verbose_name_plural = _("办理指数权重")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reply}/{self.on_time}/{self.satisfaction}/{self.reopen}"

@@ -1,0 +1,198 @@
+"""The incremental rollups equal a rebuild after a random history of real actions."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from liuyanban.analytics import rollups
+from liuyanban.analytics.models import MessageFact, Rollup
+from liuyanban.core.errors import DomainError
+from liuyanban.lifecycle import actions
+from liuyanban.lifecycle.models import Event, Message, Status
+from liuyanban.lifecycle.permissions import available_actions
+from liuyanban.supervision import actions as supervision
+from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.testing.world import World
+
+TEXT = "经核实情况属实，已经安排专人处理完毕，请知悉。"
+
+
+def _args(world: World, action: str, m: Message, rng: random.Random) -> dict[str, Any] | None:
+    """Keyword arguments for ``action`` on ``m`` (None when it cannot be taken sensibly)."""
+    today = timezone.localdate()
+    if action == "merge":
+        targets = Message.objects.filter(
+            status__in=[Status.PUBLISHED, Status.ACCEPTED], canonical=None
+        ).exclude(pk=m.pk)
+        target = targets.order_by("?").first()
+        return {"into_id": target.pk} if target else None
+    simple: dict[str, dict[str, Any]] = {
+        "approve": {},
+        "accept": {},
+        "sign": {},
+        "approve_reply": {},
+        "close": {},
+        "support": {},
+        "reject": {"reason": "与职责无关的内容"},
+        "return": {"reason": "不属于本单位职责"},
+        "reopen": {"reason": "群众反映问题未解决"},
+        "reply_interim": {"body": TEXT},
+        "send_back_reply": {"comment": "请补充细节"},
+        "reply_final": {"body": TEXT, "resolution": rng.choice(["solved", "partly", "explained"])},
+        "request_extension": {"reason": "需要现场核查", "working_days": rng.randint(1, 10)},
+        "decide_extension": {"approve": rng.random() < 0.7},
+        "evaluate": {k: rng.randint(1, 5) for k in ("solved", "attitude", "speed")},
+        "follow_up": {
+            "channel": "phone",
+            "date_": today,
+            "summary": "电话回访",
+            "satisfied": rng.random() < 0.5,
+        },
+        "transfer": {"to_org_id": rng.choice([world.west.pk, world.east.pk])},
+        "assign": {"lead_id": rng.choice([world.east_housing.pk, world.east_transport.pk])},
+    }
+    return simple.get(action)
+
+
+def _call(action: str) -> Callable[..., Any] | None:
+    names = {
+        "approve": actions.approve_message,
+        "reject": actions.reject_message,
+        "merge": actions.merge_message,
+        "accept": actions.accept_message,
+        "transfer": actions.transfer_message,
+        "assign": actions.assign_message,
+        "sign": actions.sign_message,
+        "return": actions.return_message,
+        "reply_interim": actions.reply_interim,
+        "reply_final": actions.reply_final,
+        "approve_reply": actions.approve_reply,
+        "send_back_reply": actions.send_back_reply,
+        "request_extension": actions.request_extension,
+        "decide_extension": actions.decide_extension,
+        "evaluate": actions.evaluate_message,
+        "follow_up": actions.record_follow_up,
+        "close": actions.close_message,
+        "reopen": actions.reopen_message,
+        "support": actions.support_message,
+    }
+    return names.get(action)
+
+
+def _supervise(world: World, m: Message, rng: random.Random) -> None:
+    due = timezone.localdate() + timedelta(days=5)
+    try:
+        if rng.random() < 0.5:
+            supervision.issue_supervision(
+                actor=world.sam,
+                message_id=m.pk,
+                level="supervise",
+                note="请加快办理",
+                response_due=due,
+            )
+        order = m.supervision_orders.filter(responded_at=None).first()
+        if order is not None:
+            actor = world.uma if m.unit_id == world.east_housing.pk else world.olga
+            supervision.respond_supervision(
+                actor=actor, message_id=m.pk, order_id=order.pk, response="已经加快办理"
+            )
+    except DomainError:
+        pass
+
+
+def _step(world: World, rng: random.Random, people: list[str]) -> None:
+    """One random move: a new message, or a random allowed action by a random person."""
+    messages = list(Message.objects.all())
+    if not messages or rng.random() < 0.2:
+        board = rng.choice([world.east_board, world.west_board])
+        world.submit(
+            rng.choice([world.alice, world.bob]),
+            board_id=board.pk,
+            domain_id=rng.choice(list(Domain.objects.filter(level=1)[:3])).pk,
+            kind_id=rng.choice(list(Kind.objects.all()[:3])).pk,
+            region_id=rng.choice([None, world.east_region.pk]),
+        )
+        return
+    hidden = {Status.REJECTED, Status.MERGED}
+    m = rng.choice([x for x in messages if x.status not in hidden] or messages)
+    if rng.random() < 0.1:
+        _supervise(world, m, rng)
+        return
+    choices = [
+        (name, action)
+        for name in people
+        for action in available_actions(getattr(world, name), m)
+        if _call(action) is not None
+    ]
+    if not choices:
+        return
+    # Weigh by action, not by person, and make dead ends rare so histories go deep.
+    weights = [WEIGHTS.get(action, 1.0) / len(_people(choices, action)) for _, action in choices]
+    name, action = rng.choices(choices, weights=weights)[0]
+    kwargs = _args(world, action, m, rng)
+    call = _call(action)
+    if kwargs is None or call is None:
+        return
+    try:
+        call(actor=getattr(world, name), message_id=m.pk, **kwargs)
+    except DomainError:
+        pass  # a guard refused a random move: fine, the history goes on
+
+
+WEIGHTS = {"merge": 0.05, "reject": 0.05, "support": 0.05, "reply_interim": 0.3}
+
+
+def _people(choices: list[tuple[str, str]], action: str) -> list[str]:
+    return [n for n, a in choices if a == action]
+
+
+PEOPLE = ["alice", "bob", "mona", "olga", "oscar", "uma", "ulf", "wanda", "sam"]
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_incremental_rollups_equal_rebuild(
+    world: World, seed: int, django_capture_on_commit_callbacks: Any, time_machine: Any
+) -> None:
+    rng = random.Random(seed)
+    start = datetime(2024, 9, 20, 9, 0, tzinfo=timezone.get_current_timezone())
+    time_machine.move_to(start, tick=False)
+    for i in range(220):
+        # Days pass, across the National Day holiday, so working-day counts vary.
+        time_machine.move_to(start + timedelta(hours=7 * i), tick=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            _step(world, rng, PEOPLE)
+    actions_seen = set(Event.objects.values_list("action", flat=True))
+    assert {"reopen", "return", "merge", "decide_extension", "reply_final"} <= actions_seen
+    incremental = rollups.table_snapshot()
+    facts = {f.message_id: f.values for f in MessageFact.objects.all()}
+    assert incremental and sum(v[0] for k, v in incremental.items() if k[0] == "d") == (
+        Message.objects.count()
+    )
+    rollups.rebuild()
+    assert rollups.table_snapshot() == incremental
+    assert {f.message_id: f.values for f in MessageFact.objects.all()} == facts
+
+
+def test_replayed_event_does_not_double_count(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.CLOSED)
+    before = rollups.table_snapshot()
+    for event in Event.objects.filter(message=m):
+        rollups.on_message_event(sender=Event, event=event)
+    assert rollups.table_snapshot() == before
+    assert Rollup.objects.filter(grain="d").get().received == 1
+
+
+def test_catch_up_folds_events_missed_by_the_signal(world: World) -> None:
+    m = world.message_in(Status.REPLIED)  # on_commit never ran: nothing folded yet
+    assert not Rollup.objects.exists()
+    assert rollups.catch_up() == Message.objects.filter(pk__lte=m.pk).count()
+    assert Rollup.objects.get(grain="m").replied == 1

@@ -206,17 +206,17 @@ def _apply(campaign: Campaign, data: CampaignInput, clean: dict[str, Any]) -> No
 
 
 @transaction.atomic
-def create_campaign(*, actor: User, data: CampaignInput) -> Campaign:
+def create_campaign(*, actor: AnyUser, data: CampaignInput) -> Campaign:
     """Start a campaign for an organisation the actor hosts for."""
     clean = _validate_campaign(actor, data)
-    campaign = Campaign(created_by=actor)
+    campaign = Campaign(created_by=actor if isinstance(actor, User) else None)
     _apply(campaign, data, clean)
     _record(campaign, "create", actor, title=campaign.title)
     return campaign
 
 
 @transaction.atomic
-def update_campaign(*, actor: User, campaign_id: int, data: CampaignInput) -> Campaign:
+def update_campaign(*, actor: AnyUser, campaign_id: int, data: CampaignInput) -> Campaign:
     """Edit a campaign (dates, text, questions); the host's staff only."""
     campaign = _lock_campaign(campaign_id)
     if not permissions.can_manage(actor, campaign):
@@ -397,7 +397,7 @@ def _moderated(actor: AnyUser, suggestion_id: int) -> Suggestion:
 @transaction.atomic
 def publish_suggestion(
     *,
-    actor: User,
+    actor: AnyUser,
     suggestion_id: int,
     public_title: str | None = None,
     public_body: str | None = None,
@@ -423,7 +423,7 @@ def publish_suggestion(
 
 
 @transaction.atomic
-def reject_suggestion(*, actor: User, suggestion_id: int, reason: str) -> Suggestion:
+def reject_suggestion(*, actor: AnyUser, suggestion_id: int, reason: str) -> Suggestion:
     """Reject a suggestion with a reason the author sees (审核不通过)."""
     suggestion = _moderated(actor, suggestion_id)
     suggestion.reject_reason = _text(reason, name="reason", label=_("理由"), lo=2, hi=500)
@@ -457,7 +457,7 @@ def support_suggestion(*, actor: AnyUser, suggestion_id: int) -> Suggestion:
 
 
 @transaction.atomic
-def adopt_suggestion(*, actor: User, suggestion_id: int, response: str) -> Suggestion:
+def adopt_suggestion(*, actor: AnyUser, suggestion_id: int, response: str) -> Suggestion:
     """Mark a published suggestion adopted (采纳) with a public response; again edits the response."""
     suggestion = _lock_suggestion(suggestion_id)
     if not permissions.can_review(actor, suggestion.campaign):
@@ -491,7 +491,7 @@ def _message_body(suggestion: Suggestion) -> str:
 
 def convert_to_message(
     *,
-    actor: User,
+    actor: AnyUser,
     suggestion_id: int,
     board_id: int,
     domain_id: int | None = None,
@@ -520,7 +520,7 @@ def convert_to_message(
             source="campaign",
         )
         message = lifecycle.submit_message(author=suggestion.author, draft=draft)
-        if has_role_over(actor, board.organization, Role.MODERATOR):
+        if isinstance(actor, User) and has_role_over(actor, board.organization, Role.MODERATOR):
             message = lifecycle.approve_message(actor=actor, message_id=message.pk)
         Suggestion.objects.filter(pk=suggestion.pk).update(message=message)
         _record(
@@ -533,7 +533,7 @@ def convert_to_message(
     return message
 
 
-def _check_convertible(actor: User, suggestion: Suggestion) -> None:
+def _check_convertible(actor: AnyUser, suggestion: Suggestion) -> None:
     if not permissions.can_review(actor, suggestion.campaign):
         raise NotFound()
     if not permissions.can_manage(actor, suggestion.campaign):

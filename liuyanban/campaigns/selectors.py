@@ -14,11 +14,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from liuyanban.accounts.selectors import AnyUser
+from liuyanban.accounts.selectors import AnyUser, is_platform_admin, role_paths
 from liuyanban.core.errors import NotFound
 from liuyanban.lifecycle.models import Message
-from liuyanban.organizations.models import Region
+from liuyanban.organizations.models import Board, Organization, Region
 
 from . import permissions
 from .models import Campaign, Suggestion, SuggestionStatus, SuggestionSupport, TopicGroup
@@ -274,7 +275,7 @@ def results(campaign: Campaign) -> Results:
         adopted_count=received.filter(adopted=True).count(),
         participants=received.values("author").distinct().count(),
         by_day=[(r["day"], r["n"]) for r in by_day],
-        by_region=[(r["region__name"] or "未填写", r["n"]) for r in by_region],
+        by_region=[(r["region__name"] or _("未填写"), r["n"]) for r in by_region],
         topics=topic_groups(campaign),
         adopted=adopted,
     )
@@ -300,3 +301,27 @@ def results_rows(campaign: Campaign) -> Iterator[list[Any]]:
     yield []
     yield ["采纳建言编号", "标题", "附议数", "采纳回应"]
     yield from ([s.pk, s.public_title, s.support_count, s.response] for s in r.adopted)
+
+
+def host_choices(user: AnyUser) -> list[Organization]:
+    """Organisations the user may host a campaign for: where they hold a host role, and below."""
+    paths = role_paths(user, permissions.HOST_ROLES)
+    if is_platform_admin(user):
+        paths = [
+            *paths,
+            *Organization.objects.filter(parent__isnull=True).values_list("path", flat=True),
+        ]
+    if not paths:
+        return []
+    roots = Organization.objects.filter(path__in=paths)
+    q = Q(pk__in=roots) | Q(parent__in=roots)
+    return list(Organization.objects.filter(q).order_by("path")[:300])
+
+
+def boards_for_conversion(campaign: Campaign) -> list[Board]:
+    """Boards a suggestion may be routed to: those of the host organisation and below it."""
+    return list(
+        Board.objects.filter(organization__path__startswith=campaign.host.path, is_active=True)
+        .select_related("organization")
+        .order_by("organization__path", "name")[:300]
+    )

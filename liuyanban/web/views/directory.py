@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from liuyanban.lifecycle import stats_public
 from liuyanban.organizations import selectors as org_selectors
 from liuyanban.organizations.models import Organization
 
@@ -14,13 +15,15 @@ def _ctx(**kwargs: object) -> dict[str, object]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page: figures and the directory's top level."""
+    """The home page: latest answers, message figures and the directory's top level."""
     return render(
         request,
         "web/home.html",
         _ctx(
             provinces=org_selectors.top_level_governments(),
             counts=org_selectors.directory_counts(),
+            figures=stats_public.site_figures(),
+            latest=stats_public.latest_answered(),
         ),
     )
 

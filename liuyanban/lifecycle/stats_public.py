@@ -1,0 +1,247 @@
+"""Public reads for the web's public pages: headline figures, a board's record, lists.
+
+Simple aggregate queries over the lifecycle's tables; analytics will replace the
+figures with pre-aggregated counts. Everything here is public: only published,
+unmerged messages count.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+
+from liuyanban.organizations.models import Board, Level, Organization, OrgKind
+
+from .models import (
+    ANSWERED_STATUSES,
+    PUBLIC_STATUSES,
+    Evaluation,
+    Event,
+    Message,
+    Reply,
+    ReplyState,
+)
+from .workdays import working_days_between
+
+# How many recent replies the average working days to reply is computed over.
+RECENT_REPLIES = 200
+
+
+class Satisfaction(TypedDict):
+    count: int
+    solved: float | None
+    attitude: float | None
+    speed: float | None
+    mean: float | None
+
+
+class Figures(TypedDict):
+    messages: int
+    answered: int
+    reply_rate: float | None
+    satisfaction: Satisfaction
+
+
+class BoardRecord(TypedDict):
+    received: int
+    answered: int
+    reply_rate: float | None
+    on_time_rate: float | None
+    avg_working_days: float | None
+    satisfaction: Satisfaction
+
+
+def _public() -> QuerySet[Message]:
+    return Message.objects.filter(status__in=PUBLIC_STATUSES, canonical__isnull=True)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def satisfaction(messages: QuerySet[Message]) -> Satisfaction:
+    """Mean of each 1–5 scale over the ratings of ``messages``."""
+    agg = Evaluation.objects.filter(message__in=messages).aggregate(
+        count=Count("pk"), solved=Avg("solved"), attitude=Avg("attitude"), speed=Avg("speed")
+    )
+    scales = [agg["solved"], agg["attitude"], agg["speed"]]
+    mean = sum(scales) / 3 if all(s is not None for s in scales) else None
+    return {
+        "count": agg["count"],
+        "solved": _round(agg["solved"]),
+        "attitude": _round(agg["attitude"]),
+        "speed": _round(agg["speed"]),
+        "mean": _round(mean),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
+
+
+def site_figures() -> Figures:
+    """Headline figures for the home page."""
+    qs = _public()
+    agg = qs.aggregate(
+        messages=Count("pk"), answered=Count("pk", filter=Q(status__in=ANSWERED_STATUSES))
+    )
+    return {
+        "messages": agg["messages"],
+        "answered": agg["answered"],
+        "reply_rate": _rate(agg["answered"], agg["messages"]),
+        "satisfaction": satisfaction(qs),
+    }
+
+
+def board_record(board: Board) -> BoardRecord:
+    """A board's public record: received, reply and on-time rates, speed, satisfaction."""
+    qs = _public().filter(board=board)
+    agg = qs.aggregate(
+        received=Count("pk"),
+        answered=Count("pk", filter=Q(replied_at__isnull=False)),
+        with_due=Count("pk", filter=Q(replied_at__isnull=False, reply_due__isnull=False)),
+        on_time=Count("pk", filter=Q(replied_at__date__lte=F("reply_due"))),
+    )
+    return {
+        "received": agg["received"],
+        "answered": agg["answered"],
+        "reply_rate": _rate(agg["answered"], agg["received"]),
+        "on_time_rate": _rate(agg["on_time"], agg["with_due"]),
+        "avg_working_days": _avg_working_days(qs),
+        "satisfaction": satisfaction(qs),
+    }
+
+
+def _avg_working_days(qs: QuerySet[Message]) -> float | None:
+    """Average working days from publication to the final reply, over recent replies."""
+    rows = (
+        qs.filter(replied_at__isnull=False, published_at__isnull=False)
+        .order_by("-replied_at")
+        .values_list("published_at", "replied_at")[:RECENT_REPLIES]
+    )
+    days = [max(0, working_days_between(p.date(), r.date())) for p, r in rows if p and r]
+    return round(sum(days) / len(days), 1) if days else None
+
+
+def latest_answered(limit: int = 8) -> list[Message]:
+    """The most recently answered public messages, with their board, domain and kind."""
+    return list(
+        _public()
+        .filter(status__in=ANSWERED_STATUSES, replied_at__isnull=False)
+        .select_related("board", "domain", "kind")
+        .order_by("-replied_at", "-pk")[:limit]
+    )
+
+
+def similar_messages(message: Message, limit: int = 5) -> list[Message]:
+    """Recent public messages on the same board and domain (a simple stand-in for dedup)."""
+    return list(
+        _public()
+        .filter(board_id=message.board_id, domain_id=message.domain_id)
+        .exclude(pk=message.pk)
+        .select_related("kind")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+def published_replies(message: Message) -> list[Reply]:
+    """The message's published replies (interim and final) with the replying body."""
+    return list(
+        Reply.objects.filter(message=message, state=ReplyState.PUBLISHED)
+        .select_related("organization")
+        .order_by("published_at", "pk")
+    )
+
+
+def evaluations_of(message: Message) -> list[Evaluation]:
+    """The ratings of a message, oldest first."""
+    return list(Evaluation.objects.filter(message=message).order_by("created_at", "pk"))
+
+
+# ---------------------------------------------------------------------------
+# Boards
+# ---------------------------------------------------------------------------
+
+
+def active_board(code: str) -> Board | None:
+    """An active board by its code, with its body."""
+    return (
+        Board.objects.filter(code=code, is_active=True)
+        .select_related("organization__region", "leader")
+        .first()
+    )
+
+
+def board_by_id(pk: int | None) -> Board | None:
+    """An active board by id (the write form's hidden choice)."""
+    if pk is None:
+        return None
+    return Board.objects.filter(pk=pk, is_active=True).select_related("organization").first()
+
+
+def provinces() -> QuerySet[Organization]:
+    """Province-level governments, for the write page's region picker."""
+    return (
+        Organization.objects.filter(kind=OrgKind.GOVERNMENT, level=Level.PROVINCE, is_active=True)
+        .select_related("region")
+        .order_by("region__code", "code")
+    )
+
+
+def boards_under(org: Organization, limit: int = 500) -> list[Board]:
+    """Active boards of a body and everything below it, for a plain select."""
+    return list(
+        Board.objects.filter(organization__path__startswith=org.path, is_active=True)
+        .select_related("organization")
+        .order_by("organization__path", "sort_order", "code")[:limit]
+    )
+
+
+def suggest_boards(query: str, limit: int = 10) -> list[Board]:
+    """Boards whose name or pinyin contains the query (the write page's suggestions)."""
+    q = query.strip().lower()
+    if not q:
+        return []
+    return list(
+        Board.objects.filter(
+            Q(name__icontains=q)
+            | Q(pinyin__icontains=q.replace(" ", ""))
+            | Q(organization__name__icontains=q),
+            is_active=True,
+        )
+        .select_related("organization")
+        .order_by("sort_order", "code")[:limit]
+    )
+
+
+# ---------------------------------------------------------------------------
+# The author's own messages
+# ---------------------------------------------------------------------------
+
+
+def authored_messages(user_id: int) -> QuerySet[Message]:
+    """Every message the user wrote, any status, with replies, ratings and rejections."""
+    return (
+        Message.objects.filter(author_id=user_id)
+        .select_related("board", "domain", "kind")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=Reply.objects.filter(state=ReplyState.PUBLISHED)
+                .select_related("organization")
+                .order_by("pk"),
+                to_attr="published_replies",
+            ),
+            Prefetch(
+                "events",
+                queryset=Event.objects.filter(action="reject").order_by("pk"),
+                to_attr="reject_events",
+            ),
+            Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.filter(author_id=user_id),
+                to_attr="own_evaluations",
+            ),
+        )
+    )

@@ -1,0 +1,162 @@
+"""Public reading pages: a board, a message, search; and the two buttons on a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
+from liuyanban.lifecycle import actions, search, selectors, stats_public
+from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
+from liuyanban.web.errors import add_field_errors, error_response, handles_domain_errors
+from liuyanban.web.forms import EvaluateForm, ListFilterForm, SearchForm
+from liuyanban.web.views.public import is_htmx, login_redirect
+
+PAGE_SIZE = 20
+
+
+def _query_without_cursor(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return params.urlencode()
+
+
+def board(request: HttpRequest, code: str) -> HttpResponse:
+    """A board: its messages (filtered, keyset-paginated) and its public record."""
+    the_board = stats_public.active_board(code)
+    if the_board is None:
+        raise Http404
+    form = ListFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else {}
+    filters["board_id"] = the_board.pk
+    page = selectors.keyset_page(
+        selectors.public_messages(filters),
+        field="published_at",
+        cursor=request.GET.get("cursor"),
+        limit=PAGE_SIZE,
+    )
+    ctx: dict[str, Any] = {
+        "board": the_board,
+        "form": form,
+        "page": page,
+        "query": _query_without_cursor(request),
+        "list_url": reverse("web:board", args=[the_board.code]),
+    }
+    if is_htmx(request) and request.GET.get("cursor"):
+        return render(request, "web/public/_message_rows.html", ctx)
+    ctx["record"] = stats_public.board_record(the_board)
+    return render(request, "web/public/board.html", ctx)
+
+
+def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
+    user = request.user
+    allowed = selectors.available_actions(user, message)
+    return {
+        "message": message,
+        "is_author": user.is_authenticated and message.author_id == user.pk,
+        "allowed": allowed,
+        # Anonymous visitors see the button too; pressing it asks them to log in.
+        "can_support": "support" in allowed
+        or (not user.is_authenticated and message.status in PUBLIC_STATUSES),
+        "timeline": selectors.timeline(message),
+        "replies": stats_public.published_replies(message),
+        "evaluations": stats_public.evaluations_of(message),
+        "images": list(message.attachments.filter(is_public=True)),
+        "similar": stats_public.similar_messages(message),
+        "absolute_url": request.build_absolute_uri(
+            reverse("web:message", args=[message.tracking_number])
+        ),
+    }
+
+
+@handles_domain_errors
+def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
+    """One message as the viewer may see it: public text, timeline, replies, ratings."""
+    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
+    ctx = _message_context(request, message)
+    if "evaluate" in ctx["allowed"]:
+        ctx["evaluate_form"] = EvaluateForm()
+    return render(request, "web/public/message.html", ctx)
+
+
+@require_POST
+@handles_domain_errors
+def support(request: HttpRequest, tracking: str) -> HttpResponse:
+    """The "me too" button: one support per person; htmx swaps in the new count."""
+    url = reverse("web:message", args=[tracking])
+    if not request.user.is_authenticated:
+        return login_redirect(request, url)
+    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
+    try:
+        message = actions.support_message(actor=request.user, message_id=message.pk)
+    except (Conflict, InvalidTransition, NotPermitted, InvalidInput) as exc:
+        if is_htmx(request):
+            ctx = {"message": message, "error": exc.message}
+            return render(request, "web/public/_support.html", ctx, status=exc.status)
+        return error_response(request, exc, back=url)
+    if is_htmx(request):
+        return render(
+            request, "web/public/_support.html", {"message": message, "just_supported": True}
+        )
+    flash.success(request, _("已附议，感谢您的关注"))
+    return redirect(url)
+
+
+@require_POST
+@handles_domain_errors
+def evaluate(request: HttpRequest, tracking: str) -> HttpResponse:
+    """The author rates the final reply once; errors come back next to the scales."""
+    url = reverse("web:message", args=[tracking])
+    if not request.user.is_authenticated:
+        return login_redirect(request, url)
+    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
+    form = EvaluateForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.evaluate_message(
+                actor=request.user,
+                message_id=message.pk,
+                solved=d["solved"],
+                attitude=d["attitude"],
+                speed=d["speed"],
+                comment=d["comment"],
+            )
+        except InvalidInput as exc:
+            add_field_errors(form, exc)
+        else:
+            flash.success(request, _("感谢您的评价"))
+            return redirect(request.POST.get("back") or url)
+    ctx = _message_context(request, message)
+    ctx["evaluate_form"] = form
+    return render(request, "web/public/message.html", ctx, status=400)
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Chinese full-text search with filters; htmx loads the next page in place."""
+    form = SearchForm(request.GET or None)
+    ctx: dict[str, Any] = {"form": form, "list_url": reverse("web:search")}
+    query = (form.cleaned_data.get("q") or "") if form.is_bound and form.is_valid() else ""
+    if query:
+        filters = form.filters()
+        board_code = form.cleaned_data.get("board") or ""
+        the_board = stats_public.active_board(board_code) if board_code else None
+        if the_board is not None:
+            filters["board_id"] = the_board.pk
+        ctx["board"] = the_board
+        ctx["result"] = search.search_messages(
+            query, filters, cursor=request.GET.get("cursor"), limit=PAGE_SIZE
+        )
+        ctx["page"] = ctx["result"]
+        ctx["terms"] = ctx["result"].terms
+        ctx["query"] = _query_without_cursor(request)
+        if is_htmx(request) and request.GET.get("cursor"):
+            return render(request, "web/public/_message_rows.html", ctx)
+    ctx["q"] = query
+    return render(request, "web/public/search.html", ctx)

@@ -1,0 +1,331 @@
+"""Extra reads for the staff workbench: queues, scope, the organisation picker, duplicates.
+
+Every list here starts from the permission funnels in ``selectors`` (the inbox
+selectors or ``messages_visible_to``) and narrows them; nothing widens what a user
+may see. Heavier reads are bounded (top 20 bodies, the last 2,000 messages of a board).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from liuyanban.accounts.models import Role
+from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
+from liuyanban.intelligence import dedup
+from liuyanban.intelligence.flags import DEFAULT_WORDLISTS, Flag, find_flags
+from liuyanban.intelligence.redaction import Finding, find_personal_data
+from liuyanban.intelligence.replyquality import ReplyQuality, score_reply
+from liuyanban.organizations.models import Organization
+from liuyanban.supervision.models import SupervisionOrder, SupervisionRound
+
+from . import selectors
+from .deadlines import due_date
+from .models import (
+    PUBLIC_STATUSES,
+    ExtensionState,
+    Message,
+    Status,
+    Step,
+)
+from .workdays import working_days_between
+
+PICKER_LIMIT = 20
+LOCAL_UNITS_LIMIT = 200
+DUPLICATE_WINDOW = 2000
+DUPLICATE_LIMIT = 5
+
+
+# ---------------------------------------------------------------------------
+# Scope and roles
+# ---------------------------------------------------------------------------
+
+
+def staff_roles(user: AnyUser) -> set[str]:
+    """The roles a user holds anywhere, plus "leader" for a board's own leader."""
+    if not user.is_authenticated:
+        return set()
+    roles = set(user.memberships.values_list("role", flat=True))
+    if user.boards.exists():
+        roles.add(Role.LEADER)
+    return roles
+
+
+def staff_messages(user: AnyUser) -> QuerySet[Message]:
+    """Messages the user handles as staff: the visible ones within their roles' reach.
+
+    Public messages are visible to everyone, but the workbench shows a message only to
+    staff whose organisations hold it (board, office or unit) or to the board's leader.
+    """
+    visible = selectors.messages_visible_to(user)
+    if user.is_authenticated and user.is_superuser:
+        return visible
+    paths = role_paths(user, selectors.STAFF_ROLES)
+    scope = (
+        subtree_q(paths, "board__organization")
+        | subtree_q(paths, "office")
+        | subtree_q(paths, "unit")
+    )
+    if user.is_authenticated:
+        scope |= Q(board__leader_id=user.pk)
+    return visible.filter(scope)
+
+
+def get_staff_message(user: AnyUser, tracking_number: str) -> Message:
+    """One message for the staff detail page; NotFound unless it is within the user's reach."""
+    message = selectors.get_message_for_user(user, tracking_number=tracking_number)
+    if not staff_messages(user).filter(pk=message.pk).exists():
+        from liuyanban.core.errors import NotFound
+
+        raise NotFound()
+    return message
+
+
+# ---------------------------------------------------------------------------
+# Queues
+# ---------------------------------------------------------------------------
+
+
+def office_sections(user: AnyUser) -> dict[str, QuerySet[Message]]:
+    """The office inbox split into the jobs a clerk does."""
+    inbox = selectors.office_inbox(user)
+    return {
+        "to_accept": inbox.filter(status=Status.PUBLISHED),
+        "to_route": inbox.filter(status__in=[Status.PUBLISHED, Status.ACCEPTED]),
+        "to_review": inbox.filter(status=Status.REVIEWING),
+        "extensions": inbox.filter(extensions__state=ExtensionState.PENDING),
+        "follow_up": inbox.filter(status=Status.REPLIED),
+    }
+
+
+def unit_sections(user: AnyUser) -> dict[str, QuerySet[Message]]:
+    """The unit inbox split into "to sign" and "in handling"."""
+    inbox = selectors.unit_inbox(user)
+    return {
+        "to_sign": inbox.filter(status=Status.ASSIGNED),
+        "handling": inbox.filter(status=Status.IN_HANDLING),
+    }
+
+
+def supervision_sections(user: AnyUser, today: date | None = None) -> dict[str, QuerySet[Message]]:
+    """A supervisor's board: due soon, overdue (reminder), yellow and red, open messages only."""
+    qs = selectors.supervised_messages(user).filter(
+        status__in=[s.value for s in Status if s in _OPEN]
+    )
+    return {
+        "due_soon": selectors.due_soon(qs, today),
+        "reminder": selectors.overdue(qs, today, level="reminder"),
+        "yellow": selectors.overdue(qs, today, level="yellow"),
+        "red": selectors.overdue(qs, today, level="red"),
+    }
+
+
+_OPEN = {
+    Status.PUBLISHED,
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.IN_HANDLING,
+    Status.REVIEWING,
+}
+
+
+def leader_messages(user: AnyUser) -> QuerySet[Message]:
+    """Messages on the leader's boards: boards they own, or bodies they lead."""
+    if not user.is_authenticated:
+        return Message.objects.none()
+    paths = role_paths(user, [Role.LEADER])
+    scope = Q(board__leader_id=user.pk) | subtree_q(paths, "board__organization")
+    return (
+        selectors.messages_visible_to(user)
+        .filter(scope, status__in=PUBLIC_STATUSES)
+        .select_related("board", "domain", "kind", "unit")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def queue_counts(user: AnyUser) -> dict[str, int]:
+    """How many items wait in each queue the user's roles give."""
+    roles = staff_roles(user)
+    counts: dict[str, int] = {}
+    if Role.MODERATOR in roles:
+        counts["moderation"] = selectors.moderation_queue(user).count()
+    if Role.CLERK in roles:
+        counts["office"] = selectors.office_inbox(user).count()
+    if roles & {Role.OFFICER, Role.CLERK}:
+        counts["unit"] = selectors.unit_inbox(user).count()
+    if Role.SUPERVISOR in roles:
+        counts["supervision"] = selectors.overdue(selectors.supervised_messages(user)).count()
+    if Role.LEADER in roles:
+        counts["leader"] = leader_messages(user).filter(status__in=_OPEN).count()
+    return counts
+
+
+def pick(qs: QuerySet[Message], ids: list[int]) -> list[Message]:
+    """The selected messages of a bulk action, limited to those in the queue ``qs``."""
+    return list(qs.filter(pk__in=ids[:200]))
+
+
+# ---------------------------------------------------------------------------
+# Organisation picker
+# ---------------------------------------------------------------------------
+
+
+def search_organizations(query: str, limit: int = PICKER_LIMIT) -> list[Organization]:
+    """Active bodies whose code or pinyin starts with, or whose name contains, ``query``.
+
+    Prefix matches come first (they use the indexes); the name scan fills the rest.
+    """
+    q = query.strip()[:50]
+    if not q:
+        return []
+    low = q.lower().replace(" ", "")
+    base = Organization.objects.filter(is_active=True).select_related("parent")
+    found = list(base.filter(Q(code__startswith=q) | Q(pinyin__startswith=low))[:limit])
+    if len(found) < limit:
+        seen = [o.pk for o in found]
+        more = base.filter(Q(name__icontains=q) | Q(pinyin__icontains=low)).exclude(pk__in=seen)
+        found += list(more.order_by("path")[: limit - len(found)])
+    return found
+
+
+def local_units(office: Organization) -> list[Organization]:
+    """The office's own units and sub-bodies (the no-JavaScript picker), nearest first."""
+    return list(
+        Organization.objects.filter(path__startswith=office.path, is_active=True)
+        .exclude(pk=office.pk)
+        .order_by("path")[:LOCAL_UNITS_LIMIT]
+    )
+
+
+def rule_due(message: Message, today: date | None = None) -> date:
+    """The final-reply deadline the rules give if the office routed the message today."""
+    if message.reply_due is not None:
+        return message.reply_due
+    return due_date(
+        start=today or timezone.localdate(),
+        organization=message.office,
+        kind=message.kind,
+        step=Step.REPLY,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Moderation aids
+# ---------------------------------------------------------------------------
+
+
+def personal_data(text: str) -> list[Finding]:
+    """Suggested redactions in the author's original words."""
+    return find_personal_data(text)
+
+
+def flags(text: str) -> list[Flag]:
+    """Abuse and sensitive-content words in the text."""
+    return find_flags(text, DEFAULT_WORDLISTS)
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A recent public message on the same board that reads like this one."""
+
+    message: Message
+    score: float
+
+
+def similar_messages(message: Message, limit: int = DUPLICATE_LIMIT) -> list[Similar]:
+    """Near-duplicates among the board's last 2,000 public messages (MinHash estimate).
+
+    Built per request from the texts: bounded, and needs no stored index.
+    """
+    recent = list(
+        Message.objects.filter(
+            board_id=message.board_id, status__in=PUBLIC_STATUSES, canonical__isnull=True
+        )
+        .exclude(pk=message.pk)
+        .order_by("-published_at", "-pk")
+        .only("pk", "tracking_number", "public_title", "public_body", "status", "published_at")[
+            :DUPLICATE_WINDOW
+        ]
+    )
+    if not recent:
+        return []
+    mine = dedup.signature(f"{message.title} {message.body}")
+    if dedup.is_empty(mine):
+        return []
+    sigs = dedup.signatures([f"{m.public_title} {m.public_body}" for m in recent])
+    scores = (sigs == mine[None, :]).mean(axis=1)
+    order = np.argsort(-scores)[:limit]
+    return [Similar(recent[i], float(scores[i])) for i in order if scores[i] >= dedup.QUERY_FLOOR]
+
+
+# ---------------------------------------------------------------------------
+# Reply quality
+# ---------------------------------------------------------------------------
+
+
+def reply_quality(message: Message, text: str, today: date | None = None) -> ReplyQuality:
+    """Score a draft reply to ``message`` as if it were sent today."""
+    today = today or timezone.localdate()
+    started = (message.accepted_at or message.published_at or message.submitted_at).date()
+    spent = working_days_between(started, today)
+    allowed = working_days_between(started, message.reply_due) if message.reply_due else None
+    return score_reply(message.title, message.body, text, spent, allowed)
+
+
+# ---------------------------------------------------------------------------
+# Supervision
+# ---------------------------------------------------------------------------
+
+
+def orders_issued_by(user: AnyUser, limit: int = 50) -> QuerySet[SupervisionOrder]:
+    """The supervisor's recent orders with their responses."""
+    if not user.is_authenticated:
+        return SupervisionOrder.objects.none()
+    return SupervisionOrder.objects.filter(issued_by_id=user.pk).select_related("message")[:limit]
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """A supervision round and how far it has got."""
+
+    round: SupervisionRound
+    orders: int
+    answered: int
+    messages: int
+    closed: int
+
+
+def rounds_for(user: AnyUser) -> list[RoundProgress]:
+    """Rounds within the supervisor's organisations, with answered/closed counts."""
+    paths = role_paths(user, [Role.SUPERVISOR])
+    rounds = (
+        SupervisionRound.objects.filter(subtree_q(paths, "organization"))
+        .select_related("organization")
+        .annotate(
+            n_orders=Count("orders", distinct=True),
+            n_answered=Count("orders", filter=Q(orders__responded_at__isnull=False), distinct=True),
+            n_messages=Count("orders__message", distinct=True),
+            n_closed=Count(
+                "orders__message",
+                filter=Q(orders__message__status=Status.CLOSED),
+                distinct=True,
+            ),
+        )
+    )
+    return [
+        RoundProgress(r, r.n_orders, r.n_answered, r.n_messages, r.n_closed)  # type: ignore[attr-defined]
+        for r in rounds[:100]
+    ]
+
+
+def supervisor_organizations(user: AnyUser) -> QuerySet[Organization]:
+    """Where the user holds the supervisor role (the roots of their rounds)."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        memberships__user_id=user.pk, memberships__role=Role.SUPERVISOR
+    ).distinct()

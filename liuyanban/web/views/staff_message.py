@@ -1,0 +1,450 @@
+"""The staff message page (every role) and its action forms.
+
+Each action panel is shown only when ``available_actions`` lists the action; each POST
+goes to one action function. Errors: a bad field re-renders the page with the form open
+(400); a stale page flashes "已被他人处理" and redirects; 404/403 as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from liuyanban.accounts.models import User
+from liuyanban.core.errors import DomainError, InvalidInput
+from liuyanban.intelligence.redaction import KIND_LABELS, Finding
+from liuyanban.lifecycle import actions, selectors, workbench
+from liuyanban.lifecycle.models import (
+    Message,
+    MessageContact,
+    ReplyState,
+    Status,
+)
+from liuyanban.lifecycle.transitions import TRANSITIONS
+from liuyanban.supervision import actions as supervision_actions
+from liuyanban.web import staff_forms as f
+from liuyanban.web.views.staff import queue_links
+from liuyanban.web.views.staff_common import deadline_of, staff_user
+from liuyanban.web.views.staff_errors import attach_field_errors, error_redirect, raise_for
+
+StrOrPromise = str | Promise
+Run = Callable[[User, Message, dict[str, Any]], object]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one action is offered: its form, how to call it, what to say when done."""
+
+    form: type[forms.Form]
+    run: Run
+    done: StrOrPromise
+    template: str = "web/staff/_panel_generic.html"
+
+
+def _merge(user: User, m: Message, d: dict[str, Any]) -> object:
+    target = selectors.public_messages().filter(tracking_number=d["into"].strip()).first()
+    return actions.merge_message(actor=user, message_id=m.pk, into_id=target.pk if target else 0)
+
+
+SPECS: dict[str, Spec] = {
+    "approve": Spec(
+        f.PublicTextForm,
+        lambda u, m, d: actions.approve_message(
+            actor=u, message_id=m.pk, public_title=d["public_title"], public_body=d["public_body"]
+        ),
+        gettext_lazy("已审核通过并公开"),
+        "web/staff/_panel_approve.html",
+    ),
+    "reject": Spec(
+        f.RejectForm,
+        lambda u, m, d: actions.reject_message(actor=u, message_id=m.pk, reason=d["reason"]),
+        gettext_lazy("已审核不通过"),
+    ),
+    "merge": Spec(
+        f.MergeForm, _merge, gettext_lazy("已合并为重复留言"), "web/staff/_panel_merge.html"
+    ),
+    "edit_public": Spec(
+        f.PublicTextForm,
+        lambda u, m, d: actions.edit_public_text(
+            actor=u, message_id=m.pk, public_title=d["public_title"], public_body=d["public_body"]
+        ),
+        gettext_lazy("公开内容已修改"),
+    ),
+    "accept": Spec(
+        f.EmptyForm,
+        lambda u, m, d: actions.accept_message(actor=u, message_id=m.pk),
+        gettext_lazy("已受理"),
+    ),
+    "transfer": Spec(
+        f.RouteForm,
+        lambda u, m, d: actions.transfer_message(
+            actor=u,
+            message_id=m.pk,
+            to_org_id=d["target_id"],
+            requirements=d["requirements"],
+            due=d["due"],
+        ),
+        gettext_lazy("已转办"),
+        "web/staff/_panel_route.html",
+    ),
+    "assign": Spec(
+        f.RouteForm,
+        lambda u, m, d: actions.assign_message(
+            actor=u,
+            message_id=m.pk,
+            lead_id=d["target_id"],
+            assist_ids=d["assist_ids"],
+            requirements=d["requirements"],
+            due=d["due"],
+        ),
+        gettext_lazy("已交办"),
+        "web/staff/_panel_route.html",
+    ),
+    "sign": Spec(
+        f.EmptyForm,
+        lambda u, m, d: actions.sign_message(actor=u, message_id=m.pk),
+        gettext_lazy("已签收"),
+    ),
+    "return": Spec(
+        f.ReturnForm,
+        lambda u, m, d: actions.return_message(actor=u, message_id=m.pk, reason=d["reason"]),
+        gettext_lazy("已退回受理单位"),
+    ),
+    "approve_reply": Spec(
+        f.ReviewReplyForm,
+        lambda u, m, d: actions.approve_reply(
+            actor=u, message_id=m.pk, public_body=d["public_body"]
+        ),
+        gettext_lazy("回复已审核通过并公开"),
+    ),
+    "send_back_reply": Spec(
+        f.SendBackForm,
+        lambda u, m, d: actions.send_back_reply(actor=u, message_id=m.pk, comment=d["comment"]),
+        gettext_lazy("回复已退回修改"),
+    ),
+    "request_extension": Spec(
+        f.ExtensionRequestForm,
+        lambda u, m, d: actions.request_extension(
+            actor=u, message_id=m.pk, reason=d["reason"], working_days=d["working_days"]
+        ),
+        gettext_lazy("延期申请已提交"),
+    ),
+    "decide_extension": Spec(
+        f.ExtensionDecisionForm,
+        lambda u, m, d: actions.decide_extension(
+            actor=u, message_id=m.pk, approve=d["approve"], note=d["note"]
+        ),
+        gettext_lazy("延期申请已审批"),
+    ),
+    "follow_up": Spec(
+        f.FollowUpForm,
+        lambda u, m, d: actions.record_follow_up(
+            actor=u,
+            message_id=m.pk,
+            channel=d["channel"],
+            date_=d["date"],
+            summary=d["summary"],
+            satisfied=d["satisfied"],
+        ),
+        gettext_lazy("回访已记录"),
+    ),
+    "close": Spec(
+        f.EmptyForm,
+        lambda u, m, d: actions.close_message(actor=u, message_id=m.pk),
+        gettext_lazy("已办结"),
+    ),
+    "reopen": Spec(
+        f.ReopenForm,
+        lambda u, m, d: actions.reopen_message(actor=u, message_id=m.pk, reason=d["reason"]),
+        gettext_lazy("已发回重办"),
+    ),
+    "supervise": Spec(
+        f.SupervisionForm,
+        lambda u, m, d: supervision_actions.issue_supervision(
+            actor=u,
+            message_id=m.pk,
+            level=d["level"],
+            note=d["note"],
+            response_due=d["response_due"],
+            round_id=d["round"],
+        ),
+        gettext_lazy("督办单已下达"),
+    ),
+    "respond_supervision": Spec(
+        f.RespondSupervisionForm,
+        lambda u, m, d: supervision_actions.respond_supervision(
+            actor=u, message_id=m.pk, order_id=d["order"], response=d["response"]
+        ),
+        gettext_lazy("督办反馈已提交"),
+    ),
+    "instruct": Spec(
+        f.InstructionForm,
+        lambda u, m, d: supervision_actions.give_instruction(
+            actor=u, message_id=m.pk, text=d["text"]
+        ),
+        gettext_lazy("批示已提交"),
+    ),
+}
+REPLY_ACTIONS = ("reply_interim", "reply_final")
+
+
+# ---------------------------------------------------------------------------
+# Forms with their context
+# ---------------------------------------------------------------------------
+
+
+def _pending_reply_text(message: Message) -> str:
+    reply = message.replies.filter(state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+    return reply.public_body if reply else ""
+
+
+def _form_kwargs(action: str, user: User, message: Message) -> dict[str, Any]:
+    """Constructor arguments a form needs from the message (choices, limits, initial values)."""
+    if action in ("transfer", "assign"):
+        return {
+            "units": workbench.local_units(message.office),
+            "rule_due": workbench.rule_due(message),
+        }
+    if action in ("approve", "edit_public"):
+        return {
+            "initial": {"public_title": message.public_title, "public_body": message.public_body}
+        }
+    if action == "approve_reply":
+        return {"initial": {"public_body": _pending_reply_text(message)}}
+    if action == "supervise":
+        rounds = [(r.round.pk, r.round.name) for r in workbench.rounds_for(user)]
+        return {"rounds": rounds}
+    if action == "respond_supervision":
+        open_orders = message.supervision_orders.filter(responded_at__isnull=True)
+        return {"orders": [(o.pk, f"{o.get_level_display()} · {o.note[:30]}") for o in open_orders]}
+    return {}
+
+
+def make_form(action: str, user: User, message: Message, data: Any = None) -> forms.Form:
+    """The action's form, bound to ``data`` when given."""
+    kwargs = _form_kwargs(action, user, message)
+    return SPECS[action].form(data, auto_id=f"id_{action}_%s", **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# The page
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the original text, highlighted when it is a suggested redaction."""
+
+    text: str
+    finding: Finding | None
+    label: str = ""
+
+
+def segments(text: str, findings: list[Finding]) -> list[Segment]:
+    """Split ``text`` at the findings so the template can mark them."""
+    out, pos = [], 0
+    for item in findings:
+        if item.start > pos:
+            out.append(Segment(text[pos : item.start], None))
+        out.append(
+            Segment(text[item.start : item.end], item, KIND_LABELS.get(item.kind, item.kind))
+        )
+        pos = item.end
+    if pos < len(text):
+        out.append(Segment(text[pos:], None))
+    return out
+
+
+def _panels(
+    user: User, message: Message, allowed: list[str], bound: dict[str, forms.Form]
+) -> list[dict[str, Any]]:
+    panels = []
+    for action in allowed:
+        spec = SPECS.get(action)
+        # Transfer and assign share one routing panel (two submit buttons).
+        if spec is None or (action == "transfer" and "assign" in allowed):
+            continue
+        form = bound.get(action) or make_form(action, user, message)
+        label = TRANSITIONS[action].label
+        if action == "assign":
+            form = bound.get("assign") or bound.get("transfer") or form
+            label = _("转办 / 交办") if "transfer" in allowed else label
+        panels.append(
+            {
+                "action": action,
+                "label": label,
+                "form": form,
+                "template": spec.template,
+                "open": action in bound or (action == "assign" and "transfer" in bound),
+                "url": reverse("web:work_act", args=[message.tracking_number, action]),
+            }
+        )
+    return panels
+
+
+def _moderation_aids(message: Message) -> dict[str, Any]:
+    """Redaction suggestions, flags and near-duplicates — for moderators' eyes."""
+    title_findings = workbench.personal_data(message.title)
+    body_findings = workbench.personal_data(message.body)
+    return {
+        "title_segments": segments(message.title, title_findings),
+        "body_segments": segments(message.body, body_findings),
+        "findings": [
+            (item, KIND_LABELS.get(item.kind, item.kind)) for item in title_findings + body_findings
+        ],
+        "flags": workbench.flags(f"{message.title}\n{message.body}"),
+        "similar": workbench.similar_messages(message),
+    }
+
+
+def _records(message: Message) -> dict[str, Any]:
+    """Everything staff see about the handling so far."""
+    contact = MessageContact.objects.filter(message=message).first()
+    return {
+        "contact": contact,
+        "assignments": message.assignments.select_related("from_org", "to_org", "created_by"),
+        "replies": message.replies.select_related("organization").order_by("id"),
+        "evaluations": message.evaluations.all(),
+        "follow_ups": message.follow_ups.order_by("date", "id"),
+        "extensions": message.extensions.select_related("organization").order_by("id"),
+        "orders": message.supervision_orders.select_related("organization").order_by("id"),
+        "instructions": message.instructions.select_related("leader").order_by("id"),
+        "timeline": selectors.timeline(message, staff=True),
+    }
+
+
+def render_detail(
+    request: HttpRequest,
+    user: User,
+    message: Message,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    reply_form: f.ReplyForm | None = None,
+    quality: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The staff message page, with any bound (erroneous) forms left open."""
+    allowed = selectors.available_actions(user, message)
+    can_reply = [a for a in REPLY_ACTIONS if a in allowed]
+    pending = message.replies.filter(state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+    context: dict[str, Any] = {
+        "message": message,
+        "deadline": deadline_of(message),
+        "allowed": allowed,
+        "panels": _panels(user, message, allowed, bound or {}),
+        "can_reply": can_reply,
+        "reply_form": reply_form
+        or (f.ReplyForm(initial={"kind": can_reply[-1]}) if can_reply else None),
+        "quality": quality,
+        "pending_quality": workbench.reply_quality(message, pending.body) if pending else None,
+        "show_aids": message.status in (Status.SUBMITTED, Status.PUBLISHED)
+        or "edit_public" in allowed,
+        "queues": queue_links(user),
+        **_records(message),
+    }
+    if context["show_aids"]:
+        context.update(_moderation_aids(message))
+    return render(request, "web/staff/message.html", context, status=status)
+
+
+def _load(user: User, tracking: str) -> Message:
+    try:
+        return workbench.get_staff_message(user, tracking)
+    except DomainError as err:
+        raise_for(err)
+        raise
+
+
+def _after(user: User, message: Message) -> str:
+    """Back to the message if the user still handles it, else to the workbench."""
+    if workbench.staff_messages(user).filter(pk=message.pk).exists():
+        return reverse("web:work_message", args=[message.tracking_number])
+    return reverse("web:workbench")
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, tracking: str) -> HttpResponse:
+    """The staff message page; 404 unless the message is within the user's reach."""
+    user = staff_user(request)
+    return render_detail(request, user, _load(user, tracking))
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, tracking: str, action: str) -> HttpResponse:
+    """Run one action from its panel."""
+    user = staff_user(request)
+    message = _load(user, tracking)
+    if action not in SPECS:
+        from django.http import Http404
+
+        raise Http404()
+    form = make_form(action, user, message, request.POST)
+    if not form.is_valid():
+        return render_detail(request, user, message, bound={action: form}, status=400)
+    try:
+        SPECS[action].run(user, message, form.cleaned_data)
+    except InvalidInput as err:
+        attach_field_errors(form, err)
+        return render_detail(request, user, message, bound={action: form}, status=400)
+    except DomainError as err:
+        back = reverse("web:work_message", args=[message.tracking_number])
+        return error_redirect(request, err, back=back)
+    messages.success(request, str(SPECS[action].done))
+    return redirect(_after(user, message))
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, tracking: str) -> HttpResponse:
+    """Interim or final reply; a perfunctory final reply needs the confirm box ticked."""
+    user = staff_user(request)
+    message = _load(user, tracking)
+    form = f.ReplyForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, user, message, reply_form=form, status=400)
+    data = form.cleaned_data
+    quality = workbench.reply_quality(message, data["body"])
+    checking = "check" in request.POST
+    if checking or (data["kind"] == "final" and quality.perfunctory and not data["confirm"]):
+        return render_detail(request, user, message, reply_form=form, quality=quality)
+    try:
+        if data["kind"] == "final":
+            actions.reply_final(
+                actor=user, message_id=message.pk, body=data["body"], resolution=data["resolution"]
+            )
+        else:
+            actions.reply_interim(actor=user, message_id=message.pk, body=data["body"])
+    except InvalidInput as err:
+        attach_field_errors(form, err)
+        return render_detail(request, user, message, reply_form=form, status=400)
+    except DomainError as err:
+        back = reverse("web:work_message", args=[message.tracking_number])
+        return error_redirect(request, err, back=back)
+    done = _("正式回复已提交") if data["kind"] == "final" else _("阶段性回复已公开")
+    messages.success(request, done)
+    return redirect(_after(user, message))
+
+
+@login_required
+@require_POST
+def reply_quality(request: HttpRequest, tracking: str) -> HttpResponse:
+    """htmx: score the draft reply and return the quality panel."""
+    user = staff_user(request)
+    message = _load(user, tracking)
+    text = request.POST.get("body", "")[:5000]
+    quality = workbench.reply_quality(message, text) if text.strip() else None
+    return render(request, "web/staff/_quality.html", {"quality": quality, "checked": True})

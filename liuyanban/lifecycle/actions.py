@@ -224,11 +224,11 @@ def _check_rate_limits(author: User | None, ip: str | None) -> None:
     limits = settings.LIUYANBAN
     now = timezone.now()
     if author is not None:
-        day = Message.objects.filter(author=author, submitted_at__gte=now - timedelta(days=1))
+        day = Message.objects.filter(author=author, submitted_at__range=(now - timedelta(days=1), now))
         if day.count() >= limits["MESSAGES_PER_AUTHOR_PER_DAY"]:
             raise RateLimited(_("您今天提交的留言已达上限，请明天再试"))
     if ip:
-        hour = Message.objects.filter(submit_ip=ip, submitted_at__gte=now - timedelta(hours=1))
+        hour = Message.objects.filter(submit_ip=ip, submitted_at__range=(now - timedelta(hours=1), now))
         if hour.count() >= limits["MESSAGES_PER_IP_PER_HOUR"]:
             raise RateLimited(_("该网络提交的留言过多，请稍后再试"))
 

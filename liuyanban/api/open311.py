@@ -1,0 +1,487 @@
+"""Open311 GeoReport v2 at /open311/v2/, in JSON and XML.
+
+Services are the level-1 domains; a message's kind and board are the service
+definition's attributes. ``service_request_id`` is the tracking number. Only
+public messages are listed; contact data is never echoed. Creating a request
+calls ``submit_message`` like the web form, so it waits for moderation; the
+response carries a ``token`` (the tracking number) that ``tokens/{token}`` turns
+into a ``service_request_id`` once the message is public.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
+from liuyanban.lifecycle.actions import Contact, Draft, submit_message
+from liuyanban.lifecycle.models import (
+    OPEN_STATUSES,
+    PUBLIC_STATUSES,
+    Event,
+    Message,
+    Reply,
+    ReplyKind,
+    ReplyState,
+)
+from liuyanban.lifecycle.selectors import public_messages
+from liuyanban.lifecycle.transitions import TRANSITIONS
+from liuyanban.organizations.models import Board
+from liuyanban.taxonomy.models import Domain, Kind
+
+from .auth import user_for_secret
+
+Row = dict[str, Any]
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+CHANGESET = "2025-01-01T00:00:00+08:00"
+# XML names of list items, by the name of the list.
+ITEM_TAGS = {
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+}
+TITLE_LENGTH = 30
+
+
+class Open311Error(Exception):
+    """An error answered in the spec's shape, with its HTTP status."""
+
+    def __init__(self, status: int, descriptions: Sequence[str]) -> None:
+        super().__init__("; ".join(descriptions))
+        self.status = status
+        self.descriptions = list(descriptions)
+
+
+# --- rendering ---------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _xml_fill(parent: ET.Element, row: Mapping[str, Any]) -> None:
+    for key, value in row.items():
+        child = ET.SubElement(parent, key)
+        if isinstance(value, list):
+            for item in value:
+                grandchild = ET.SubElement(child, ITEM_TAGS.get(key, "item"))
+                if isinstance(item, Mapping):
+                    _xml_fill(grandchild, item)
+                else:
+                    grandchild.text = _text(item)
+        elif isinstance(value, Mapping):
+            _xml_fill(child, value)
+        else:
+            child.text = _text(value)
+
+
+def to_xml(root: str, item: str | None, data: Row | list[Row]) -> bytes:
+    """``<root><item>…</item>…</root>`` for a list, ``<root>…</root>`` for one object."""
+    element = ET.Element(root)
+    if isinstance(data, list):
+        for row in data:
+            _xml_fill(ET.SubElement(element, item or "item"), row)
+    else:
+        _xml_fill(element, data)
+    ET.indent(element)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8")
+
+
+def respond(
+    fmt: str, root: str, item: str | None, data: Row | list[Row], status: int = 200
+) -> HttpResponse:
+    """The same data as JSON or XML."""
+    if fmt == "xml":
+        return HttpResponse(
+            to_xml(root, item, data), status=status, content_type="text/xml; charset=utf-8"
+        )
+    body = json.dumps(data, ensure_ascii=False, indent=1)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def error_response(fmt: str, error: Open311Error) -> HttpResponse:
+    rows = [{"code": error.status, "description": d} for d in error.descriptions]
+    return respond(fmt, "errors", "error", rows, status=error.status)
+
+
+def _from_domain(error: DomainError) -> Open311Error:
+    """A lifecycle error in the spec's shape: one error per field."""
+    descriptions = [f"{field}: {'；'.join(msgs)}" for field, msgs in error.fields.items()]
+    return Open311Error(error.status, descriptions or [error.message])
+
+
+def guarded(view: Any) -> Any:
+    """Answer every client mistake in the spec's error shape; never a 500 for bad input."""
+
+    def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, fmt, **kwargs)  # type: ignore[no-any-return]
+        except Open311Error as error:
+            return error_response(fmt, error)
+        except DomainError as error:
+            return error_response(fmt, _from_domain(error))
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def w3c(value: datetime | None) -> str | None:
+    """W3C datetime in the platform's time zone, e.g. 2025-04-14T06:37:38+08:00."""
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+# --- discovery and services -------------------------------------------------------------
+
+
+@require_GET
+@guarded
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Where the endpoint is and what it speaks."""
+    base = request.build_absolute_uri("/open311/v2/")
+    data: Row = {
+        "changeset": CHANGESET,
+        "contact": "留言板平台运维 (see /open311/v2/ docs in docs/api.md)",
+        "key_service": "API keys are ApiTokens issued by the platform operator",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return respond(fmt, "discovery", None, data)
+
+
+def _domains() -> QuerySet[Domain]:
+    return Domain.objects.filter(is_active=True, level=1).order_by("sort_order", "code")
+
+
+@require_GET
+@guarded
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The level-1 domains as services; each has a definition (kind and board)."""
+    rows = [
+        {
+            "service_code": d.code,
+            "service_name": d.name,
+            "description": d.name_en or d.name,
+            "metadata": True,
+            "type": "realtime",
+            "keywords": d.name_en,
+            "group": "留言",
+        }
+        for d in _domains()
+    ]
+    return respond(fmt, "services", "service", rows)
+
+
+def _attribute(code: str, description: str, order: int, values: list[Row]) -> Row:
+    return {
+        "variable": True,
+        "code": code,
+        "datatype": "singlevaluelist",
+        "required": True,
+        "datatype_description": "",
+        "order": order,
+        "description": description,
+        "values": values,
+    }
+
+
+@require_GET
+@guarded
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+    """The attributes a request of this service needs: its kind and the board written to."""
+    if not _domains().filter(code=code).exists():
+        raise Open311Error(404, [f"service_code {code} not found"])
+    kinds = [{"key": k.code, "name": k.name} for k in Kind.objects.order_by("sort_order", "pk")]
+    boards = [
+        {"key": b.code, "name": b.name}
+        for b in Board.objects.filter(is_active=True).order_by("sort_order", "code")
+    ]
+    data: Row = {
+        "service_code": code,
+        "attributes": [
+            _attribute("kind", "留言类型", 1, kinds),
+            _attribute("board", "留言对象（留言板）", 2, boards),
+        ],
+    }
+    return respond(fmt, "service_definition", None, data)
+
+
+# --- reading requests -----------------------------------------------------------------
+
+
+def _final_reply(message: Message) -> Reply | None:
+    return (
+        message.replies.filter(kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED)
+        .select_related("organization")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _expected(due: date | None) -> str | None:
+    if due is None:
+        return None
+    end = datetime.combine(due, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+    return end.isoformat(timespec="seconds")
+
+
+def group(status: str) -> str:
+    """Open311 knows two statuses: our open group, and everything answered."""
+    return "open" if status in OPEN_STATUSES else "closed"
+
+
+def request_row(message: Message) -> Row:
+    """One public message as a GeoReport service request (no contact data)."""
+    reply = _final_reply(message)
+    agency = reply.organization if reply else (message.unit or message.office)
+    region = message.region
+    return {
+        "service_request_id": message.tracking_number,
+        "status": group(message.status),
+        "status_notes": reply.public_body if reply else "",
+        "service_name": message.domain.name,
+        "service_code": message.domain.code,
+        "description": message.public_body,
+        "agency_responsible": agency.name,
+        "service_notice": message.get_status_display(),
+        "requested_datetime": w3c(message.published_at),
+        "updated_datetime": w3c(message.updated_at),
+        "expected_datetime": _expected(message.current_due or message.reply_due),
+        "address": message.public_location,
+        "address_id": "",
+        "zipcode": "",
+        "lat": region.latitude if region and region.latitude is not None else "",
+        "long": region.longitude if region and region.longitude is not None else "",
+        "media_url": "",
+    }
+
+
+def _when(value: str, name: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        day = parse_date(value)
+        parsed = datetime.combine(day, time.min) if day else None
+    if parsed is None:
+        raise Open311Error(400, [f"{name}: not a W3C datetime"])
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _window(params: Mapping[str, str]) -> tuple[datetime, datetime]:
+    """The date window of a list query: the spec's default is the last 90 days."""
+    end = _when(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
+    start = _when(params["start_date"], "start_date") if params.get("start_date") else None
+    return start or end - DEFAULT_WINDOW, end
+
+
+def _public() -> QuerySet[Message]:
+    return public_messages().select_related("domain", "office", "unit", "region")
+
+
+def _requests(params: Mapping[str, str]) -> QuerySet[Message]:
+    ids = [i.strip() for i in params.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        # The spec: when ids are given, every other parameter is ignored.
+        return _public().filter(tracking_number__in=ids[:MAX_RESULTS])
+    start, end = _window(params)
+    qs = _public().filter(published_at__gte=start, published_at__lte=end)
+    if codes := [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]:
+        qs = qs.filter(domain__code__in=codes)
+    statuses = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
+    if statuses - {"open", "closed"}:
+        raise Open311Error(400, ["status: must be open or closed"])
+    if statuses == {"open"}:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif statuses == {"closed"}:
+        qs = qs.filter(status__in=PUBLIC_STATUSES - OPEN_STATUSES)
+    return qs.order_by("-published_at", "-pk")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@guarded
+def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
+    """GET: public requests by id list or filters. POST: create one (needs api_key)."""
+    if request.method == "POST":
+        return _create(request, fmt)
+    rows = [request_row(m) for m in _requests(request.GET)[:MAX_RESULTS]]
+    return respond(fmt, "service_requests", "request", rows)
+
+
+@require_GET
+@guarded
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+    """One public request by its id (the tracking number)."""
+    message = _public().filter(tracking_number=request_id).first()
+    if message is None:
+        raise Open311Error(404, [f"service_request_id {request_id} not found"])
+    return respond(fmt, "service_requests", "request", [request_row(message)])
+
+
+@require_GET
+@guarded
+def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    """The request id of a token: empty while the message waits for moderation."""
+    message = Message.objects.filter(tracking_number=token).only("status", "canonical").first()
+    if message is None:
+        raise Open311Error(404, [f"token {token} not found"])
+    public = message.status in PUBLIC_STATUSES and message.canonical_id is None
+    row = {"service_request_id": token if public else "", "token": token}
+    return respond(fmt, "service_requests", "request", [row])
+
+
+# --- creating requests ------------------------------------------------------------------
+
+
+def _id(model: type[Board | Domain | Kind], code: str) -> int:
+    pk = model.objects.filter(code=code).values_list("pk", flat=True).first() if code else None
+    return int(pk) if pk is not None else -1
+
+
+def _location(data: Mapping[str, str]) -> str:
+    address = data.get("address_string", "").strip()
+    if address:
+        return address
+    lat, long = data.get("lat", "").strip(), data.get("long", "").strip()
+    if lat and long:
+        try:
+            return f"{float(lat):.6f},{float(long):.6f}"
+        except ValueError:
+            raise Open311Error(400, ["lat/long: not numbers"]) from None
+    if data.get("address_id", "").strip():
+        return data["address_id"].strip()
+    raise Open311Error(400, ["location: lat & long, address_string or address_id is required"])
+
+
+def _title(description: str) -> str:
+    """GeoReport has no title: the first words of the description stand in for it."""
+    first_line = description.strip().splitlines()[0] if description.strip() else ""
+    return first_line[:TITLE_LENGTH]
+
+
+def draft_from_form(data: Mapping[str, str]) -> Draft:
+    """The web form's Draft from GeoReport parameters."""
+    missing = [
+        name
+        for name in ("service_code", "description", "attribute[kind]", "attribute[board]")
+        if not data.get(name, "").strip()
+    ]
+    if missing:
+        raise Open311Error(400, [f"{name}: required" for name in missing])
+    description = data["description"]
+    return Draft(
+        board_id=_id(Board, data["attribute[board]"]),
+        domain_id=_id(Domain, data["service_code"]),
+        kind_id=_id(Kind, data["attribute[kind]"]),
+        title=_title(description),
+        body=description,
+        location=_location(data)[:200],
+        contact=Contact(
+            real_name=(data.get("last_name", "") + data.get("first_name", "")).strip(),
+            phone=data.get("phone", "").strip(),
+            email=data.get("email", "").strip(),
+        ),
+        source="open311",
+    )
+
+
+FIELD_NAMES = {"board": "attribute[board]", "kind": "attribute[kind]", "domain": "service_code"}
+
+
+def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    user = user_for_secret(request.POST.get("api_key", ""))
+    if user is None:
+        raise Open311Error(403, ["api_key: missing, invalid or revoked"])
+    draft = draft_from_form(request.POST)
+    try:
+        message = submit_message(author=user, draft=draft, ip=request.META.get("REMOTE_ADDR"))
+    except InvalidInput as error:
+        fields = {FIELD_NAMES.get(k, "description"): v for k, v in error.fields.items()}
+        raise _from_domain(InvalidInput(error.message, fields=fields)) from None
+    except RateLimited as error:
+        raise Open311Error(429, [error.message]) from None
+    row = {
+        "token": message.tracking_number,
+        "service_notice": "留言已提交，审核通过后公开",
+        "account_id": "",
+    }
+    return respond(fmt, "service_requests", "request", [row], status=201)
+
+
+# --- the servicerequestupdates extension ---------------------------------------------------
+
+
+def update_row(event: Event, labels: Mapping[int, str]) -> Row:
+    return {
+        "update_id": event.pk,
+        "service_request_id": event.message.tracking_number,
+        "status": group(event.to_status or event.message.status),
+        "updated_datetime": w3c(event.at),
+        "description": labels.get(event.pk, event.action),
+        "media_url": "",
+    }
+
+
+def _update_text(event: Event) -> str:
+    """The public words of an update: the step, and the reply text for replies."""
+    row = TRANSITIONS.get(event.action)
+    label = row.label if row else event.action
+    reply_id = event.details.get("reply")
+    if event.action in {"reply_interim", "reply_final", "approve_reply"} and reply_id:
+        reply = Reply.objects.filter(pk=reply_id, state=ReplyState.PUBLISHED).first()
+        if reply is not None:
+            return f"{label}：{reply.public_body}"
+    return str(label)
+
+
+@require_GET
+@guarded
+def updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Public events of public messages in a window, oldest first (the updates extension)."""
+    start, end = _window(request.GET)
+    events = (
+        Event.objects.filter(
+            is_public=True,
+            at__gte=start,
+            at__lte=end,
+            message__status__in=PUBLIC_STATUSES,
+            message__canonical__isnull=True,
+        )
+        .exclude(action__in=["submit", "support"])
+        .select_related("message")
+        .order_by("pk")
+    )
+    if ids := [
+        i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()
+    ]:
+        events = events.filter(message__tracking_number__in=ids)
+    rows = list(events[:MAX_RESULTS])
+    labels = {e.pk: _update_text(e) for e in rows}
+    data = [update_row(e, labels) for e in rows]
+    return respond(fmt, "service_request_updates", "request_update", data)

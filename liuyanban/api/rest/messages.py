@@ -176,7 +176,7 @@ class MessageIn(Schema):
     region: str | None = Field(None, max_length=12, description="region code")
     location: str = Field("", max_length=400)
     nickname: str = Field("", max_length=30)
-    contact: ContactIn = Field(default_factory=ContactIn)
+    contact: ContactIn | None = None
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
     idempotency_key: str = Field("", max_length=64)
 
@@ -205,7 +205,7 @@ def draft_from(payload: MessageIn) -> Draft:
         region_id=_id_of(Region, payload.region),
         location=payload.location,
         nickname=payload.nickname,
-        contact=Contact(**payload.contact.dict()),
+        contact=Contact(**payload.contact.dict()) if payload.contact else Contact(),
         attachments=_uploads(payload.attachments),
         idempotency_key=payload.idempotency_key,
         source="api",

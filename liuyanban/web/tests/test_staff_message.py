@@ -147,7 +147,8 @@ def test_citizen_gets_404_on_staff_page(client: Client, world: World) -> None:
 def test_buttons_follow_available_actions(client: Client, world: World) -> None:
     m = world.message_in(Status.PUBLISHED)
     page = page_of(login(client, "olga"), m)
-    assert 'action="%s"' % reverse("web:work_act", args=[m.tracking_number, "accept"]) in page
+    accept = reverse("web:work_act", args=[m.tracking_number, "accept"])
+    assert f'action="{accept}"' in page
     assert reverse("web:work_act", args=[m.tracking_number, "sign"]) not in page
     assert reverse("web:work_act", args=[m.tracking_number, "approve"]) not in page
     client.logout()

@@ -47,6 +47,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
         "page": page,
         "query": _query_without_cursor(request),
         "list_url": reverse("web:board", args=[the_board.code]),
+        "terms": [],
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "web/public/_message_rows.html", ctx)

@@ -1,0 +1,145 @@
+"""Writing a message through HTTP: picker, validation, preview, drafts, idempotency, limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from liuyanban.lifecycle.models import Message
+from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.testing.world import World
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _html(response: Any) -> str:
+    return response.content.decode()
+
+
+def _form(world: World, **overrides: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "board": str(world.east_board.pk),
+        "domain": str(Domain.objects.get(code="urban").pk),
+        "kind": str(Kind.objects.get(code="complaint").pk),
+        "title": "幸福路路灯长期不亮",
+        "body": "幸福路从一号到九号的路灯已经三个月不亮了，晚上出行很不安全。",
+        "location": "东区幸福路",
+        "nickname": "夜归人",
+        "real_name": "张三",
+        "phone": "13812345678",
+        "address": "幸福路 1 号",
+        "idempotency_key": "a" * 32,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_write_form_preselects_board_from_board_page(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    html = _html(client.get(f"/write/?board={world.east_board.code}"))
+    assert "东区区长" in html
+    assert f'name="board" value="{world.east_board.pk}"' in html
+    assert 'name="idempotency_key"' in html
+    assert "不公开" in html
+
+
+def test_region_picker_works_without_javascript(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    html = _html(client.get(f"/write/?province={world.province.code}"))
+    assert '<select id="id_board" name="board"' in html
+    assert "东区区长" in html and "西区区长" in html
+
+
+def test_board_suggestions_by_name(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    part = _html(client.get("/write/boards/", {"q": "西区"}, HTTP_HX_REQUEST="true"))
+    assert f"?board={world.west_board.code}" in part and "<html" not in part
+    page = _html(client.get("/write/", {"q": "西区"}))
+    assert f"?board={world.west_board.code}" in page
+
+
+def test_validation_error_keeps_input_and_links_errors(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    response = client.post("/write/", _form(world, title="太短", body="我要反映一个路灯问题。"))
+    assert response.status_code == 400
+    html = _html(response)
+    assert "标题至少需要 5 个字" in html
+    assert 'aria-describedby="id_title_helptext id_title_error"' in html
+    assert 'value="太短"' in html and "我要反映一个路灯问题。" in html
+    assert 'value="13812345678"' in html  # private fields kept too
+    assert Message.objects.count() == 0
+
+
+def test_missing_board_error_is_shown(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    response = client.post("/write/", _form(world, board=""))
+    assert response.status_code == 400
+    assert "请选择留言对象" in _html(response)
+
+
+def test_preview_renders_without_creating(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    response = client.post("/write/", {**_form(world), "preview": "1"})
+    assert response.status_code == 200
+    html = _html(response)
+    assert "预览" in html and 'id="preview"' in html
+    assert Message.objects.count() == 0
+
+
+def test_session_draft_is_restored_and_cleared(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    client.post("/write/", {**_form(world, body="草稿：幸福路路灯三个月不亮了。"), "preview": "1"})
+    html = _html(client.get("/write/"))
+    assert "草稿：幸福路路灯三个月不亮了。" in html
+    client.post("/write/", _form(world, body="草稿：幸福路路灯三个月不亮了。"))
+    assert "草稿：" not in _html(client.get("/write/"))
+
+
+def test_submit_shows_tracking_number_and_double_submit_creates_one(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.alice)
+    first = client.post("/write/", _form(world), REMOTE_ADDR="10.1.2.3")
+    second = client.post("/write/", _form(world), REMOTE_ADDR="10.1.2.3")
+    assert first.status_code == 302 and first["Location"] == second["Location"]
+    message = Message.objects.get()
+    assert message.author == world.alice and message.submit_ip == "10.1.2.3"
+    assert message.contact.phone == "13812345678"
+    done = _html(client.get(first["Location"]))
+    assert message.tracking_number in done and "留言已提交" in done
+
+
+def test_images_are_attached_and_bad_files_rejected(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    bad = client.post(
+        "/write/", {**_form(world), "images": [SimpleUploadedFile("x.png", b"not an image")]}
+    )
+    assert bad.status_code == 400 and "不是 JPEG" in _html(bad)
+    ok = client.post(
+        "/write/",
+        {**_form(world, idempotency_key="b" * 32), "images": [SimpleUploadedFile("a.png", PNG)]},
+    )
+    assert ok.status_code == 302
+    assert Message.objects.get().attachments.count() == 1
+
+
+def test_rate_limit_is_a_clear_message_and_keeps_input(
+    client: Client, world: World, settings: Any
+) -> None:
+    settings.LIUYANBAN = {**settings.LIUYANBAN, "MESSAGES_PER_AUTHOR_PER_DAY": 1}
+    client.force_login(world.alice)
+    client.post("/write/", _form(world))
+    response = client.post(
+        "/write/", _form(world, idempotency_key="c" * 32, title="第二条留言标题")
+    )
+    assert response.status_code == 429
+    html = _html(response)
+    assert "您今天提交的留言已达上限" in html and 'value="第二条留言标题"' in html
+
+
+def test_done_page_of_someone_else_is_404(client: Client, world: World) -> None:
+    message = world.submit(world.alice)
+    client.force_login(world.bob)
+    assert client.get(f"/write/done/{message.tracking_number}/").status_code == 404

@@ -98,6 +98,54 @@ _NOT_PLACES = frozenset(
 _GENERIC_CORES = frozenset(
     ["该小", "本小", "我小", "这个", "那个", "当地", "我们", "他们", "整个", "所在", "各个", "一个"]
 )
+# Common words that happen to end in a suffix ("公交线路", "农村", "临街") and generic
+# organisations ("物业公司"): they name no particular place, and as keys they would join
+# complaints about different estates.
+_GENERIC_ENDINGS = frozenset(
+    [
+        "线路",
+        "道路",
+        "马路",
+        "公路",
+        "出路",
+        "思路",
+        "套路",
+        "电路",
+        "水路",
+        "走路",
+        "修路",
+        "临街",
+        "沿街",
+        "上街",
+        "逛街",
+        "农村",
+        "乡村",
+        "山村",
+        "乡镇",
+        "城镇",
+        "校园",
+        "菜园",
+        "果园",
+        "家园",
+        "老街",
+    ]
+)
+_GENERIC_NAMES = frozenset(
+    [
+        "物业公司",
+        "开发公司",
+        "房地产公司",
+        "公交公司",
+        "建筑公司",
+        "施工公司",
+        "电力公司",
+        "燃气公司",
+        "自来水公司",
+        "保险公司",
+        "培训学校",
+        "周边道路",
+    ]
+)
 # Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
 _LEADING = re.compile(
     r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做)+"
@@ -174,9 +222,21 @@ def _names_in_chunk(chunk: str) -> list[str]:
         name = _LEADING.sub("", chunk[max(start, m.start() - 6) : m.end()])
         start = m.end()
         core = name[: -len(m.group())]
-        if len(core) >= 2 and name not in _NOT_PLACES and core[-2:] not in _GENERIC_CORES:
+        if _is_specific(name, core):
             names.append(name)
     return names
+
+
+def _is_specific(name: str, core: str) -> bool:
+    """Whether a suffix match names one particular place."""
+    return (
+        len(core) >= 2
+        and name not in _NOT_PLACES
+        and name[-4:] not in _GENERIC_NAMES
+        and name[-5:] not in _GENERIC_NAMES
+        and name[-2:] not in _GENERIC_ENDINGS
+        and core[-2:] not in _GENERIC_CORES
+    )
 
 
 def place_names(text: str) -> list[str]:

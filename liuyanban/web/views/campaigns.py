@@ -104,11 +104,10 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 class SuggestionForm(forms.Form):
     """A suggestion, plus one field per structured question of the campaign."""
 
-    title = forms.CharField(label=gettext_lazy("标题"), max_length=50)
+    # Lengths and required answers are the action's rules; the form only reads the input.
+    title = forms.CharField(label=gettext_lazy("标题"), required=False)
     body = forms.CharField(
-        label=gettext_lazy("建言内容"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=actions.BODY_MAX,
+        label=gettext_lazy("建言内容"), widget=forms.Textarea(attrs={"rows": 6}), required=False
     )
     region = forms.TypedChoiceField(
         label=gettext_lazy("所在地区"), coerce=int, required=False, empty_value=None
@@ -130,12 +129,12 @@ class SuggestionForm(forms.Form):
         else:
             del self.fields["domain"]
         for q in campaign.questions:
-            self.fields[f"answer_{q['key']}"] = forms.CharField(
-                label=q["label"],
-                required=bool(q.get("required")),
-                max_length=int(q.get("max_length", 500)),
-                widget=forms.Textarea(attrs={"rows": 2}),
+            field = forms.CharField(
+                label=q["label"], required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
+            # Shown as required to the reader; enforced by the action.
+            field.widget.attrs.update({"maxlength": q.get("max_length", 500)})
+            self.fields[f"answer_{q['key']}"] = field
 
     def draft(self) -> actions.SuggestionDraft:
         d = self.cleaned_data

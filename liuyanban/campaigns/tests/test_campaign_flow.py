@@ -64,6 +64,13 @@ def _submit(client: Client, campaign: Campaign, title: str, body: str, key: str 
     )
 
 
+def _download(client: Client, url: str) -> str:
+    """A streamed CSV download as text (the BOM removed)."""
+    response = client.get(url)
+    assert response.status_code == 200
+    return b"".join(getattr(response, "streaming_content", [])).decode("utf-8-sig")
+
+
 @pytest.fixture
 def campaign(world: World) -> Campaign:
     return _create(_login(Client(), "olga"), world)
@@ -180,12 +187,10 @@ def test_full_walk(world: World, campaign: Campaign) -> None:
         _login(Client(), "bob").get(reverse("web:campaign_review", args=[campaign.pk])).status_code
         == 404
     )
-    export = b"".join(
-        olga.get(reverse("web:campaign_review_csv", args=[campaign.pk])).streaming_content
-    )  # type: ignore[attr-defined]
-    rows = list(csv.reader(io.StringIO(export.decode("utf-8-sig"))))
+    export = _download(olga, reverse("web:campaign_review_csv", args=[campaign.pk]))
+    rows = list(csv.reader(io.StringIO(export)))
     assert rows[0][0] == "编号" and len(rows) == 5
-    assert "13812345678" not in export.decode()
+    assert "13812345678" not in export
 
     # Adoption with a public response; the results page and its CSV show it.
     olga.post(
@@ -198,10 +203,8 @@ def test_full_walk(world: World, campaign: Campaign) -> None:
     assert "食堂" in text  # a topic label
     assert results.context["r"].received == 4
     assert results.context["r"].participants == 2
-    data = b"".join(
-        Client().get(reverse("web:campaign_results_csv", args=[campaign.pk])).streaming_content
-    )  # type: ignore[attr-defined]
-    assert "已在区机关食堂推行小份菜。" in data.decode("utf-8-sig")
+    data = _download(Client(), reverse("web:campaign_results_csv", args=[campaign.pk]))
+    assert "已在区机关食堂推行小份菜。" in data
 
 
 def test_closed_campaign_refuses_submissions(world: World, campaign: Campaign) -> None:

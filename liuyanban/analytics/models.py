@@ -79,6 +79,34 @@ class Rollup(models.Model):
     domain_id = models.IntegerField()
     kind_id = models.IntegerField()
     region_id = models.IntegerField(default=0)
+    # Counts of messages (each message counts at most once in each).
+    received = models.IntegerField(default=0)
+    published = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    merged = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    replied = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    # Working days to the first and to the current final reply: count and sum.
+    first_n = models.IntegerField(default=0)
+    first_days = models.IntegerField(default=0)
+    final_n = models.IntegerField(default=0)
+    final_days = models.IntegerField(default=0)
+    # Evaluations: count, per-scale sums, count rated 4–5.
+    eval_n = models.IntegerField(default=0)
+    solved_sum = models.IntegerField(default=0)
+    attitude_sum = models.IntegerField(default=0)
+    speed_sum = models.IntegerField(default=0)
+    good_n = models.IntegerField(default=0)
+    # Supervision orders issued on these messages, and answered.
+    sup_issued = models.IntegerField(default=0)
+    sup_answered = models.IntegerField(default=0)
+    # hf0..hf60 and hl0..hl60, the working-day histograms, are added below.
 
     class Meta:
         verbose_name = _("统计汇总")
@@ -96,7 +124,8 @@ class Rollup(models.Model):
         return f"{self.grain}:{self.period}"
 
 
-for _name in MEASURES + FIRST_HIST + FINAL_HIST:
+# Medians cannot be summed, histograms can: one column per bucket.
+for _name in FIRST_HIST + FINAL_HIST:
     Rollup.add_to_class(_name, models.IntegerField(default=0))
 
 

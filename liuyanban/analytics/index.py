@@ -1,0 +1,112 @@
+"""The handling index (办理指数): one documented, configurable score per body.
+
+    index = (w_reply·回复率 + w_on_time·按期回复率 + w_satisfaction·综合满意度/5
+             + w_reopen·(1 − 发回重办率)) ÷ (sum of the weights used)
+
+A component a body has no data for (no evaluations yet, no standing reply) is
+left out and the remaining weights are rescaled, so a body is neither punished
+nor rewarded for missing data. Weights are data: the newest ``IndexWeights`` row,
+else ``settings.LIUYANBAN["ANALYTICS_INDEX_WEIGHTS"]``, else the defaults below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from liuyanban.organizations.models import Organization
+
+from .models import IndexWeights, Rollup
+from .selectors import grouped, ratio, satisfaction
+
+DEFAULT_WEIGHTS = {"reply": 0.3, "on_time": 0.3, "satisfaction": 0.3, "reopen": 0.1}
+
+
+@dataclass(frozen=True)
+class Weights:
+    reply: float
+    on_time: float
+    satisfaction: float
+    reopen: float
+    min_accepted: int = 1
+
+    def formula(self) -> str:
+        return (
+            f"({self.reply:g}×回复率 + {self.on_time:g}×按期回复率 + "
+            f"{self.satisfaction:g}×满意度/5 + {self.reopen:g}×(1−发回重办率)) ÷ 所用权重之和"
+        )
+
+
+def current_weights() -> Weights:
+    """The weights in force: the newest DB row, then settings, then the defaults."""
+    row = IndexWeights.objects.first()
+    if row is not None:
+        return Weights(row.reply, row.on_time, row.satisfaction, row.reopen, row.min_accepted)
+    configured = settings.LIUYANBAN.get("ANALYTICS_INDEX_WEIGHTS", {})
+    return Weights(**{**DEFAULT_WEIGHTS, **configured})
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One body's index with every component visible."""
+
+    organization: Organization
+    accepted: int
+    reply_rate: float | None
+    on_time_rate: float | None
+    satisfaction: float | None
+    reopen_rate: float | None
+    index: float | None
+    rank: int = 0
+
+
+def score(components: Mapping[str, float | None], weights: Weights) -> float | None:
+    """The weighted mean of the components present (each on a 0–1 scale)."""
+    pairs = [
+        (weights.reply, components["reply"]),
+        (weights.on_time, components["on_time"]),
+        (weights.satisfaction, components["satisfaction"]),
+        (weights.reopen, components["reopen"]),
+    ]
+    used = [(w, v) for w, v in pairs if v is not None and w > 0]
+    total = sum(w for w, _ in used)
+    return sum(w * v for w, v in used) / total if total else None
+
+
+def _row(org: Organization, t: Mapping[str, int], weights: Weights) -> IndexRow:
+    sat = satisfaction(t)
+    reopen = ratio(t["reopened"], t["replied"])
+    components = {
+        "reply": ratio(t["replied"], t["accepted"]),
+        "on_time": ratio(t["on_time"], t["final_n"]),
+        "satisfaction": sat / 5 if sat is not None else None,
+        "reopen": 1 - reopen if reopen is not None else None,
+    }
+    return IndexRow(
+        org,
+        t["accepted"],
+        components["reply"],
+        components["on_time"],
+        sat,
+        reopen,
+        score(components, weights),
+    )
+
+
+def ranking(
+    qs: QuerySet[Rollup], weights: Weights | None = None, limit: int = 50
+) -> list[IndexRow]:
+    """Bodies (the office holding each message) ranked by their handling index."""
+    weights = weights or current_weights()
+    per_office = {r["office_id"]: r for r in grouped(qs, "office_id")}
+    orgs = Organization.objects.in_bulk(list(per_office))
+    rows = [
+        _row(orgs[pk], t, weights)
+        for pk, t in per_office.items()
+        if pk in orgs and t["accepted"] >= weights.min_accepted
+    ]
+    rows.sort(key=lambda r: (r.index is None, -(r.index or 0), -r.accepted, r.organization.pk))
+    return [IndexRow(**{**r.__dict__, "rank": i + 1}) for i, r in enumerate(rows[:limit])]

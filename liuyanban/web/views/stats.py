@@ -1,0 +1,168 @@
+"""Statistics pages: the public statistics, reports with downloads, the glossary, dashboards.
+
+Thin: the figures come from ``liuyanban.analytics`` (rollups only); this module
+parses the scope and period from the query string and picks the output format.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liuyanban.analytics import exports, reports
+from liuyanban.analytics.index import current_weights, ranking
+from liuyanban.analytics.pdf import PdfUnavailable, html_to_pdf
+from liuyanban.analytics.selectors import (
+    DEFINITIONS,
+    Period,
+    Scope,
+    dashboard_organizations,
+    rows,
+    summary,
+)
+from liuyanban.core.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
+from liuyanban.organizations.models import Board, Organization, Region
+from liuyanban.taxonomy.models import Domain
+from liuyanban.web.errors import handles_domain_errors
+
+MAX_YEARS = 10
+M = TypeVar("M", bound=Model)
+
+
+def _scope(request: HttpRequest) -> Scope:
+    """The scope named by codes in the query string (an unknown code is a 404)."""
+    return Scope(
+        region=_by_code(request, "region", Region.objects.all()),
+        office=_by_code(request, "office", Organization.objects.all()),
+        board=_by_code(request, "board", Board.objects.all()),
+        unit=_by_code(request, "unit", Organization.objects.all()),
+        domain=_by_code(request, "domain", Domain.objects.filter(level=1)),
+    )
+
+
+def _by_code(request: HttpRequest, name: str, qs: QuerySet[M]) -> M | None:
+    code = request.GET.get(name, "").strip()
+    if not code:
+        return None
+    obj = qs.filter(code=code).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(fields={field: [_("日期格式应为 YYYY-MM-DD")]}) from None
+
+
+def _period(request: HttpRequest) -> Period:
+    """``start``/``end`` dates, or a ``year``; the current year by default."""
+    start, end = request.GET.get("start", ""), request.GET.get("end", "")
+    if start and end:
+        period = Period(_date(start, "start"), _date(end, "end"))
+        if period.end < period.start or period.end.year - period.start.year >= MAX_YEARS:
+            raise InvalidInput(fields={"end": [_("统计期不正确")]})
+        return period
+    year = request.GET.get("year", "")
+    if year.isdigit() and 2000 <= int(year) <= 2100:
+        return Period.year(int(year))
+    return Period.year(timezone.localdate().year)
+
+
+def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
+    params = {**report.scope.params(), "start": report.period.start, "end": report.period.end}
+    return {
+        "report": report,
+        "chart_data": report.chart_data(),
+        "query": "&".join(f"{k}={v}" for k, v in params.items()),
+        "tables": report.tables(),
+        "domains": Domain.objects.filter(level=1),
+        "regions": Region.objects.filter(level__in=["province", "prefecture"]).order_by("code")[
+            :500
+        ],
+        "this_year": timezone.localdate().year,
+    }
+
+
+@handles_domain_errors
+def stats(request: HttpRequest) -> HttpResponse:
+    """The public statistics page: the whole platform for one year."""
+    report = reports.build(Scope(), _period(request))
+    return render(request, "web/stats/index.html", _context(request, report))
+
+
+def _report_html(request: HttpRequest) -> tuple[reports.Report, str]:
+    report = reports.build(_scope(request), _period(request))
+    return report, render_to_string("web/stats/report.html", _context(request, report), request)
+
+
+@handles_domain_errors
+def report(request: HttpRequest) -> HttpResponse:
+    """A report for any scope and period, with links to its PDF, CSV and XLSX."""
+    return HttpResponse(_report_html(request)[1])
+
+
+def _attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@handles_domain_errors
+def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The report as PDF (printed from the report page), or its tables as CSV/XLSX."""
+    if fmt == "pdf":
+        _report, html = _report_html(request)
+        try:
+            return _attachment(html_to_pdf(html), "application/pdf", "report.pdf")
+        except PdfUnavailable:
+            return HttpResponse(_("暂时无法生成 PDF，请稍后再试或使用浏览器打印。"), status=503)
+    built = reports.build(_scope(request), _period(request))
+    tables = built.tables()
+    if fmt == "xlsx":
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return _attachment(exports.to_xlsx(tables), mime, "report.xlsx")
+    if fmt == "csv":
+        key = request.GET.get("table", "kpis")
+        table = next((t for t in tables if t.key == key), None)
+        if table is None:
+            raise NotFound()
+        return _attachment(exports.to_csv(table), "text/csv; charset=utf-8", f"{key}.csv")
+    raise NotFound()
+
+
+def glossary(request: HttpRequest) -> HttpResponse:
+    """Every figure's definition, and the handling index's formula."""
+    terms = [(key, str(label), str(text)) for key, (label, text) in DEFINITIONS.items()]
+    return render(
+        request, "web/stats/glossary.html", {"terms": terms, "weights": current_weights()}
+    )
+
+
+@handles_domain_errors
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Staff dashboard: this year's KPIs for each organisation the user works for."""
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+    orgs = dashboard_organizations(request.user)
+    if not orgs:
+        raise NotPermitted()
+    period = _period(request)
+    panels = [
+        (
+            org,
+            summary(Scope(office=org), period),
+            reports.index_table(ranking(rows(Scope(office=org), period), limit=20)),
+        )
+        for org in orgs
+    ]
+    return render(request, "web/stats/dashboard.html", {"panels": panels, "period": period})

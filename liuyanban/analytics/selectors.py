@@ -300,7 +300,11 @@ class Summary:
         return kpis(self.totals)
 
     def __getitem__(self, key: str) -> Figure:
-        return next(f for f in self.figures if f.key == key)
+        # KeyError (not StopIteration) so templates fall back to attribute lookup.
+        for figure in self.figures:
+            if figure.key == key:
+                return figure
+        raise KeyError(key)
 
 
 def summary(scope: Scope, period: Period) -> Summary:

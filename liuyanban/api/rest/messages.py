@@ -8,7 +8,7 @@ from typing import Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from liuyanban.accounts.selectors import AnyUser
 from liuyanban.core.errors import InvalidInput
@@ -213,10 +213,10 @@ def draft_from(payload: MessageIn) -> Draft:
 
 
 @router.post("/messages", response={201: MessageOut, **ERROR_RESPONSES}, auth=AUTHENTICATED)
-def create_message(request: HttpRequest, payload: MessageIn) -> tuple[int, dict[str, object]]:
+def create_message(request: HttpRequest, payload: MessageIn) -> Status:
     """Write a message; it waits for moderation. Attachments are base64 images in the JSON body."""
     user = signed_in(request)
     message = submit_message(
         author=user, draft=draft_from(payload), ip=request.META.get("REMOTE_ADDR")
     )
-    return 201, detail(user, get_message_for_user(user, pk=message.pk))
+    return Status(201, detail(user, get_message_for_user(user, pk=message.pk)))

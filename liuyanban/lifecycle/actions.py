@@ -224,11 +224,15 @@ def _check_rate_limits(author: User | None, ip: str | None) -> None:
     limits = settings.LIUYANBAN
     now = timezone.now()
     if author is not None:
-        day = Message.objects.filter(author=author, submitted_at__range=(now - timedelta(days=1), now))
+        day = Message.objects.filter(
+            author=author, submitted_at__range=(now - timedelta(days=1), now)
+        )
         if day.count() >= limits["MESSAGES_PER_AUTHOR_PER_DAY"]:
             raise RateLimited(_("您今天提交的留言已达上限，请明天再试"))
     if ip:
-        hour = Message.objects.filter(submit_ip=ip, submitted_at__range=(now - timedelta(hours=1), now))
+        hour = Message.objects.filter(
+            submit_ip=ip, submitted_at__range=(now - timedelta(hours=1), now)
+        )
         if hour.count() >= limits["MESSAGES_PER_IP_PER_HOUR"]:
             raise RateLimited(_("该网络提交的留言过多，请稍后再试"))
 
@@ -471,6 +475,38 @@ def edit_public_text(
         from_status=message.status,
         actor=actor,
         details=edits,
+        public=False,
+    )
+    return message
+
+
+@transaction.atomic
+def reclassify_message(
+    *, actor: User, message_id: int, domain_id: int | None = None, kind_id: int | None = None
+) -> Message:
+    """Correct the domain or kind (e.g. after checking the classifier's suggestion)."""
+    message = _lock(message_id)
+    _check(actor, message, "reclassify")
+    details: dict[str, Any] = {}
+    if domain_id is not None and domain_id != message.domain_id:
+        domain = Domain.objects.filter(pk=domain_id, is_active=True).first()
+        if domain is None:
+            raise InvalidInput(fields={"domain": [_("请选择领域")]})
+        details["domain"] = [message.domain.code, domain.code]
+        message.domain = domain
+    if kind_id is not None and kind_id != message.kind_id:
+        kind = Kind.objects.filter(pk=kind_id).first()
+        if kind is None:
+            raise InvalidInput(fields={"kind": [_("请选择类型")]})
+        details["kind"] = [message.kind.code, kind.code]
+        message.kind = kind
+    message.save()
+    _record(
+        message=message,
+        action="reclassify",
+        from_status=message.status,
+        actor=actor,
+        details=details,
         public=False,
     )
     return message

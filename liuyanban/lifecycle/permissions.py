@@ -30,6 +30,11 @@ def is_office(user: AnyUser, message: Message) -> bool:
     return has_role_over(user, message.office, Role.CLERK)
 
 
+def is_triage(user: AnyUser, message: Message) -> bool:
+    """Those who sort messages: moderators and the holding office's clerks."""
+    return is_moderator(user, message) or is_office(user, message)
+
+
 def is_unit(user: AnyUser, message: Message) -> bool:
     """Officers of the lead handling unit; for a transfer, the receiving body's clerks too."""
     if message.unit_id is None:
@@ -82,6 +87,7 @@ def is_citizen(user: AnyUser, message: Message) -> bool:
 PREDICATES: dict[str, Predicate] = {
     "moderator": is_moderator,
     "office": is_office,
+    "triage": is_triage,
     "unit": is_unit,
     "handler": is_handler,
     "supervisor": is_supervisor,

@@ -59,36 +59,42 @@ def _fts5_query(terms: list[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def _match_condition(terms: list[str]) -> RawSQL:
-    """A boolean SQL condition: the message's indexed words contain every term."""
-    table = Message._meta.db_table
-    if connection.vendor == "postgresql":
-        return RawSQL(
-            f"to_tsvector('simple'::regconfig, {table}.search_text) "
-            "@@ plainto_tsquery('simple'::regconfig, %s)",
-            [" ".join(terms)],
-            output_field=BooleanField(),
-        )
-    if connection.vendor == "sqlite":
-        return RawSQL(
-            f"{table}.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH %s)",
-            [_fts5_query(terms)],
-            output_field=BooleanField(),
-        )
-    # Other databases: a plain word-boundary containment over the segmented text.
+def _postgres_condition(terms: list[str]) -> RawSQL:
+    """The GIN-indexed expression of migration 0003, repeated exactly."""
     return RawSQL(
-        f"' ' || {table}.search_text || ' ' LIKE %s",
+        f"to_tsvector('simple'::regconfig, {Message._meta.db_table}.search_text) "
+        "@@ plainto_tsquery('simple'::regconfig, %s)",
+        [" ".join(terms)],
+        output_field=BooleanField(),
+    )
+
+
+def _fallback_condition(terms: list[str]) -> RawSQL:
+    """Other databases: word-boundary containment over the segmented text (no index)."""
+    return RawSQL(
+        f"' ' || {Message._meta.db_table}.search_text || ' ' LIKE %s",
         ["% " + " % ".join(terms) + " %"],
         output_field=BooleanField(),
     )
 
 
 def matching(terms: list[str], filters: PublicFilters | None = None) -> QuerySet[Message]:
-    """Published messages (with the public filters) whose text contains every term."""
+    """Published messages (with the public filters) containing every term, newest first."""
     qs = public_messages(filters)
     if not terms:
         return qs.none()
-    return qs.filter(_match_condition(terms))
+    if connection.vendor == "sqlite":
+        # Join the FTS5 table and order by its rowid (= message id): SQLite then walks
+        # the matches newest first and stops at the LIMIT, however common the word.
+        return qs.extra(
+            tables=["message_fts"],
+            where=[f"message_fts.rowid = {Message._meta.db_table}.id", "message_fts MATCH %s"],
+            params=[_fts5_query(terms)],
+            order_by=["-message_fts.rowid"],
+        )
+    if connection.vendor == "postgresql":
+        return qs.filter(_postgres_condition(terms)).order_by("-pk")
+    return qs.filter(_fallback_condition(terms)).order_by("-pk")
 
 
 def _decode(cursor: str | None) -> int | None:
@@ -109,7 +115,7 @@ def search_messages(
     qs = matching(terms, filters)
     before = _decode(cursor)
     page_qs = qs.filter(pk__lt=before) if before is not None else qs
-    rows = list(page_qs.order_by("-pk")[: limit + 1])
+    rows = list(page_qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     count = qs.order_by().values("pk")[: COUNT_CAP + 1].count() if terms else 0

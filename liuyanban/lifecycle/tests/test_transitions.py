@@ -15,6 +15,7 @@ from liuyanban.lifecycle.models import Event, Extension, Message, Resolution, St
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.supervision import actions as supervision
 from liuyanban.supervision.models import SupervisionOrder
+from liuyanban.taxonomy.models import Domain
 from liuyanban.testing.world import World, today
 
 Call = Callable[[World, Any, Message], object]
@@ -29,6 +30,9 @@ CALLS: dict[str, Call] = {
     ),
     "edit_public": lambda w, a, m: actions.edit_public_text(
         actor=a, message_id=m.pk, public_body="修改后的公开内容，已隐去个人信息。"
+    ),
+    "reclassify": lambda w, a, m: actions.reclassify_message(
+        actor=a, message_id=m.pk, domain_id=Domain.objects.get(code="housing").pk
     ),
     "accept": lambda w, a, m: actions.accept_message(actor=a, message_id=m.pk),
     "transfer": lambda w, a, m: actions.transfer_message(
@@ -88,6 +92,7 @@ CALLS: dict[str, Call] = {
 HOLDER = {
     "moderator": "mona",
     "office": "olga",
+    "triage": "olga",
     "unit": "uma",
     "handler": "uma",
     "supervisor": "sam",
@@ -170,6 +175,7 @@ PERSONAS = ["alice", "bob", "olga", "oscar", "uma", "wanda", "sam", "mona", "leo
 ALLOWED = {
     "moderator": {"mona"},
     "office": {"olga"},
+    "triage": {"olga", "mona"},
     "unit": {"uma"},
     "handler": {"uma", "olga"},
     "supervisor": {"sam"},

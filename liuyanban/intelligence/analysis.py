@@ -1,0 +1,95 @@
+"""Intake analysis of one message: redaction suggestions, flags, classification, duplicates.
+
+Runs in a background task after the submission has committed, so a slow or failing
+model can never block or lose a submission; failures are recorded on the insight.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict
+
+from django.db import transaction
+
+from liuyanban.lifecycle.models import Message
+
+from . import classification, duplicates
+from .flags import DEFAULT_WORDLISTS, find_flags
+from .models import MessageInsight, Prediction, WordList
+from .redaction import find_personal_data
+
+logger = logging.getLogger(__name__)
+
+
+def wordlists() -> dict[str, list[str]]:
+    """The admins' word lists, or the built-in starter lists when none are defined."""
+    rows = list(WordList.objects.filter(is_active=True))
+    if not rows:
+        return {k: list(v) for k, v in DEFAULT_WORDLISTS.items()}
+    return {row.category: row.word_set() for row in rows}
+
+
+def _findings(message: Message) -> list[dict[str, object]]:
+    out = []
+    for field in ("title", "body", "location"):
+        for f in find_personal_data(getattr(message, field)):
+            out.append({"field": field, **asdict(f)})
+    return out
+
+
+def _flags(message: Message) -> list[dict[str, object]]:
+    lists = wordlists()
+    out = []
+    for field in ("title", "body"):
+        for f in find_flags(getattr(message, field), lists):
+            out.append({"field": field, **asdict(f)})
+    return out
+
+
+def _predict(message: Message) -> None:
+    for target in ("domain", "kind"):
+        guess = classification.predict(message.title, message.body, target)
+        if guess is None:
+            continue
+        Prediction.objects.update_or_create(
+            message=message,
+            target=target,
+            defaults={
+                "code": guess.code,
+                "confidence": guess.confidence,
+                "alternatives": guess.alternatives[:3],
+                "model_version": guess.version,
+            },
+        )
+
+
+def analyse(message_id: int) -> MessageInsight | None:
+    """Analyse a message and store everything found; never raises for a bad model."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        return None
+    started = time.perf_counter()
+    error = ""
+    findings: list[dict[str, object]] = []
+    flags: list[dict[str, object]] = []
+    try:
+        findings = _findings(message)
+        flags = _flags(message)
+        with transaction.atomic():
+            sig = duplicates.store_signature(message)
+            duplicates.link_duplicates(message, sig)
+        _predict(message)
+    except Exception as exc:  # a broken model must not lose the insight rows
+        logger.exception("analysis of message %s failed", message_id)
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    insight, _ = MessageInsight.objects.update_or_create(
+        message=message,
+        defaults={
+            "findings": findings,
+            "flags": flags,
+            "error": error,
+            "duration_ms": int((time.perf_counter() - started) * 1000),
+        },
+    )
+    return insight

@@ -1,0 +1,29 @@
+"""The intelligence app listens to lifecycle events; the lifecycle never imports it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from liuyanban.lifecycle.models import Event
+
+logger = logging.getLogger(__name__)
+
+
+def on_message_event(sender: Any, event: Event, **kwargs: Any) -> None:
+    """Queue intake analysis for every new submission; remember merges of suggested duplicates."""
+    if event.action == "merge":
+        from .models import DuplicateLink, LinkState
+
+        DuplicateLink.objects.filter(
+            message_id=event.message_id, candidate__tracking_number=event.details.get("into", "")
+        ).update(state=LinkState.MERGED)
+        return
+    if event.action != "submit":
+        return
+    from .tasks import analyse_message
+
+    try:
+        analyse_message.enqueue(event.message_id)
+    except Exception:  # the queue being down must not break the submission path
+        logger.exception("could not queue analysis of message %s", event.message_id)

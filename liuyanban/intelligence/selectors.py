@@ -1,0 +1,108 @@
+"""What the intelligence shows staff: predictions, findings, duplicates, routing suggestions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from liuyanban.lifecycle.models import Assignment, AssignmentRole, AssignmentState, Message
+from liuyanban.organizations.models import Organization, OrgKind
+
+from .models import DuplicateLink, LinkState, MessageInsight, Prediction
+from .routing import Case, RoutingModel, Suggestion
+
+HISTORY_LIMIT = 5000
+_CACHE_SECONDS = 600
+_models: dict[int, tuple[float, RoutingModel]] = {}
+
+
+@dataclass(frozen=True)
+class Intelligence:
+    """Everything the moderation and office screens show about one message."""
+
+    predictions: list[Prediction]
+    insight: MessageInsight | None
+    duplicates: list[DuplicateLink]
+
+
+def for_message(message: Message) -> Intelligence:
+    """The stored intelligence of a message (computed in the background at intake)."""
+    return Intelligence(
+        predictions=list(Prediction.objects.filter(message=message).order_by("target")),
+        insight=MessageInsight.objects.filter(message=message).first(),
+        duplicates=list(
+            DuplicateLink.objects.filter(message=message, state=LinkState.SUGGESTED).select_related(
+                "candidate"
+            )[:5]
+        ),
+    )
+
+
+def candidate_units(office: Organization) -> list[Organization]:
+    """Units an office may assign to: its departments, or its region government's for a party body."""
+    units = list(office.children.filter(kind=OrgKind.DEPARTMENT, is_active=True))
+    if not units and office.region_id is not None:
+        gov = Organization.objects.filter(
+            region_id=office.region_id, kind=OrgKind.GOVERNMENT
+        ).first()
+        if gov is not None:
+            units = list(gov.children.filter(kind=OrgKind.DEPARTMENT, is_active=True))
+    return units
+
+
+def _history(office: Organization) -> list[Case]:
+    """The office's recent lead assignments: accepted ones teach, returned ones warn."""
+    rows = (
+        Assignment.objects.filter(from_org=office, role=AssignmentRole.LEAD)
+        .exclude(state=AssignmentState.CANCELLED)
+        .order_by("-id")
+        .values_list(
+            "to_org_id", "state", "message__domain_id", "message__region_id", "message__search_text"
+        )[:HISTORY_LIMIT]
+    )
+    return [
+        Case(
+            domain=domain,
+            words=(text or "").split(),
+            unit=unit,
+            region=region,
+            returned=state == AssignmentState.RETURNED,
+        )
+        for unit, state, domain, region, text in rows
+    ]
+
+
+def routing_model(office: Organization) -> RoutingModel:
+    """The office's routing model, refitted at most every ten minutes per process."""
+    now = time.monotonic()
+    cached = _models.get(office.pk)
+    if cached and now - cached[0] < _CACHE_SECONDS:
+        return cached[1]
+    model = RoutingModel().fit(_history(office))
+    _models[office.pk] = (now, model)
+    return model
+
+
+def routing_suggestions(message: Message, k: int = 3) -> list[dict[str, Any]]:
+    """The top ``k`` units for the assign dialog, with scores and reasons."""
+    units = candidate_units(message.office)
+    if not units:
+        return []
+    declared: dict[int, set[int]] = {}
+    for unit_id, domain_id in Organization.domains.through.objects.filter(
+        Q(organization__in=units)
+    ).values_list("organization_id", "domain_id"):
+        declared.setdefault(unit_id, set()).add(domain_id)
+    ranked: list[Suggestion] = routing_model(message.office).suggest(
+        domain=message.domain_id,
+        words=(message.search_text or "").split(),
+        candidates=[u.pk for u in units],
+        declared=declared,
+        region=message.region_id,
+        k=k,
+    )
+    by_id = {u.pk: u for u in units}
+    return [{"unit": by_id[s.unit], "score": s.score, "reasons": list(s.reasons)} for s in ranked]

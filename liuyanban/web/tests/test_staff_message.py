@@ -380,3 +380,11 @@ def test_timeline_shows_staff_details(client: Client, world: World) -> None:
     actions.reject_message(actor=world.mona, message_id=m.pk, reason="内容与职责无关")
     page = page_of(login(client, "mona"), m)
     assert "完整流程记录" in page and "内容与职责无关" in page
+
+
+def test_reply_form_defaults_to_a_final_reply(client: Client, world: World) -> None:
+    m = world.message_in(Status.IN_HANDLING)
+    page = page_of(login(client, "uma"), m)
+    assert 'value="final" required id="id_kind_0" checked' in page or (
+        'value="final"' in page and "checked" in page.split('value="final"')[1][:60]
+    )

@@ -345,8 +345,7 @@ def render_detail(
         "allowed": allowed,
         "panels": _panels(user, message, allowed, bound or {}),
         "can_reply": can_reply,
-        "reply_form": reply_form
-        or (f.ReplyForm(initial={"kind": can_reply[-1]}) if can_reply else None),
+        "reply_form": reply_form or (f.ReplyForm(initial={"kind": "final"}) if can_reply else None),
         "quality": quality,
         "pending_quality": workbench.reply_quality(message, pending.body) if pending else None,
         "show_aids": message.status in (Status.SUBMITTED, Status.PUBLISHED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.test import Client
@@ -41,7 +42,7 @@ def page_of(client: Client, m: Message) -> str:
     return response.content.decode()
 
 
-def post(client: Client, m: Message, action: str, data: dict[str, object] | None = None) -> str:
+def post(client: Client, m: Message, action: str, data: Mapping[str, object] | None = None) -> str:
     url = reverse("web:work_act", args=[m.tracking_number, action])
     return client.post(url, data or {}, follow=True).content.decode()
 

@@ -1,0 +1,130 @@
+"""Train the domain classifier from scratch on one CSV and score it on another.
+
+    manage.py classify_eval --train TRAIN.csv --test TEST.csv [--unlabeled FILE.csv ...]
+
+Files are UTF-8 CSV with the text in 留言主题/留言详情 and the label in 一级标签 (or
+一级分类); other columns are ignored. The last line of stdout is one JSON object with
+macro_f1, accuracy, per_class_f1, n_train, n_test, train_seconds, predict_per_second.
+Needs no database content and reads no other data.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from sklearn.metrics import accuracy_score, f1_score
+
+from liuyanban.intelligence.classifier import ClassifierModel, Doc
+
+TITLE = "留言主题"
+BODY = "留言详情"
+LABEL_COLUMNS = ("一级标签", "一级分类")
+
+# Scraped message bodies can exceed the csv module's default 128 KiB field limit.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def read_messages(path: Path, *, need_labels: bool) -> tuple[list[Doc], list[str]]:
+    """Documents and labels ("" where absent) of a challenge-style CSV.
+
+    Raises ``CommandError`` with a readable message for a missing file, bad encoding,
+    missing text columns, or (when ``need_labels``) a missing or empty label column.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+            header = set(rows[0].keys()) if rows else set()
+    except FileNotFoundError as exc:
+        raise CommandError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise CommandError(f"{path}: is a directory, expected a CSV file") from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except csv.Error as exc:
+        raise CommandError(f"{path}: not a readable CSV file ({exc})") from exc
+    if not rows:
+        raise CommandError(f"{path}: no data rows")
+    missing = [c for c in (TITLE, BODY) if c not in header]
+    if missing:
+        raise CommandError(
+            f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(sorted(header))}"
+        )
+    label_col = next((c for c in LABEL_COLUMNS if c in header), None)
+    labels = [(r.get(label_col) or "").strip() if label_col else "" for r in rows]
+    if need_labels:
+        _check_labels(path, label_col, labels)
+    docs = [Doc(r.get(TITLE) or "", r.get(BODY) or "") for r in rows]
+    return docs, labels
+
+
+def _check_labels(path: Path, label_col: str | None, labels: list[str]) -> None:
+    if label_col is None:
+        raise CommandError(f"{path}: no label column ({' or '.join(LABEL_COLUMNS)})")
+    empty = sum(1 for lab in labels if not lab)
+    if empty == len(labels):
+        raise CommandError(f"{path}: the label column {label_col} is empty")
+    if empty:
+        raise CommandError(f"{path}: {empty} of {len(labels)} rows have no label in {label_col}")
+
+
+class Command(BaseCommand):
+    """Evaluate the domain classifier on a labelled test CSV (no database)."""
+
+    help = __doc__ or ""
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--train", type=Path, required=True, help="labelled training CSV")
+        parser.add_argument("--test", type=Path, required=True, help="labelled test CSV")
+        parser.add_argument(
+            "--unlabeled", type=Path, nargs="*", default=[], help="CSV files of unlabelled messages"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        train_docs, train_labels = read_messages(options["train"], need_labels=True)
+        test_docs, test_labels = read_messages(options["test"], need_labels=True)
+        unlabeled: list[Doc] = []
+        for path in options["unlabeled"]:
+            unlabeled += read_messages(path, need_labels=False)[0]
+        if len(set(train_labels)) < 2:
+            raise CommandError(f"{options['train']}: needs at least two different labels")
+
+        model = ClassifierModel.fit(train_docs, train_labels, unlabeled)
+        started = time.perf_counter()
+        predicted = model.predict_labels(test_docs)
+        predict_seconds = time.perf_counter() - started
+
+        result = evaluation(test_labels, predicted)
+        result.update(
+            n_train=len(train_docs),
+            n_test=len(test_docs),
+            n_unlabeled=len(unlabeled),
+            train_seconds=model.metrics["train_seconds"],
+            predict_per_second=round(len(test_docs) / max(predict_seconds, 1e-9), 1),
+            model_version=model.version,
+        )
+        self.stderr.write(
+            f"macro-F1 {result['macro_f1']:.4f}, accuracy {result['accuracy']:.4f} "
+            f"on {len(test_docs)} messages ({len(train_docs)} labelled, {len(unlabeled)} unlabelled)"
+        )
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+
+def evaluation(truth: list[str], predicted: list[str]) -> dict[str, Any]:
+    """Macro-F1, accuracy and per-class F1 (over labels in truth or predictions)."""
+    labels = sorted(set(truth) | set(predicted))
+    per_class = f1_score(truth, predicted, labels=labels, average=None, zero_division=0)
+    return {
+        "macro_f1": round(
+            float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)), 4
+        ),
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "per_class_f1": {lab: round(float(f), 4) for lab, f in zip(labels, per_class, strict=True)},
+    }

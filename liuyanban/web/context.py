@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -24,7 +26,7 @@ USER_NAV = [
 ]
 
 
-def _resolve(items: list[tuple[str, object]]) -> list[dict[str, object]]:
+def _resolve(items: Sequence[tuple[str, object]]) -> list[dict[str, object]]:
     out = []
     for name, label in items:
         try:

@@ -1,0 +1,287 @@
+"""Domain classifier: the model API, persistence, and the ``classify_eval`` contract."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from sklearn.metrics import f1_score
+from sklearn.model_selection import train_test_split
+
+from liuyanban.intelligence.classifier import (
+    MODEL_VERSION,
+    ClassifierConfig,
+    ClassifierModel,
+    Doc,
+    prepare,
+    train,
+)
+from liuyanban.intelligence.management.commands.classify_eval import read_messages
+
+# Small synthetic vocabularies, one per domain: enough signal for a linear model.
+TOPICS: dict[str, tuple[list[str], list[str]]] = {
+    "交通运输": (
+        ["公交线路", "道路拥堵", "出租车"],
+        ["公交车站太远", "红绿灯时间太短", "停车位不够"],
+    ),
+    "教育文体": (
+        ["学校收费", "幼儿园入学", "教师待遇"],
+        ["孩子上学路远", "学位紧张", "课后辅导乱收费"],
+    ),
+    "环境保护": (
+        ["噪音扰民", "油烟污染", "垃圾焚烧"],
+        ["夜间施工噪音", "河道污水排放", "空气异味"],
+    ),
+}
+FILLER = ["A市A3区", "小区居民", "多次反映", "希望尽快处理", "2019年8月"]
+
+
+def synthetic(n_per_class: int, seed: int) -> list[tuple[str, str, str]]:
+    """(title, body, label) rows with scraped-style whitespace padding in the body."""
+    rng = random.Random(seed)
+    rows = []
+    for label, (titles, phrases) in TOPICS.items():
+        for _ in range(n_per_class):
+            body = "".join(rng.sample(phrases, 2) + rng.sample(FILLER, 2))
+            rows.append((rng.choice(FILLER) + rng.choice(titles), f"\n\t\t{body}\n\t", label))
+    rng.shuffle(rows)
+    return rows
+
+
+def write_csv(
+    path: Path, rows: list[tuple[str, str, str]], label_col: str | None = "一级标签"
+) -> Path:
+    """A challenge-style CSV with extra columns the command must ignore."""
+    header = ["留言编号", "留言主题", "留言详情", "点赞数"] + ([label_col] if label_col else [])
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i, (title, body, label) in enumerate(rows):
+            w.writerow([i, title, body, 3] + ([label] if label_col else []))
+    return path
+
+
+def run_eval(*args: str) -> tuple[dict[str, object], str]:
+    """Run classify_eval; return the JSON of its last stdout line and the whole stdout."""
+    out = StringIO()
+    call_command("classify_eval", *args, stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    return json.loads(text.strip().splitlines()[-1]), text
+
+
+@pytest.fixture
+def small_model() -> ClassifierModel:
+    rows = synthetic(12, seed=1)
+    docs = [Doc(t, b) for t, b, _ in rows]
+    unlabeled = [Doc(t, b) for t, b, _ in synthetic(10, seed=2)]
+    return ClassifierModel.fit(docs, [lab for *_, lab in rows], unlabeled)
+
+
+# ---- model ------------------------------------------------------------------------
+
+
+def test_prepare_masks_place_codes_digits_and_padding() -> None:
+    assert prepare("\n\t\tA市A3区 2019年8月\n\t") == "X市X区 0年0月"
+
+
+def test_model_learns_synthetic_domains(small_model: ClassifierModel) -> None:
+    test = synthetic(5, seed=3)
+    predicted = small_model.predict_labels([Doc(t, b) for t, b, _ in test])
+    assert predicted == [lab for *_, lab in test]
+    assert small_model.classes_ == sorted(TOPICS)
+
+
+def test_probabilities_are_calibrated_rows(small_model: ClassifierModel) -> None:
+    docs = [Doc("公交线路调整", "公交车站太远"), Doc("小区", "希望尽快处理")]
+    proba = small_model.predict_proba(docs)
+    assert proba.shape == (2, 3)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    preds = small_model.predict(docs)
+    assert preds[0].label == "交通运输"
+    # A clear message is predicted more confidently than pure boilerplate.
+    assert preds[0].confidence > preds[1].confidence
+    assert preds[0].confidence == pytest.approx(proba[0].max())
+
+
+def test_save_load_round_trip(small_model: ClassifierModel, tmp_path: Path) -> None:
+    path = tmp_path / "model.pkl"
+    small_model.save(path)
+    loaded = ClassifierModel.load(path)
+    docs = [Doc(t, b) for t, b, _ in synthetic(3, seed=9)]
+    assert loaded.version == MODEL_VERSION
+    assert loaded.metrics["n_train"] == 36
+    assert np.allclose(loaded.predict_proba(docs), small_model.predict_proba(docs))
+
+
+def test_load_refuses_other_versions(small_model: ClassifierModel, tmp_path: Path) -> None:
+    small_model.save(tmp_path / "m.pkl")
+    small_model.version = "something-else"
+    import pickle
+
+    (tmp_path / "old.pkl").write_bytes(pickle.dumps({"version": "old/0", "model": small_model}))
+    with pytest.raises(ValueError, match="old/0"):
+        ClassifierModel.load(tmp_path / "old.pkl")
+
+
+def test_training_input_is_validated() -> None:
+    with pytest.raises(ValueError, match="two different labels"):
+        ClassifierModel.fit([Doc("a", "b"), Doc("c", "d")], ["x", "x"])
+    with pytest.raises(ValueError, match="labels"):
+        ClassifierModel.fit([Doc("a", "b")], ["x", "y"])
+    with pytest.raises(RuntimeError, match="not trained"):
+        ClassifierModel().predict([Doc("a", "b")])
+
+
+def test_train_wrapper_without_self_training() -> None:
+    rows = synthetic(8, seed=4)
+    model = train(
+        [t for t, _, _ in rows],
+        [b for _, b, _ in rows],
+        [lab for *_, lab in rows],
+        unlabeled=[("油烟", "夜间施工噪音")],
+        config=ClassifierConfig(self_training_rounds=0),
+    )
+    assert model.predict_labels([Doc("噪音扰民", "河道污水排放")]) == ["环境保护"]
+    assert model.predict([]) == []
+
+
+# ---- classify_eval contract ---------------------------------------------------------
+
+
+def test_classify_eval_prints_json_contract_last(tmp_path: Path) -> None:
+    train_csv = write_csv(tmp_path / "train.csv", synthetic(12, seed=5))
+    test_csv = write_csv(tmp_path / "test.csv", synthetic(4, seed=6), label_col="一级分类")
+    unl = write_csv(tmp_path / "unl.csv", synthetic(6, seed=7), label_col=None)
+    unl_empty = write_csv(
+        tmp_path / "unl2.csv", [(t, b, "") for t, b, _ in synthetic(3, seed=8)], "一级分类"
+    )
+    result, _ = run_eval(
+        "--train", str(train_csv), "--test", str(test_csv), "--unlabeled", str(unl), str(unl_empty)
+    )
+    assert result["macro_f1"] == 1.0
+    assert result["accuracy"] == 1.0
+    assert result["per_class_f1"] == dict.fromkeys(sorted(TOPICS), 1.0)
+    assert result["n_train"] == 36
+    assert result["n_test"] == 12
+    assert result["n_unlabeled"] == 27
+    assert isinstance(result["train_seconds"], float)
+    assert isinstance(result["predict_per_second"], float)
+    assert result["predict_per_second"] > 0
+
+
+def test_classify_eval_scores_mistakes(tmp_path: Path) -> None:
+    train_csv = write_csv(tmp_path / "train.csv", synthetic(10, seed=5))
+    # Swap the labels of two test classes: those become wrong, the third stays right.
+    swap = {"交通运输": "教育文体", "教育文体": "交通运输", "环境保护": "环境保护"}
+    test_rows = [(t, b, swap[lab]) for t, b, lab in synthetic(3, seed=6)]
+    result, _ = run_eval(
+        "--train", str(train_csv), "--test", str(write_csv(tmp_path / "t.csv", test_rows))
+    )
+    assert result["accuracy"] == pytest.approx(1 / 3, abs=1e-3)
+    assert result["per_class_f1"] == {"交通运输": 0.0, "教育文体": 0.0, "环境保护": 1.0}
+    assert result["macro_f1"] == pytest.approx(1 / 3, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "nope.csv", "no such file"),
+        (lambda d: d, "is a directory"),
+        (
+            lambda d: _write(
+                d / "gbk.csv", "留言主题,留言详情,一级标签\n公交,太远,交通运输\n".encode("gbk")
+            ),
+            "not UTF-8",
+        ),
+        (
+            lambda d: _write(d / "cols.csv", "标题,内容,一级标签\na,b,c\n".encode()),
+            "missing column",
+        ),
+        (lambda d: _write(d / "empty.csv", b"\xe7\x95\x99"), "no data rows"),
+        (lambda d: write_csv(d / "nolab.csv", synthetic(2, 1), label_col=None), "no label column"),
+        (
+            lambda d: write_csv(d / "blank.csv", [(t, b, "") for t, b, _ in synthetic(2, 1)]),
+            "is empty",
+        ),
+        (
+            lambda d: write_csv(d / "some.csv", [*synthetic(2, 1), ("公交", "太远", "")]),
+            "1 of 7 rows have no label",
+        ),
+    ],
+)
+def test_classify_eval_bad_test_file(tmp_path: Path, make: object, message: str) -> None:
+    train_csv = write_csv(tmp_path / "train.csv", synthetic(4, seed=5))
+    bad = make(tmp_path)  # type: ignore[operator]
+    with pytest.raises(CommandError, match=message):
+        run_eval("--train", str(train_csv), "--test", str(bad))
+
+
+def test_classify_eval_bad_unlabeled_file(tmp_path: Path) -> None:
+    train_csv = write_csv(tmp_path / "train.csv", synthetic(4, seed=5))
+    with pytest.raises(CommandError, match="missing.csv: no such file"):
+        run_eval(
+            "--train",
+            str(train_csv),
+            "--test",
+            str(train_csv),
+            "--unlabeled",
+            str(tmp_path / "missing.csv"),
+        )
+
+
+def test_classify_eval_cli_error_has_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "classify_eval",
+            "--train",
+            str(tmp_path / "x.csv"),
+            "--test",
+            "y.csv",
+        ],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+# ---- real data ----------------------------------------------------------------------
+
+DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "tipdm2020c"
+
+
+@pytest.mark.slow
+def test_real_data_single_split_macro_f1() -> None:
+    """Train on 80 % of the labelled file (plus the official unlabelled test file), score 20 %."""
+    docs, labels = read_messages(DATA / "attachment2_train.csv", need_labels=True)
+    unlabeled, _ = read_messages(DATA / "attachment2_unlabeled.csv", need_labels=False)
+    train_idx, test_idx = train_test_split(
+        np.arange(len(docs)), test_size=0.2, stratify=labels, random_state=7
+    )
+    model = ClassifierModel.fit(
+        [docs[i] for i in train_idx], [labels[i] for i in train_idx], unlabeled
+    )
+    predicted = model.predict_labels([docs[i] for i in test_idx])
+    macro = f1_score([labels[i] for i in test_idx], predicted, average="macro")
+    assert macro >= 0.80

@@ -226,7 +226,7 @@ def test_classify_eval_bad_test_file(tmp_path: Path, make: object, message: str)
 
 def test_classify_eval_bad_unlabeled_file(tmp_path: Path) -> None:
     train_csv = write_csv(tmp_path / "train.csv", synthetic(4, seed=5))
-    with pytest.raises(CommandError, match="missing.csv: no such file"):
+    with pytest.raises(CommandError, match=r"missing\.csv: no such file"):
         run_eval(
             "--train",
             str(train_csv),

@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 from liuyanban.organizations.models import Organization
 
 from . import selectors
+from .models import Grain
 from .selectors import grouped, ratio, satisfaction
 
 if TYPE_CHECKING:
     from .reports import Finding, Report
 
+SCALES = ["solved_sum", "attitude_sum", "speed_sum"]
 MIN_REPLIES = 3  # answered messages a body needs before it can be called slow
 MIN_EVALUATIONS = 3  # evaluations a body needs before it can be called best rated
 
@@ -57,7 +59,10 @@ def share_changes(report: Report, limit: int = 2) -> list[Finding]:
 
 
 def _per_body(report: Report) -> list[tuple[Organization, dict[str, int]]]:
-    data = grouped(selectors.rows(report.scope, report.period), "office_id")
+    rows = selectors.rows(report.scope, report.period, Grain.OFFICE)
+    data = grouped(
+        rows, "office_id", measures=["final_n", "final_days", "eval_n", "good_n", *SCALES]
+    )
     orgs = Organization.objects.in_bulk([r["office_id"] for r in data])
     return [(orgs[r["office_id"]], r) for r in data if r["office_id"] in orgs]
 

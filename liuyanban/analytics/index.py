@@ -22,6 +22,17 @@ from liuyanban.organizations.models import Organization
 from .models import IndexWeights, Rollup
 from .selectors import grouped, ratio, satisfaction
 
+INDEX_MEASURES = (
+    "accepted",
+    "replied",
+    "final_n",
+    "on_time",
+    "reopened",
+    "eval_n",
+    "solved_sum",
+    "attitude_sum",
+    "speed_sum",
+)
 DEFAULT_WEIGHTS = {"reply": 0.3, "on_time": 0.3, "satisfaction": 0.3, "reopen": 0.1}
 
 
@@ -99,9 +110,12 @@ def _row(org: Organization, t: Mapping[str, int], weights: Weights) -> IndexRow:
 def ranking(
     qs: QuerySet[Rollup], weights: Weights | None = None, limit: int = 50
 ) -> list[IndexRow]:
-    """Bodies (the office holding each message) ranked by their handling index."""
+    """Bodies (the office holding each message) ranked by their handling index.
+
+    Pass rows of ``Grain.OFFICE`` for the whole platform (see ``selectors.rows``).
+    """
     weights = weights or current_weights()
-    per_office = {r["office_id"]: r for r in grouped(qs, "office_id")}
+    per_office = {r["office_id"]: r for r in grouped(qs, "office_id", measures=INDEX_MEASURES)}
     orgs = Organization.objects.in_bulk(list(per_office))
     rows = [
         _row(orgs[pk], t, weights)

@@ -60,8 +60,19 @@ DIMENSIONS: tuple[str, ...] = (
 
 
 class Grain(models.TextChoices):
+    """A row's time grain and, for the platform-wide cubes, which dimensions it keeps.
+
+    Day and month rows keep every dimension and serve any scope. The four
+    platform-wide month cubes keep one breakdown each (the other dimensions are 0),
+    so a national report reads a few thousand rows instead of every key.
+    """
+
     DAY = "d", _("日")
     MONTH = "m", _("月")
+    KIND = "k", _("月·类型")
+    DOMAIN_REGION = "r", _("月·领域·省级地区")
+    BOARD = "b", _("月·留言板")
+    OFFICE = "o", _("月·机构")
 
 
 class Rollup(models.Model):

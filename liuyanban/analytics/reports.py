@@ -22,6 +22,7 @@ from liuyanban.taxonomy.models import Domain, Kind
 
 from . import selectors
 from .index import IndexRow, Weights, current_weights, ranking
+from .models import Grain, Rollup
 from .selectors import Period, Scope, Summary, grouped, ratio
 
 Cell = str | int | float | None
@@ -210,7 +211,7 @@ def domain_shares(scope: Scope, years: list[int]) -> tuple[dict[int, int], list[
     span = Period(date(years[0], 1, 1), date(years[-1], 12, 31))
     counts: dict[int, dict[int, int]] = defaultdict(lambda: dict.fromkeys(years, 0))
     for row in (
-        selectors.rows(scope, span)
+        selectors.rows(scope, span, Grain.DOMAIN_REGION)
         .annotate(year=ExtractYear("period"))
         .values("year", "domain_id")
         .annotate(n=Sum("received"))
@@ -249,14 +250,18 @@ def heat_table(
 ) -> tuple[list[Region | None], list[tuple[str, list[int]]]]:
     """Messages per domain × region, regions one level below the scope's region."""
     regions = {r.pk: (r.parent_id, r) for r in Region.objects.all()}
-    data = grouped(selectors.rows(scope, period), "domain_id", "region_id")
+    cube = selectors.rows(scope, period, Grain.DOMAIN_REGION)
+    data = grouped(cube, "domain_id", "region_id", measures=["received"])
     root = scope.region.pk if scope.region else None
     mapping = _display_region(regions, root)
     shown = {mapping.get(r["region_id"], 0) for r in data}
-    # One region holds everything (a provincial platform): show its children instead.
+    # One region holds everything (a provincial platform): show its children instead,
+    # which only the full rows know.
     if len(shown - {0}) == 1 and root is None:
         only = next(iter(shown - {0}))
         if any(parent == only for parent, _r in regions.values()):
+            full = Rollup.objects.filter(period.q() & scope.q())
+            data = grouped(full, "domain_id", "region_id", measures=["received"])
             mapping = _display_region(regions, only)
     cells: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for r in data:
@@ -269,7 +274,7 @@ def heat_table(
 
 
 def kind_mix(scope: Scope, period: Period) -> list[tuple[str, int]]:
-    data = grouped(selectors.rows(scope, period), "kind_id")
+    data = grouped(selectors.rows(scope, period, Grain.KIND), "kind_id", measures=["received"])
     names = dict(Kind.objects.values_list("pk", "name"))
     return sorted(
         ((names.get(r["kind_id"], "?"), r["received"]) for r in data), key=lambda x: -x[1]
@@ -278,7 +283,7 @@ def kind_mix(scope: Scope, period: Period) -> list[tuple[str, int]]:
 
 def monthly(scope: Scope, period: Period) -> list[dict[str, Any]]:
     qs = (
-        selectors.rows(scope, period)
+        selectors.rows(scope, period, Grain.KIND)
         .annotate(month=TruncMonth("period"))
         .values("month")
         .annotate(received=Sum("received"), replied=Sum("replied"), on_time=Sum("on_time"))
@@ -289,7 +294,9 @@ def monthly(scope: Scope, period: Period) -> list[dict[str, Any]]:
 
 def top(scope: Scope, period: Period, dim: str, limit: int = 10) -> list[tuple[str, int, int]]:
     """The boards or bodies that received most messages: (name, received, replied)."""
-    data = sorted(grouped(selectors.rows(scope, period), dim), key=lambda r: -r["received"])[:limit]
+    cube = Grain.BOARD if dim == "board_id" else Grain.OFFICE
+    data = grouped(selectors.rows(scope, period, cube), dim, measures=["received", "replied"])
+    data = sorted(data, key=lambda r: -r["received"])[:limit]
     model = Board if dim == "board_id" else Organization
     names = dict(model.objects.filter(pk__in=[r[dim] for r in data]).values_list("pk", "name"))
     return [(names.get(r[dim], "?"), r["received"], r["replied"]) for r in data]
@@ -316,7 +323,7 @@ def build(scope: Scope, period: Period) -> Report:
         months=monthly(scope, period),
         boards=top(scope, period, "board_id"),
         bodies=top(scope, period, "office_id"),
-        index=ranking(selectors.rows(scope, period), weights),
+        index=ranking(selectors.rows(scope, period, Grain.OFFICE), weights),
         weights=weights,
     )
     report.findings = findings(report)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from liuyanban.lifecycle.models import (
     Status,
 )
 from liuyanban.lifecycle.workdays import working_days_between
+from liuyanban.organizations.models import Region
 from liuyanban.supervision.models import SupervisionOrder
 
 from .models import ALL_COLUMNS, DIMENSIONS, HIST_BUCKETS, Cursor, Grain, MessageFact, Rollup
@@ -53,9 +55,40 @@ class Key:
         return {d: getattr(self, d) for d in DIMENSIONS}
 
     def rows(self) -> list[tuple[str, date, tuple[int, ...]]]:
-        """The (grain, period, dims) rows this key feeds: its day and its month."""
-        dims = tuple(getattr(self, d) for d in DIMENSIONS)
-        return [(Grain.DAY, self.day, dims), (Grain.MONTH, self.day.replace(day=1), dims)]
+        """The (grain, period, dims) rows this key feeds: its day, its month, the four cubes.
+
+        Dimension order: office, unit, board, domain, kind, region.
+        """
+        month = self.day.replace(day=1)
+        full = tuple(getattr(self, d) for d in DIMENSIONS)
+        top = top_region(self.region_id)
+        return [
+            (Grain.DAY, self.day, full),
+            (Grain.MONTH, month, full),
+            (Grain.KIND, month, (0, 0, 0, 0, self.kind_id, 0)),
+            (Grain.DOMAIN_REGION, month, (0, 0, 0, self.domain_id, 0, top)),
+            (Grain.BOARD, month, (0, 0, self.board_id, 0, 0, 0)),
+            (Grain.OFFICE, month, (self.office_id, 0, 0, 0, 0, 0)),
+        ]
+
+
+@lru_cache(maxsize=1)
+def _region_parents() -> dict[int, int | None]:
+    return dict(Region.objects.values_list("pk", "parent_id"))
+
+
+def top_region(region_id: int) -> int:
+    """The top-level region (a province) above ``region_id``; 0 for none."""
+    if not region_id:
+        return 0
+    parents = _region_parents()
+    if region_id not in parents:  # a region added since the cache was filled
+        _region_parents.cache_clear()
+        parents = _region_parents()
+    node = region_id
+    while parents.get(node) is not None:
+        node = parents[node]  # type: ignore[assignment]
+    return node
 
 
 def _local(value: datetime) -> date:
@@ -193,14 +226,18 @@ def _diff(new: Values, old: Values) -> Values:
 def _apply(old_key: Key | None, old: Values, new_key: Key, new: Values) -> None:
     """Move the message's contribution from (old_key, old) to (new_key, new)."""
     if old_key == new_key:
-        for grain, period, _dims in new_key.rows():
-            _add(grain, period, new_key.dims(), _diff(new, old))
+        for grain, period, dims in new_key.rows():
+            _add(grain, period, _named(dims), _diff(new, old))
         return
     if old_key is not None:
-        for grain, period, _dims in old_key.rows():
-            _add(grain, period, old_key.dims(), {k: -v for k, v in old.items()})
-    for grain, period, _dims in new_key.rows():
-        _add(grain, period, new_key.dims(), new)
+        for grain, period, dims in old_key.rows():
+            _add(grain, period, _named(dims), {k: -v for k, v in old.items()})
+    for grain, period, dims in new_key.rows():
+        _add(grain, period, _named(dims), new)
+
+
+def _named(dims: tuple[int, ...]) -> dict[str, int]:
+    return dict(zip(DIMENSIONS, dims, strict=True))
 
 
 def _fact_key(fact: MessageFact) -> Key:
@@ -270,6 +307,7 @@ def rebuild(chunk: int = 2000) -> int:
     """Recompute every rollup row and fact from the messages' events and current state."""
     totals: dict[tuple[str, date, tuple[int, ...]], Values] = defaultdict(lambda: defaultdict(int))
     count = 0
+    _region_parents.cache_clear()
     with transaction.atomic():
         last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
         Rollup.objects.all().delete()
@@ -288,7 +326,7 @@ def rebuild(chunk: int = 2000) -> int:
             count += len(batch)
         Rollup.objects.bulk_create(
             [
-                Rollup(grain=g, period=p, **dict(zip(DIMENSIONS, dims, strict=True)), **vals)
+                Rollup(grain=g, period=p, **_named(dims), **vals)
                 for (g, p, dims), vals in totals.items()
             ],
             batch_size=1000,

@@ -52,8 +52,12 @@ class Period:
         """The same dates one year earlier (29 February becomes the 28th)."""
         return Period(_minus_year(self.start), _minus_year(self.end))
 
-    def q(self) -> Q:
-        """Month rows for whole months inside the period, day rows for the partial edges."""
+    def q(self, month_grain: str = Grain.MONTH) -> Q:
+        """Month rows for whole months inside the period, day rows for the partial edges.
+
+        ``month_grain`` picks the full month rows or one of the platform-wide cubes;
+        the edges always come from day rows, which carry every dimension.
+        """
         months: list[date] = []
         days = Q(pk__in=[])
         month = self.start.replace(day=1)
@@ -65,7 +69,7 @@ class Period:
             else:
                 days |= Q(grain=Grain.DAY, period__range=(lo, hi))
             month = last + timedelta(days=1)
-        return Q(grain=Grain.MONTH, period__in=months) | days
+        return Q(grain=month_grain, period__in=months) | days
 
 
 def _minus_year(day: date) -> date:
@@ -89,6 +93,9 @@ class Scope:
             str(x) for x in (self.region, self.office, self.board, self.unit, self.domain) if x
         ]
         return " · ".join(parts) or str(_("全平台"))
+
+    def is_everything(self) -> bool:
+        return not any((self.region, self.office, self.board, self.unit, self.domain))
 
     def params(self) -> dict[str, str]:
         """Query-string parameters (codes) that recreate this scope."""
@@ -126,8 +133,15 @@ def region_subtree_ids(region_id: int) -> list[int]:
     return out
 
 
-def rows(scope: Scope, period: Period) -> QuerySet[Rollup]:
-    """The rollup rows that hold exactly the messages of ``scope`` received in ``period``."""
+def rows(scope: Scope, period: Period, cube: str = Grain.MONTH) -> QuerySet[Rollup]:
+    """The rollup rows that hold exactly the messages of ``scope`` received in ``period``.
+
+    For the whole platform, ``cube`` names the small month cube that has the one
+    breakdown the caller groups by (``Grain.KIND`` also serves plain totals); a
+    filtered scope always reads the full rows.
+    """
+    if scope.is_everything():
+        return Rollup.objects.filter(period.q(cube))
     return Rollup.objects.filter(period.q() & scope.q())
 
 
@@ -141,11 +155,14 @@ def totals(qs: QuerySet[Rollup], *, histograms: bool = True) -> dict[str, int]:
     return {k: int(v or 0) for k, v in sums.items()}
 
 
-def grouped(qs: QuerySet[Rollup], *dims: str) -> list[dict[str, int]]:
+def grouped(
+    qs: QuerySet[Rollup], *dims: str, measures: Iterable[str] = MEASURES
+) -> list[dict[str, int]]:
     """Column sums per value of ``dims`` (no histograms: medians need the whole scope)."""
+    sums = {name: Sum(name) for name in measures}
     return [
         {k: int(v or 0) if k not in dims else v for k, v in row.items()}
-        for row in qs.values(*dims).annotate(**SUMS).order_by(*dims)
+        for row in qs.values(*dims).annotate(**sums).order_by(*dims)
     ]
 
 
@@ -309,7 +326,7 @@ class Summary:
 
 def summary(scope: Scope, period: Period) -> Summary:
     """KPIs of ``scope`` for messages received in ``period``."""
-    return Summary(scope, period, totals(rows(scope, period)))
+    return Summary(scope, period, totals(rows(scope, period, Grain.KIND)))
 
 
 # ---------------------------------------------------------------------------

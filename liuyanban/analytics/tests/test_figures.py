@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from liuyanban.analytics import reports, rollups
 from liuyanban.analytics.index import Weights, ranking, score
+from liuyanban.analytics.models import Rollup
 from liuyanban.analytics.selectors import Period, Scope, median_of, rows, summary
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.models import Message, Resolution, Status
@@ -182,3 +183,16 @@ def test_share_change_finding_gives_its_numbers(
     assert (urban.counts, urban.change) == ({2023: 1, 2024: 6}, pytest.approx(50.0))
     texts = [f.text for f in report.findings if f.kind == "share"]
     assert any("50.0%（1/2 件）" in t and "100.0%（6/6 件）" in t and "+50.0" in t for t in texts)
+
+
+def test_platform_cubes_agree_with_full_rows(world: World, history: dict[str, Message]) -> None:
+    from liuyanban.analytics.models import Grain
+    from liuyanban.analytics.selectors import grouped, totals
+
+    full = Rollup.objects.filter(YEAR.q())
+    for cube in (Grain.KIND, Grain.DOMAIN_REGION, Grain.BOARD, Grain.OFFICE):
+        assert totals(rows(Scope(), YEAR, cube)) == totals(full)
+    by_office = grouped(rows(Scope(), YEAR, Grain.OFFICE), "office_id")
+    assert by_office == grouped(full, "office_id")
+    top = {r["region_id"] for r in Rollup.objects.filter(grain=Grain.DOMAIN_REGION).values()}
+    assert top <= {0, world.east_region.parent_id}

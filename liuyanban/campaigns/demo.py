@@ -143,9 +143,36 @@ OPENERS = [
     "我在这里工作多年，",
     "说几点想法：",
     "我来支个招：",
+    "看到征集活动，想说两句。",
+    "本人退休教师，",
+    "每天都在这里吃饭，",
+    "和同事们讨论后，",
+    "上周去办事时注意到，",
+    "作为一名家长，",
 ]
-CLOSERS = ["", "谢谢！", "希望能够采纳。", "盼早日解决。", "以上建议供参考。"]
-REGION_NAMES = ["东区", "西区"]
+# Details with numbers and times make most texts distinct, as real ones are.
+DETAILS = [
+    "据我观察，每天中午大约有{n}桶剩饭剩菜。",
+    "这种情况已经持续{n}个月了。",
+    "我问过身边{n}个同事，大家都有同感。",
+    "尤其是每周{d}，情况最明显。",
+    "早上{h}点左右最突出。",
+    "周边有{n}多户居民受影响。",
+    "去年就有人提过，到现在还没改善。",
+    "",
+    "",
+]
+CLOSERS = [
+    "",
+    "谢谢！",
+    "希望能够采纳。",
+    "盼早日解决。",
+    "以上建议供参考。",
+    "期待相关部门重视。",
+    "辛苦了！",
+    "相信会越来越好。",
+]
+WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
 
 
 @dataclass(frozen=True)
@@ -174,11 +201,20 @@ def generate(
         topic, stems, problems, proposals = rng.choices(topics, weights)[0]
         place = rng.choice(PLACES)
         title = f"{place}{rng.choice(stems)}"[:50]
+        detail = rng.choice(DETAILS).format(
+            n=rng.randint(2, 60), d=rng.choice(WEEKDAYS), h=rng.randint(6, 20)
+        )
+        # Some people add a second idea from another topic.
+        extra = ""
+        if rng.random() < 0.15:
+            extra = f"另外，{rng.choice(rng.choice(topics)[3])}。"
         body = "".join(
             [
                 rng.choice(OPENERS),
                 f"{place}{rng.choice(problems)}。",
+                detail,
                 f"{rng.choice(proposals)}。",
+                extra,
                 rng.choice(CLOSERS),
             ]
         )

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,15 +26,27 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
-from liuyanban.intelligence.dedup import group_similar, jaccard
+from liuyanban.intelligence.dedup import (
+    band_keys_array,
+    clean,
+    group_similar,
+    jaccard,
+    rows_for,
+    signatures,
+)
 from liuyanban.intelligence.text import content_words
 
 from .models import Campaign, Suggestion, SuggestionStatus, TopicGroup
 
+T = TypeVar("T")
 MAX_TOPICS = 40
 LSA_DIMENSIONS = 100
 REPEAT_JACCARD = 0.4
+DUPLICATE_JACCARD = 0.7
+# Above this many distinct texts, exact pair checks give way to the linear bucket pass.
+EXACT_DUPLICATE_LIMIT = 5_000
 LABEL_TERMS = 6
 REPRESENTATIVES = 5
 SENTENCES = 3
@@ -134,6 +148,12 @@ def find_topics(
     """Topic groups of ``(id, text)`` items, largest first."""
     if not items:
         return []
+    # One BLAS/OpenMP thread: on a busy worker, thread oversubscription made k-means 5x slower.
+    with threadpool_limits(1):
+        return _find_topics(items, k, seed)
+
+
+def _find_topics(items: Sequence[tuple[int, str]], k: int | None, seed: int) -> list[Topic]:
     tokens = [words(text) for _, text in items]
     vectorizer = CountVectorizer(
         analyzer=_identity,
@@ -202,6 +222,60 @@ def _representative_sentences(
     return chosen
 
 
+def near_duplicates(
+    items: Sequence[tuple[int, str]], threshold: float = DUPLICATE_JACCARD
+) -> list[list[int]]:
+    """Groups of near-identical suggestions (copies, or the same text with small edits).
+
+    Exact copies are collapsed first, so a text sent 500 times costs one LSH query, not
+    500 x 500 comparisons; ``dedup.group_similar`` then links the distinct texts.
+    """
+    copies: dict[str, list[int]] = {}
+    for id_, text in items:
+        copies.setdefault(clean(text), []).append(id_)
+    distinct = [(ids[0], text) for text, ids in copies.items() if text]
+    members = {ids[0]: ids for ids in copies.values()}
+    if len(distinct) <= EXACT_DUPLICATE_LIMIT:
+        similar = group_similar(distinct, threshold) if distinct else []
+    else:
+        similar = _bucket_groups(distinct, threshold)
+    linked = {i for group in similar for i in group}
+    groups = [[m for i in group for m in members[i]] for group in similar]
+    groups += [ids for ids in copies.values() if len(ids) > 1 and ids[0] not in linked]
+    return sorted(groups, key=lambda g: -len(g))
+
+
+def _bucket_groups(items: Sequence[tuple[int, str]], threshold: float) -> list[list[int]]:
+    """Near-duplicate groups in linear time: stars around a root text, found through LSH buckets.
+
+    ``group_similar`` checks every candidate pair exactly and links transitively, which is
+    quadratic (and chains into giant groups) when thousands of suggestions share wording.
+    Here, band by band, each bucket member joins its bucket leader's group when it is close
+    (MinHash estimate) to that group's root, so every member resembles the root itself.
+    """
+    sigs = signatures([text for _, text in items])
+    keys = band_keys_array(sigs, rows_for(threshold))
+    root = np.arange(len(items))
+    joined = np.zeros(len(items), dtype=bool)
+    has_members = np.zeros(len(items), dtype=bool)
+    for band in range(keys.shape[1]):
+        order = np.argsort(keys[:, band], kind="stable")
+        ordered = keys[order, band]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        leaders = order[np.repeat(starts, np.diff(np.r_[starts, len(order)]))]
+        roots, followers = root[leaders], order
+        free = (roots != followers) & ~joined[followers] & ~has_members[followers]
+        roots, followers = roots[free], followers[free]
+        close = (sigs[roots] == sigs[followers]).mean(axis=1) >= threshold
+        root[followers[close]] = roots[close]
+        joined[followers[close]] = True
+        has_members[roots[close]] = True
+    groups: dict[int, list[int]] = {}
+    for i, (id_, _text) in enumerate(items):
+        groups.setdefault(int(root[i]), []).append(id_)
+    return [g for g in groups.values() if len(g) > 1]
+
+
 def suggestion_text(s: Suggestion) -> str:
     """The public words of a suggestion, as topic grouping reads them."""
     answers = "。".join(str(v) for v in (s.public_answers or {}).values())
@@ -221,11 +295,17 @@ def _assign(ids: list[int], **values: object) -> None:
         Suggestion.objects.filter(pk__in=ids[start : start + _CHUNK]).update(**values)
 
 
-def store_topics(campaign: Campaign) -> int:
-    """Replace the campaign's topic groups and near-duplicate marks; return the group count."""
-    items = _public_items(campaign)
-    topics = find_topics(items)
-    duplicates = group_similar(items) if items else []
+def store_topics(campaign: Campaign, timings: dict[str, float] | None = None) -> int:
+    """Replace the campaign's topic groups and near-duplicate marks; return the group count.
+
+    ``timings`` (if given) receives the seconds spent reading, clustering, finding
+    near-duplicates and writing, for the benchmark.
+    """
+    clock = _Clock(timings if timings is not None else {})
+    items = clock.lap("read", _public_items, campaign)
+    topics = clock.lap("cluster", find_topics, items)
+    duplicates = clock.lap("duplicates", near_duplicates, items)
+    started = time.perf_counter()
     now = timezone.now()
     with transaction.atomic():
         Suggestion.objects.filter(campaign=campaign).exclude(similar_group=None).update(
@@ -243,6 +323,19 @@ def store_topics(campaign: Campaign) -> int:
                 computed_at=now,
             )
             _assign(topic.member_ids, topic=group)
-        for members in duplicates:
-            _assign(members, similar_group=min(members))
+        # One CASE update per batch: a big campaign has thousands of small groups.
+        marks = [Suggestion(pk=m, similar_group=min(g)) for g in duplicates for m in g]
+        Suggestion.objects.bulk_update(marks, ["similar_group"], batch_size=500)
+    clock.timings["write"] = time.perf_counter() - started
     return len(topics)
+
+
+@dataclass
+class _Clock:
+    timings: dict[str, float]
+
+    def lap(self, name: str, fn: Callable[..., T], *args: Any) -> T:
+        started = time.perf_counter()
+        result = fn(*args)
+        self.timings[name] = time.perf_counter() - started
+        return result

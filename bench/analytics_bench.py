@@ -372,6 +372,7 @@ LOCAL = "(({col}) AT TIME ZONE 'Asia/Shanghai')::date"
 FACTS = f"""
 SELECT m.id, {LOCAL.format(col="m.submitted_at")} AS day, m.office_id, coalesce(m.unit_id, 0) AS unit_id,
   m.board_id, m.domain_id, m.kind_id, coalesce(m.region_id, 0) AS region_id,
+  coalesce(rp.parent_id, rr.parent_id, rr.id, 0) AS top_region,
   (m.published_at IS NOT NULL)::int AS published, (m.status='rejected')::int AS rejected,
   (m.status='merged')::int AS merged, (m.accepted_at IS NOT NULL)::int AS accepted,
   (m.return_count > 0)::int AS returned, (m.replied_at IS NOT NULL)::int AS replied,
@@ -384,6 +385,8 @@ SELECT m.id, {LOCAL.format(col="m.submitted_at")} AS day, m.office_id, coalesce(
   coalesce(e.attitude, 0) AS attitude_sum, coalesce(e.speed, 0) AS speed_sum, coalesce(e.good, 0) AS good_n
 FROM lifecycle_message m
 JOIN bench_workday ws ON ws.d = {LOCAL.format(col="m.submitted_at")}
+LEFT JOIN organizations_region rr ON rr.id = m.region_id
+LEFT JOIN organizations_region rp ON rp.id = rr.parent_id
 LEFT JOIN bench_workday wf ON wf.d = {LOCAL.format(col="m.first_reply_at")}
 LEFT JOIN bench_workday wr ON wr.d = {LOCAL.format(col="m.replied_at")}
 LEFT JOIN (SELECT message_id, count(*) AS eval_n, sum(solved) AS solved, sum(attitude) AS attitude,
@@ -437,12 +440,21 @@ def fill_rollups() -> None:
     ]
     with connection.cursor() as c:
         c.execute(f"CREATE UNLOGGED TABLE bench_fact AS {FACTS}")
-        for grain, period in (("d", "day"), ("m", "date_trunc('month', day)::date")):
+        month = "date_trunc('month', day)::date"
+        full = "office_id, unit_id, board_id, domain_id, kind_id, region_id"
+        for grain, period, dims in (
+            ("d", "day", full),
+            ("m", month, full),
+            ("k", month, "0, 0, 0, 0, kind_id, 0"),
+            ("r", month, "0, 0, 0, domain_id, 0, top_region"),
+            ("b", month, "0, 0, board_id, 0, 0, 0"),
+            ("o", month, "office_id, 0, 0, 0, 0, 0"),
+        ):
             c.execute(
                 f"""INSERT INTO analytics_rollup (grain, period, office_id, unit_id, board_id, domain_id,
                 kind_id, region_id, extended, sup_issued, sup_answered, {", ".join(cols)})
-                SELECT '{grain}', {period}, office_id, unit_id, board_id, domain_id, kind_id, region_id,
-                0, 0, 0, {", ".join(sums)} FROM bench_fact GROUP BY 2, 3, 4, 5, 6, 7, 8"""
+                SELECT '{grain}', {period} AS p, {dims}, 0, 0, 0, {", ".join(sums)}
+                FROM bench_fact GROUP BY 2, 3, 4, 5, 6, 7, 8"""
             )
         c.execute("DROP TABLE bench_fact")
         c.execute("ANALYZE analytics_rollup")

@@ -47,6 +47,7 @@ from .models import (
 TITLE_MIN, TITLE_MAX = 5, 50
 BODY_MIN, BODY_MAX = 10, 2000
 MAX_QUESTIONS = 10
+BULK_MAX = 200
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
 
@@ -567,3 +568,19 @@ def refresh_topics(*, campaign_id: int) -> int:
     Campaign.objects.filter(pk=campaign.pk).update(topics_computed_at=timezone.now())
     _record(campaign, "topics", None, groups=count)
     return count
+
+
+def publish_suggestions(*, actor: AnyUser, suggestion_ids: list[int]) -> int:
+    """Publish many suggestions at once from the review queue; each still gets its own event.
+
+    Suggestions already moderated by someone else are skipped, not failed: two moderators
+    working one large queue must not block each other.
+    """
+    done = 0
+    for suggestion_id in suggestion_ids[:BULK_MAX]:
+        try:
+            publish_suggestion(actor=actor, suggestion_id=suggestion_id)
+        except Conflict:
+            continue
+        done += 1
+    return done

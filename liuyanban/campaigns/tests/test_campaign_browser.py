@@ -115,7 +115,9 @@ def test_submit_support_adopt_results(live_server: Any, browser: Browser) -> Non
     host.screenshot(path=str(SHOTS / "campaign-review.png"), full_page=True)
 
     # The results page shows it; screenshots of the campaign and results pages.
-    visitor = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    visitor = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN"
+    ).new_page()
     visitor.goto(f"{base}/campaigns/{campaign.pk}/results/")
     expect(visitor.get_by_text("已在区机关食堂推行小份菜，下月起全区推广。")).to_be_visible()
     visitor.screenshot(path=str(SHOTS / "campaign-results.png"), full_page=True)

@@ -298,3 +298,19 @@ def test_open_campaigns_and_list_page(world: World, campaign: Campaign) -> None:
     assert page.status_code == 200
     assert campaign.title in page.content.decode()
     assert "建言征集" in page.content.decode()
+
+
+def test_bulk_publish_from_the_review_queue(world: World, campaign: Campaign) -> None:
+    alice = _login(Client(), "alice")
+    for title, body in IDEAS:
+        _submit(alice, campaign, title, body)
+    ids = [str(pk) for pk in Suggestion.objects.values_list("pk", flat=True)]
+    # A clerk cannot publish; the moderator can, each with its own event.
+    _login(Client(), "olga").post(
+        reverse("web:campaign_bulk_publish", args=[campaign.pk]), {"ids": ids}
+    )
+    assert not Suggestion.objects.filter(status=SuggestionStatus.PUBLISHED).exists()
+    mona = _login(Client(), "mona")
+    mona.post(reverse("web:campaign_bulk_publish", args=[campaign.pk]), {"ids": ids})
+    assert Suggestion.objects.filter(status=SuggestionStatus.PUBLISHED).count() == 4
+    assert CampaignEvent.objects.filter(action="publish").count() == 4

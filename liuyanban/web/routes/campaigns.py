@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("campaigns/<int:campaign_id>/results.csv", v.results_csv, name="campaign_results_csv"),
     path("campaigns/<int:campaign_id>/review/", v.review, name="campaign_review"),
     path("campaigns/<int:campaign_id>/review.csv", v.review_csv, name="campaign_review_csv"),
+    path("campaigns/<int:campaign_id>/publish/", v.bulk_publish, name="campaign_bulk_publish"),
     path("campaigns/<int:campaign_id>/topics/", v.refresh_topics, name="campaign_topics"),
     path(
         "campaigns/suggestions/<int:suggestion_id>/",

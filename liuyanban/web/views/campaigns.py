@@ -337,6 +337,27 @@ def moderate(request: HttpRequest, suggestion_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def bulk_publish(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Publish the suggestions ticked in the review queue."""
+    campaign = _reviewable(request, campaign_id)
+    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    own = list(
+        selectors.review_queue(request.user, campaign, selectors.ReviewFilters())
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    try:
+        count = actions.publish_suggestions(actor=request.user, suggestion_ids=own)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已公开 %d 条建言") % count)
+    return _back(request, reverse("web:campaign_review", args=[campaign.pk]))
+
+
+@login_required
+@require_POST
 def adopt(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     """Mark a suggestion adopted with a public response."""
     response = request.POST.get("response", "")

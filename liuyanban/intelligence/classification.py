@@ -10,23 +10,15 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 from django.conf import settings
 
+from .classifier import ClassifierModel, Doc
 from .models import ModelVersion
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
-_loaded: dict[str, tuple[str, Any]] = {}
-
-
-class Classifier(Protocol):
-    """What a trained model offers (see ``classifier.py``)."""
-
-    def predict_texts(
-        self, titles: list[str], bodies: list[str]
-    ) -> list[tuple[str, float, list[tuple[str, float]]]]: ...
+_loaded: dict[str, tuple[str, ClassifierModel]] = {}
 
 
 @dataclass(frozen=True)
@@ -45,19 +37,17 @@ def models_dir() -> Path:
     return path
 
 
-def active_model(target: str = "domain") -> tuple[str, Classifier] | None:
+def active_model(target: str = "domain") -> tuple[str, ClassifierModel] | None:
     """The promoted model for ``target``, loaded once per process and version."""
     row = ModelVersion.objects.filter(target=target, is_active=True).order_by("-created_at").first()
     if row is None:
         return None
     cached = _loaded.get(target)
     if cached and cached[0] == row.version:
-        return cached[0], cached[1]
+        return cached
     with _lock:
-        from .classifier import load_model
-
         try:
-            model = load_model(Path(row.path))
+            model = ClassifierModel.load(Path(row.path))
         except (OSError, ValueError) as exc:
             logger.warning("cannot load model %s: %s", row.version, exc)
             return None
@@ -71,5 +61,7 @@ def predict(title: str, body: str, target: str = "domain") -> Guess | None:
     if loaded is None:
         return None
     version, model = loaded
-    code, confidence, alternatives = model.predict_texts([title], [body])[0]
-    return Guess(code, confidence, alternatives, version)
+    proba = model.predict_proba([Doc(title, body)])[0]
+    order = proba.argsort()[::-1]
+    alternatives = [(model.classes_[i], round(float(proba[i]), 4)) for i in order[:3]]
+    return Guess(alternatives[0][0], alternatives[0][1], alternatives, version)

@@ -11,3 +11,17 @@ from .analysis import analyse
 def analyse_message(message_id: int) -> bool:
     """Analyse a newly submitted message (run by the task worker)."""
     return analyse(message_id) is not None
+
+
+@task()
+def retrain_classifiers() -> dict[str, bool]:
+    """Scheduled retraining (e.g. weekly from cron: enqueue this task); skips targets without data."""
+    from .training import train
+
+    promoted = {}
+    for target in ("domain", "kind"):
+        try:
+            promoted[target] = train(target).promoted
+        except ValueError:
+            promoted[target] = False
+    return promoted

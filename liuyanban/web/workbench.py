@@ -10,33 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
 from liuyanban.intelligence import dedup
-from liuyanban.intelligence.flags import DEFAULT_WORDLISTS, Flag, find_flags
+from liuyanban.intelligence.flags import Flag, find_flags
 from liuyanban.intelligence.redaction import Finding, find_personal_data
 from liuyanban.intelligence.replyquality import ReplyQuality, score_reply
-from liuyanban.organizations.models import Organization
-from liuyanban.supervision.models import SupervisionOrder, SupervisionRound
-
-from . import selectors
-from .deadlines import due_date
-from .models import (
+from liuyanban.lifecycle import selectors
+from liuyanban.lifecycle.deadlines import due_date
+from liuyanban.lifecycle.models import (
     PUBLIC_STATUSES,
     ExtensionState,
     Message,
     Status,
     Step,
 )
-from .workdays import working_days_between
+from liuyanban.lifecycle.workdays import working_days_between
+from liuyanban.organizations.models import Organization
+from liuyanban.supervision.models import SupervisionOrder, SupervisionRound
 
 PICKER_LIMIT = 20
 LOCAL_UNITS_LIMIT = 200
-DUPLICATE_WINDOW = 2000
 DUPLICATE_LIMIT = 5
 
 
@@ -224,8 +221,10 @@ def personal_data(text: str) -> list[Finding]:
 
 
 def flags(text: str) -> list[Flag]:
-    """Abuse and sensitive-content words in the text."""
-    return find_flags(text, DEFAULT_WORDLISTS)
+    """Abuse and sensitive-content words in the text, from the admins' word lists."""
+    from liuyanban.intelligence.analysis import wordlists
+
+    return find_flags(text, wordlists())
 
 
 @dataclass(frozen=True)
@@ -237,29 +236,12 @@ class Similar:
 
 
 def similar_messages(message: Message, limit: int = DUPLICATE_LIMIT) -> list[Similar]:
-    """Near-duplicates among the board's last 2,000 public messages (MinHash estimate).
+    """Published near-duplicates anywhere on the platform, from the stored band index."""
+    from liuyanban.intelligence import duplicates
 
-    Built per request from the texts: bounded, and needs no stored index.
-    """
-    recent = list(
-        Message.objects.filter(
-            board_id=message.board_id, status__in=PUBLIC_STATUSES, canonical__isnull=True
-        )
-        .exclude(pk=message.pk)
-        .order_by("-published_at", "-pk")
-        .only("pk", "tracking_number", "public_title", "public_body", "status", "published_at")[
-            :DUPLICATE_WINDOW
-        ]
-    )
-    if not recent:
-        return []
-    mine = dedup.signature(f"{message.title} {message.body}")
-    if dedup.is_empty(mine):
-        return []
-    sigs = dedup.signatures([f"{m.public_title} {m.public_body}" for m in recent])
-    scores = (sigs == mine[None, :]).mean(axis=1)
-    order = np.argsort(-scores)[:limit]
-    return [Similar(recent[i], float(scores[i])) for i in order if scores[i] >= dedup.QUERY_FLOOR]
+    sig = dedup.signature(f"{message.title} {message.body}")
+    found = duplicates.similar(sig, exclude=[message.pk], public_only=True, k=limit)
+    return [Similar(m, score) for m, score in found]
 
 
 # ---------------------------------------------------------------------------

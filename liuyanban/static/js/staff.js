@@ -9,3 +9,17 @@ document.addEventListener("change", function (event) {
     box.focus();
   }
 });
+
+/* Routing suggestions: "选用" fills the lead unit (without JS, pick it in the list below). */
+document.addEventListener("click", function (event) {
+  var button = event.target instanceof Element ? event.target.closest("[data-pick-lead]") : null;
+  if (!button) return;
+  var form = button.closest("form");
+  if (!form) return;
+  var id = button.getAttribute("data-pick-lead");
+  var select = form.querySelector("select[name=lead]");
+  var hidden = form.querySelector("input[name=lead_pick]");
+  if (select && select.querySelector('option[value="' + id + '"]')) select.value = id;
+  else if (hidden) hidden.value = id;
+  button.textContent = "✓ 已选用";
+});

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("work/organizations/", staff.org_picker, name="work_org_picker"),
     path("work/messages/<str:tracking>/", staff_message.detail, name="work_message"),
     path("work/messages/<str:tracking>/reply/", staff_message.reply, name="work_reply"),
+    path("work/messages/<str:tracking>/classify/", staff_message.classify, name="work_classify"),
     path(
         "work/messages/<str:tracking>/reply/quality/",
         staff_message.reply_quality,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -70,9 +71,13 @@ def test_moderator_sees_original_public_version_redactions_flags_contact(
     assert "审核通过并公开" in page
 
 
-def test_near_duplicates_are_suggested_and_merge_works(client: Client, world: World) -> None:
-    original = world.message_in(Status.PUBLISHED)
-    dup = world.message_in(Status.SUBMITTED)
+def test_near_duplicates_are_suggested_and_merge_works(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Signatures are stored by the intake analysis that runs after each submission commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        original = world.message_in(Status.PUBLISHED)
+        dup = world.message_in(Status.SUBMITTED)
     login(client, "mona")
     page = page_of(client, dup)
     assert "疑似重复留言" in page and original.tracking_number in page
@@ -388,4 +393,35 @@ def test_reply_form_defaults_to_a_final_reply(client: Client, world: World) -> N
     page = page_of(login(client, "uma"), m)
     assert 'value="final" required id="id_kind_0" checked' in page or (
         'value="final"' in page and "checked" in page.split('value="final"')[1][:60]
+    )
+
+
+def test_prediction_correction_and_routing_suggestions_on_the_staff_page(
+    client: Client, world: World
+) -> None:
+    from liuyanban.intelligence.models import Prediction
+
+    for _ in range(2):
+        world.message_in(Status.ASSIGNED)  # history: street lights go to 住建
+    m = world.message_in(Status.ACCEPTED)
+    Prediction.objects.create(
+        message=m, target="domain", code="transport", confidence=0.61, model_version="v-test"
+    )
+    login(client, "olga")
+    page = page_of(client, m)
+    assert "智能分类建议" in page and "v-test" in page
+    assert "智能推荐承办单位" in page and "东区住房和城乡建设局" in page
+    response = client.post(
+        reverse("web:work_classify", args=[m.tracking_number]), {"domain": "housing"}
+    )
+    assert response.status_code == 302
+    p = Prediction.objects.get(message=m)
+    assert p.confirmed_code == "housing" and p.confirmed_by == world.olga
+    assert fresh(m).domain.code == "housing"
+    login(client, "wanda")
+    assert (
+        client.post(
+            reverse("web:work_classify", args=[m.tracking_number]), {"domain": "urban"}
+        ).status_code
+        == 404
     )

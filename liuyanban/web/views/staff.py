@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import DomainError, InvalidInput
-from liuyanban.lifecycle import actions, selectors, workbench
+from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
 from liuyanban.supervision import actions as supervision_actions
+from liuyanban.web import workbench
 from liuyanban.web.staff_forms import RoundForm
 from liuyanban.web.views.staff_common import parse_ids, require_role, rows, staff_user
 from liuyanban.web.views.staff_errors import attach_field_errors, raise_for, stale_text

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from liuyanban.accounts.models import User
-from liuyanban.lifecycle import selectors, workbench
+from liuyanban.lifecycle import selectors
 from liuyanban.lifecycle.models import Message
+from liuyanban.web import workbench
 
 ROW_LIMIT = 100
 

@@ -24,8 +24,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import User
 from liuyanban.core.errors import DomainError, InvalidInput
+from liuyanban.intelligence import actions as intel_actions
+from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
-from liuyanban.lifecycle import actions, selectors, workbench
+from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import (
     Message,
     MessageContact,
@@ -34,7 +36,9 @@ from liuyanban.lifecycle.models import (
 )
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.supervision import actions as supervision_actions
+from liuyanban.taxonomy.models import Domain
 from liuyanban.web import staff_forms as f
+from liuyanban.web import workbench
 from liuyanban.web.views.staff import queue_links
 from liuyanban.web.views.staff_common import deadline_of, staff_user
 from liuyanban.web.views.staff_errors import attach_field_errors, error_redirect, raise_for
@@ -351,6 +355,10 @@ def render_detail(
         "show_aids": message.status in (Status.SUBMITTED, Status.PUBLISHED)
         or "edit_public" in allowed,
         "queues": queue_links(user),
+        "intel": intel_selectors.for_message(message),
+        "can_classify": "reclassify" in allowed,
+        "domains": Domain.objects.filter(level=1, is_active=True),
+        "routing": intel_selectors.routing_suggestions(message) if "assign" in allowed else [],
         **_records(message),
     }
     if context["show_aids"]:
@@ -447,3 +455,20 @@ def reply_quality(request: HttpRequest, tracking: str) -> HttpResponse:
     text = request.POST.get("body", "")[:5000]
     quality = workbench.reply_quality(message, text) if text.strip() else None
     return render(request, "web/staff/_quality.html", {"quality": quality, "checked": True})
+
+
+@login_required
+@require_POST
+def classify(request: HttpRequest, tracking: str) -> HttpResponse:
+    """Confirm or correct the suggested domain; the correction is kept as training data."""
+    user = staff_user(request)
+    message = _load(user, tracking)
+    try:
+        intel_actions.confirm_classification(
+            actor=user, message_id=message.pk, domain_code=request.POST.get("domain", "")
+        )
+    except DomainError as err:
+        back = reverse("web:work_message", args=[message.tracking_number])
+        return error_redirect(request, err, back=back)
+    messages.success(request, _("已确认领域"))
+    return redirect("web:work_message", tracking=message.tracking_number)

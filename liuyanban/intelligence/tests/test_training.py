@@ -1,0 +1,86 @@
+"""Training the platform's classifier from confirmed messages, promotion, and predictions at intake."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from liuyanban.demo.generator import generate_message
+from liuyanban.intelligence import classification, training
+from liuyanban.intelligence.models import ModelVersion, Prediction
+from liuyanban.lifecycle import actions
+from liuyanban.lifecycle.models import Message
+from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.testing.world import World
+
+
+@pytest.fixture
+def models_dir(tmp_path: Any, settings: Any) -> Any:
+    settings.LIUYANBAN = {**settings.LIUYANBAN, "MODELS_DIR": str(tmp_path)}
+    classification._loaded.clear()
+    return tmp_path
+
+
+def _accepted(world: World, n: int, *, shuffle_labels: bool = False, seed: int = 3) -> None:
+    """N messages of three domains, accepted by the office (so their domain counts as confirmed)."""
+    rng = random.Random(seed)
+    codes = ["transport", "education", "environment"]
+    for i in range(n):
+        g = generate_message(rng, domain=codes[i % 3])
+        label = rng.choice(codes) if shuffle_labels else g.domain
+        m = world.submit(
+            title=g.title,
+            body=g.body,
+            domain_id=Domain.objects.get(code=label).pk,
+            kind_id=Kind.objects.get(code=g.kind).pk,
+        )
+        actions.approve_message(actor=world.mona, message_id=m.pk)
+        actions.accept_message(actor=world.olga, message_id=m.pk)
+
+
+def test_train_promote_and_predict_at_intake(
+    world: World, models_dir: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    _accepted(world, 60)
+    report = training.train("domain")
+    assert report.promoted and report.n_holdout > 0 and report.macro_f1 > 0.8
+    row = ModelVersion.objects.get(is_active=True)
+    assert row.metrics["macro_f1_holdout"] == report.macro_f1
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.submit(
+            title="二环路早晚高峰拥堵严重",
+            body="二环路早晚高峰拥堵严重，红绿灯时间设置不合理，希望交警部门优化信号灯配时。",
+        )
+    p = Prediction.objects.get(message=m, target="domain")
+    assert p.code == "transport" and p.model_version == row.version and 0 < p.confidence <= 1
+
+
+def test_a_worse_model_is_not_promoted(world: World, models_dir: Any) -> None:
+    _accepted(world, 60)
+    first = training.train("domain")
+    # Staff "confirm" random labels on the same texts: the new model must lose on the held-out part.
+    for p_message in Message.objects.all():
+        Prediction.objects.update_or_create(
+            message=p_message,
+            target="domain",
+            defaults={
+                "code": "x",
+                "confidence": 0.5,
+                "model_version": "t",
+                "confirmed_code": random.Random(p_message.pk).choice(
+                    ["transport", "education", "environment"]
+                ),
+            },
+        )
+    second = training.train("domain")
+    assert first.promoted and not second.promoted
+    assert ModelVersion.objects.get(is_active=True).version == first.version
+    assert "未启用" in ModelVersion.objects.get(version=second.version).note
+
+
+def test_command_explains_missing_data(world: World, models_dir: Any) -> None:
+    with pytest.raises(Exception, match="至少 30 条"):
+        call_command("train_classifier")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +23,9 @@ def test_seed_demo_campaigns(world: World) -> None:
     assert selectors.topic_groups(open_c)
     page = Client().get(reverse("web:campaign_results", args=[closed_c.pk])).content.decode()
     assert "采纳回应" in page
+    out = io.StringIO()
+    call_command("campaign_topics", str(open_c.pk), stdout=out)
+    assert "topic groups in" in out.getvalue()
 
 
 def test_topics_recover_generated_themes() -> None:

@@ -314,3 +314,9 @@ def test_bulk_publish_from_the_review_queue(world: World, campaign: Campaign) ->
     mona.post(reverse("web:campaign_bulk_publish", args=[campaign.pk]), {"ids": ids})
     assert Suggestion.objects.filter(status=SuggestionStatus.PUBLISHED).count() == 4
     assert CampaignEvent.objects.filter(action="publish").count() == 4
+
+
+def test_create_link_only_for_hosts(world: World) -> None:
+    assert "发起征集" in _login(Client(), "olga").get(reverse("web:campaigns")).content.decode()
+    assert "发起征集" not in _login(Client(), "uma").get(reverse("web:campaigns")).content.decode()
+    assert _login(Client(), "uma").get(reverse("web:campaign_create")).status_code == 404

@@ -98,7 +98,11 @@ def _csv(rows: Iterable[Iterable[object]], filename: str) -> StreamingHttpRespon
 
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """Open, upcoming and closed campaigns."""
-    return render(request, "web/campaigns/list.html", {"lists": selectors.campaign_lists()})
+    ctx = {
+        "lists": selectors.campaign_lists(),
+        "can_create": bool(selectors.host_choices(request.user)),
+    }
+    return render(request, "web/campaigns/list.html", ctx)
 
 
 class SuggestionForm(forms.Form):

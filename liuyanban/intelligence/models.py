@@ -164,3 +164,126 @@ class WordList(models.Model):
 
     def word_set(self) -> list[str]:
         return [w.strip() for w in self.words.splitlines() if w.strip()]
+
+
+class HotIssueStatus(models.TextChoices):
+    ACTIVE = "active", _("进行中")
+    CLOSED = "closed", _("已结束")
+
+
+class HotIssue(models.Model):
+    """A group of published messages about one place or population and one problem, with its heat.
+
+    Rows are written by ``intelligence.hotissues`` only; a message belongs to at most one issue.
+    Closed issues were merged into another one or fell out of the time window.
+    """
+
+    label = models.CharField(_("地点/人群"), max_length=100)
+    description = models.CharField(_("问题描述"), max_length=200, blank=True, default="")
+    heat = models.FloatField(_("热度指数"), default=0.0)
+    first_at = models.DateTimeField(_("首条留言时间"))
+    last_at = models.DateTimeField(_("最近留言时间"))
+    message_count = models.PositiveIntegerField(_("留言数"), default=0)
+    author_count = models.PositiveIntegerField(_("留言人数"), default=0)
+    supports = models.PositiveIntegerField(_("点赞数"), default=0)
+    region = models.ForeignKey(
+        "organizations.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    office = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hot_issues",
+        verbose_name=_("责任单位"),
+    )
+    status = models.CharField(
+        max_length=10, choices=HotIssueStatus.choices, default=HotIssueStatus.ACTIVE
+    )
+    rank = models.PositiveIntegerField(_("热度排名"), null=True, blank=True)
+    rising = models.BooleanField(_("快速上升"), default=False)
+    warned_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("热点问题")
+        verbose_name_plural = _("热点问题")
+        ordering = ["-heat", "pk"]
+        indexes = [models.Index(fields=["status", "-heat"], name="hot_status_heat")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.label} {self.heat:.2f}"
+
+
+class HotIssueMember(models.Model):
+    """A message's place in a hot issue (one issue per message)."""
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="members")
+    message = models.OneToOneField(
+        "lifecycle.Message", on_delete=models.CASCADE, related_name="hot_membership"
+    )
+
+    class Meta:
+        verbose_name = _("热点问题留言")
+        verbose_name_plural = _("热点问题留言")
+
+    def __str__(self) -> str:
+        return f"{self.issue_id}:{self.message_id}"
+
+
+class HotIssueVerdict(models.TextChoices):
+    NOT_ONE_ISSUE = "not_one_issue", _("不是同一问题")
+    NOT_HOT = "not_hot", _("不算热点")
+    WRONG_LABEL = "wrong_label", _("地点或描述不准确")
+
+
+class HotIssueFeedback(models.Model):
+    """A staff member's mark that a hot issue is wrong, kept for the next improvement."""
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(_("判断"), max_length=20, choices=HotIssueVerdict.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True, default="")
+    # What the issue looked like when it was marked: rows change as messages come in.
+    snapshot = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("热点问题纠错")
+        verbose_name_plural = _("热点问题纠错")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id} {self.verdict}"
+
+
+class QualityVerdict(models.TextChoices):
+    TOO_HIGH = "too_high", _("评分偏高（回复实际较差）")
+    TOO_LOW = "too_low", _("评分偏低（回复实际合格）")
+    WRONG_MISSING = "wrong_missing", _("缺少要素判断有误")
+
+
+class QualityFeedback(models.Model):
+    """A staff member's mark that a reply-quality score was wrong, with the scores shown."""
+
+    message = models.ForeignKey(
+        "lifecycle.Message", on_delete=models.CASCADE, related_name="quality_feedback"
+    )
+    reply = models.ForeignKey(
+        "lifecycle.Reply", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The draft text when no reply was saved yet (the reply editor's check).
+    text = models.TextField(blank=True, default="")
+    scores = models.JSONField(default=dict)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(_("判断"), max_length=20, choices=QualityVerdict.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("答复质量纠错")
+        verbose_name_plural = _("答复质量纠错")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.verdict}"

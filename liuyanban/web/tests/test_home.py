@@ -9,3 +9,11 @@ def test_home_page_is_chinese_and_lists_the_directory(client: Client) -> None:
     text = response.content.decode()
     assert 'lang="zh-CN"' in text
     assert "机构目录" in text
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_it_switches(client: Client) -> None:
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-CN"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert 'lang="en"' in client.get("/").content.decode()

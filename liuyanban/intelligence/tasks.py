@@ -25,3 +25,20 @@ def retrain_classifiers() -> dict[str, bool]:
         except ValueError:
             promoted[target] = False
     return promoted
+
+
+@task()
+def update_hot_issue(message_id: int) -> int | None:
+    """Add a newly published message to its hot issue (run by the task worker); the issue id."""
+    from .hotissues import add_published
+
+    issue = add_published(message_id)
+    return issue.pk if issue else None
+
+
+@task()
+def refresh_hot_issues() -> int:
+    """Scheduled (e.g. hourly from cron): recompute heat at the current time, warn, re-rank."""
+    from .hotissues import refresh_all
+
+    return refresh_all()

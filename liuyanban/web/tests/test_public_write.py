@@ -143,3 +143,34 @@ def test_done_page_of_someone_else_is_404(client: Client, world: World) -> None:
     message = world.submit(world.alice)
     client.force_login(world.bob)
     assert client.get(f"/write/done/{message.tracking_number}/").status_code == 404
+
+
+def test_similar_published_messages_are_shown_while_writing(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from liuyanban.lifecycle import actions
+
+    with django_capture_on_commit_callbacks(execute=True):
+        existing = world.submit(author=world.bob)  # stored signature via intake analysis
+    actions.approve_message(actor=world.mona, message_id=existing.pk)
+    client.force_login(world.alice)
+    html = _html(client.post("/write/", {**_form(world), "preview": "1"}))
+    assert "已有类似留言" in html and existing.tracking_number in html
+    live = _html(
+        client.post(
+            "/write/similar/",
+            {
+                "title": "幸福路路灯长期不亮",
+                "body": "幸福路从一号到九号的路灯已经三个月不亮了，晚上出行很不安全。",
+            },
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    assert existing.public_title in live
+    unrelated = _html(
+        client.post(
+            "/write/similar/",
+            {"title": "咨询入学政策", "body": "请问实验小学今年入学需要准备哪些材料？"},
+        )
+    )
+    assert "已有类似留言" not in unrelated

@@ -55,6 +55,28 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/public/board.html", ctx)
 
 
+def _similar(message: Message) -> list[Message]:
+    """Near-duplicates from the stored index; recent ones on the same board and domain otherwise."""
+    from liuyanban.intelligence.duplicates import similar
+    from liuyanban.intelligence.models import MessageSignature
+
+    stored = MessageSignature.objects.filter(message=message).first()
+    if stored is not None:
+        from liuyanban.intelligence import dedup
+
+        found = [
+            m
+            for m, _s in similar(
+                dedup.signature_from_bytes(bytes(stored.data)),
+                exclude=[message.pk],
+                public_only=True,
+            )
+        ]
+        if found:
+            return found
+    return stats_public.similar_messages(message)
+
+
 def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
     user = request.user
     allowed = selectors.available_actions(user, message)
@@ -69,7 +91,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "replies": stats_public.published_replies(message),
         "evaluations": stats_public.evaluations_of(message),
         "images": list(message.attachments.filter(is_public=True)),
-        "similar": stats_public.similar_messages(message),
+        "similar": _similar(message),
         "absolute_url": request.build_absolute_uri(
             reverse("web:message", args=[message.tracking_number])
         ),

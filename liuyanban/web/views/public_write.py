@@ -75,8 +75,31 @@ def write(request: HttpRequest) -> HttpResponse:
     if not valid:
         return _render(request, form, status=400)
     if request.POST.get("preview"):
-        return _render(request, form, preview=_preview(form))
+        d = form.cleaned_data
+        return _render(
+            request,
+            form,
+            preview=_preview(form),
+            similar=_similar_to(d.get("title", ""), d.get("body", "")),
+        )
     return _submit(request, form)
+
+
+def _similar_to(title: str, body: str) -> list[tuple[Any, float]]:
+    """Published messages like the one being written ("已有类似留言")."""
+    from liuyanban.intelligence.duplicates import similar_to_text
+
+    if len(title) + len(body) < 15:
+        return []
+    return similar_to_text(f"{title} {body}")
+
+
+@login_required
+def write_similar(request: HttpRequest) -> HttpResponse:
+    """htmx: similar published messages while the citizen is still typing."""
+    title = request.POST.get("title", "")[:50]
+    body = request.POST.get("body", "")[:3000]
+    return render(request, "web/public/_similar.html", {"similar": _similar_to(title, body)})
 
 
 def _preview(form: WriteForm) -> dict[str, Any]:

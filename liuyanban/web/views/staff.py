@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import DomainError, InvalidInput
+from liuyanban.intelligence import hotissues
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
 from liuyanban.supervision import actions as supervision_actions
@@ -168,6 +169,7 @@ def _supervision_page(
         orders=workbench.orders_issued_by(user),
         rounds=workbench.rounds_for(user),
         round_form=form,
+        hot_issues=hotissues.issues_for_supervisor(user),
     )
     response.status_code = status
     return response
@@ -180,7 +182,7 @@ def _round_form(user: User, data: object = None) -> RoundForm:
 @login_required
 @require_GET
 def supervision(request: HttpRequest) -> HttpResponse:
-    """The supervisor's board: due soon, overdue, yellow, red; orders; rounds."""
+    """The supervisor's board: due soon, overdue, yellow, red; orders; rounds; hot issues."""
     user = staff_user(request)
     require_role(user, Role.SUPERVISOR)
     return _supervision_page(request, user, _round_form(user))

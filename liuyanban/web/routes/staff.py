@@ -24,5 +24,10 @@ urlpatterns: list[URLPattern] = [
         staff_message.reply_quality,
         name="work_reply_quality",
     ),
+    path(
+        "work/messages/<str:tracking>/reply/quality/feedback/",
+        staff_message.quality_feedback,
+        name="work_quality_feedback",
+    ),
     path("work/messages/<str:tracking>/<str:action>/", staff_message.act, name="work_act"),
 ]

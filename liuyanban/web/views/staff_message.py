@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from liuyanban.accounts.models import User
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import actions as intel_actions
+from liuyanban.intelligence import hotissues
 from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
 from liuyanban.lifecycle import actions, selectors
@@ -454,7 +455,47 @@ def reply_quality(request: HttpRequest, tracking: str) -> HttpResponse:
     message = _load(user, tracking)
     text = request.POST.get("body", "")[:5000]
     quality = workbench.reply_quality(message, text) if text.strip() else None
-    return render(request, "web/staff/_quality.html", {"quality": quality, "checked": True})
+    return render(
+        request,
+        "web/staff/_quality.html",
+        {"quality": quality, "checked": True, "message": message},
+    )
+
+
+@login_required
+@require_POST
+def quality_feedback(request: HttpRequest, tracking: str) -> HttpResponse:
+    """Mark a reply-quality score as wrong: the pending reply's (review) or the draft's (editor)."""
+    user = staff_user(request)
+    message = _load(user, tracking)
+    pending = None
+    if request.POST.get("qf_target") == "pending":
+        pending = message.replies.filter(state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+    text = pending.body if pending else request.POST.get("body", "")[:5000]
+    back = reverse("web:work_message", args=[message.tracking_number])
+    if not text.strip():
+        messages.error(request, _("没有可纠错的回复内容"))
+        return redirect(back)
+    quality = workbench.reply_quality(message, text)
+    try:
+        hotissues.record_quality_feedback(
+            actor=user,
+            message_id=message.pk,
+            verdict=request.POST.get("qf_verdict", ""),
+            quality=quality,
+            reply_id=pending.pk if pending else None,
+            text=text,
+            note=request.POST.get("qf_note", ""),
+        )
+    except DomainError as err:
+        return error_redirect(request, err, back=back)
+    messages.success(request, _("已记录您对评分的纠错意见"))
+    if pending:
+        return redirect(back)
+    # The draft must not be lost: show the editor again with the text and its scores.
+    return render_detail(
+        request, user, message, reply_form=f.ReplyForm(request.POST), quality=quality
+    )
 
 
 @login_required

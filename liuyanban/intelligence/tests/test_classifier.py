@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import pickle
 import random
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -122,10 +125,6 @@ def test_save_load_round_trip(small_model: ClassifierModel, tmp_path: Path) -> N
 
 
 def test_load_refuses_other_versions(small_model: ClassifierModel, tmp_path: Path) -> None:
-    small_model.save(tmp_path / "m.pkl")
-    small_model.version = "something-else"
-    import pickle
-
     (tmp_path / "old.pkl").write_bytes(pickle.dumps({"version": "old/0", "model": small_model}))
     with pytest.raises(ValueError, match="old/0"):
         ClassifierModel.load(tmp_path / "old.pkl")
@@ -238,9 +237,6 @@ def test_classify_eval_bad_unlabeled_file(tmp_path: Path) -> None:
 
 
 def test_classify_eval_cli_error_has_no_traceback(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [
             sys.executable,

@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +85,11 @@ def source_messages(since: datetime) -> QuerySet[Message]:
     )
 
 
+def naive(moment: datetime) -> datetime:
+    """UTC without a zone: the pure index compares plain datetimes."""
+    return timezone.make_naive(moment, UTC) if timezone.is_aware(moment) else moment
+
+
 def to_input(message: Message) -> HotInput:
     """The public side of a message: public title and body, publication time, author, likes."""
     assert message.published_at is not None
@@ -92,7 +97,7 @@ def to_input(message: Message) -> HotInput:
         id=message.pk,
         title=message.public_title,
         body=message.public_body,
-        at=message.published_at,
+        at=naive(message.published_at),
         author=str(message.author_id) if message.author_id else f"m{message.pk}",
         likes=message.support_count,
     )
@@ -147,7 +152,7 @@ def _catch_up(state: _State) -> None:
     mark = state.watermark()
     if mark is None:
         return
-    for message in source_messages(mark - CATCH_UP_MARGIN):
+    for message in source_messages(timezone.make_aware(mark, UTC) - CATCH_UP_MARGIN):
         if message.pk not in state.seen:
             _add(state, message)
 
@@ -162,14 +167,18 @@ def _consistent(group: Group) -> bool:
     """True when every member still exists with the publication time the index holds."""
     ids = [m.id for m in group.members]
     stored = dict(Message.objects.filter(pk__in=ids).values_list("pk", "published_at"))
-    return all(stored.get(m.id) == m.at for m in group.members)
+    return all(
+        p is not None and naive(p) == m.at
+        for m, p in ((m, stored.get(m.id)) for m in group.members)
+    )
 
 
 def _group_of(message: Message, now: datetime) -> Group:
     """The message's group in the process index, adding it (and any missed messages) first."""
     state = _current(now)
     _catch_up(state)
-    if state.seen.get(message.pk) != message.published_at:
+    assert message.published_at is not None
+    if state.seen.get(message.pk) != naive(message.published_at):
         if message.pk in state.seen:  # same id, other message: the index is stale
             state = _build(now)
         else:
@@ -242,7 +251,10 @@ def _pick_issue(held: Counter[int], group: Group, now: datetime) -> HotIssue:
         best = min(held.items(), key=lambda item: (-item[1], item[0]))[0]
         return HotIssue.objects.select_for_update().get(pk=best)
     return HotIssue.objects.create(
-        label=place_label(group)[:100], first_at=group.first, last_at=group.last, computed_at=now
+        label=place_label(group)[:100],
+        first_at=timezone.make_aware(group.first, UTC),
+        last_at=timezone.make_aware(group.last, UTC),
+        computed_at=now,
     )
 
 
@@ -254,23 +266,24 @@ def refresh_issue(issue: HotIssue, *, now: datetime) -> HotIssue:
     """Recompute heat, counts, responsible office, status and the rising flag from the rows."""
     messages = _members(issue)
     inputs = [to_input(m) for m in messages]
+    times = [m.published_at for m in messages if m.published_at is not None]
     window = timedelta(days=hot_config()["days"])
     issue.computed_at = now
     issue.message_count = len(inputs)
-    if len(inputs) < hot_config()["min_messages"] or max(m.at for m in inputs) < now - window:
+    if len(inputs) < hot_config()["min_messages"] or max(times) < now - window:
         issue.status = HotIssueStatus.CLOSED
         issue.rising = False
         issue.save()
         return issue
     issue.status = HotIssueStatus.ACTIVE
-    issue.heat = heat(inputs, now).score
-    issue.first_at = min(m.at for m in inputs)
-    issue.last_at = max(m.at for m in inputs)
+    issue.heat = heat(inputs, naive(now)).score
+    issue.first_at = min(times)
+    issue.last_at = max(times)
     issue.author_count = len({m.author for m in inputs})
     issue.supports = sum(m.likes for m in inputs)
     issue.office_id = _most_common(m.office_id for m in messages)
     issue.region_id = _most_common(m.region_id for m in messages)
-    issue.rising = is_rising([m.at for m in inputs], now)
+    issue.rising = is_rising(times, now)
     issue.save()
     return issue
 

@@ -63,6 +63,7 @@ def run(total: int, sample: int, requests: int) -> None:
     from liuyanban.accounts.models import User
     from liuyanban.campaigns import actions, demo
     from liuyanban.campaigns.models import Suggestion, SuggestionStatus
+    from liuyanban.campaigns.selectors import compute_results
     from liuyanban.campaigns.topics import store_topics
     from liuyanban.lifecycle.redaction import public_text
     from liuyanban.organizations.models import Region
@@ -149,9 +150,7 @@ def run(total: int, sample: int, requests: int) -> None:
     client = Client()
     client.force_login(world.olga)
     topic = campaign.topic_groups.order_by("rank").first()
-    similar = (
-        Suggestion.objects.filter(campaign=campaign).exclude(similar_group=None).first()
-    )
+    similar = Suggestion.objects.filter(campaign=campaign).exclude(similar_group=None).first()
     url = reverse("web:campaign_review", args=[campaign.pk])
     variants = {
         "default": {},
@@ -183,6 +182,12 @@ def run(total: int, sample: int, requests: int) -> None:
             samples.append((time.perf_counter() - started) * 1000)
         p50, p95 = _percentiles(samples)
         print(f"{name:<16} p50 {p50:6.0f} ms  p95 {p95:6.0f} ms")
+    samples = []
+    for _ in range(3):
+        started = time.perf_counter()
+        compute_results(campaign)
+        samples.append((time.perf_counter() - started) * 1000)
+    print(f"results uncached (compute_results) median {statistics.median(samples):.0f} ms")
 
 
 if __name__ == "__main__":

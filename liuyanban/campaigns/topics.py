@@ -183,11 +183,7 @@ def _find_topics(items: Sequence[tuple[int, str]], k: int | None, seed: int) -> 
             continue
         closeness = matrix[rows] @ centers[group]
         nearest = rows[np.argsort(-closeness)]
-        top_terms = [
-            str(terms[i])
-            for i in np.argsort(-weights[group])[:LABEL_TERMS]
-            if weights[group, i] > 0
-        ]
+        top_terms = _label(terms, weights[group])
         topics.append(
             Topic(
                 label_terms=top_terms,
@@ -199,6 +195,13 @@ def _find_topics(items: Sequence[tuple[int, str]], k: int | None, seed: int) -> 
             )
         )
     return sorted(topics, key=lambda t: -t.size)
+
+
+def _label(terms: npt.NDArray[np.str_], weights: npt.NDArray[np.float64]) -> list[str]:
+    """The group's top c-TF-IDF terms; single characters ("份", "全") only when nothing else."""
+    ranked = [str(terms[i]) for i in np.argsort(-weights)[: LABEL_TERMS * 4] if weights[i] > 0]
+    words_ = [t for t in ranked if len(t) > 1]
+    return (words_ or ranked)[:LABEL_TERMS]
 
 
 def _representative_sentences(

@@ -50,3 +50,9 @@ check: lint types migrations-check test
 
 clean:
 	rm -rf $(VENV) var
+
+# Re-extract the gettext strings into the English catalogue and compile it
+# (needs GNU gettext; commit both django.po and django.mo).
+.PHONY: messages
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests && $(PY) manage.py compilemessages -l en --ignore=.venv

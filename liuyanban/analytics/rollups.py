@@ -214,8 +214,9 @@ def _add(grain: str, period: date, dims: dict[str, int], delta: Values) -> None:
                 Rollup.objects.create(grain=grain, period=period, **dims, **delta)
         except IntegrityError:  # another worker created it first
             rows.update(**{k: F(k) + v for k, v in delta.items()})
-    # Every contribution counts "received": a row at zero received is empty.
-    rows.filter(received=0).delete()
+    # Every contribution counts "received": a row left at zero received is empty.
+    if delta.get("received", 0) < 0:
+        rows.filter(received=0).delete()
 
 
 def _diff(new: Values, old: Values) -> Values:

@@ -105,13 +105,20 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/campaigns/list.html", ctx)
 
 
+class _RequiredByAction(forms.CharField):
+    """Shown as required (label, ``required`` attribute); the action checks it, with its message."""
+
+    def validate(self, value: Any) -> None:
+        return None
+
+
 class SuggestionForm(forms.Form):
     """A suggestion, plus one field per structured question of the campaign."""
 
     # Lengths and required answers are the action's rules; the form only reads the input.
-    title = forms.CharField(label=gettext_lazy("标题"), required=False)
-    body = forms.CharField(
-        label=gettext_lazy("建言内容"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    title = _RequiredByAction(label=gettext_lazy("标题"))
+    body = _RequiredByAction(
+        label=gettext_lazy("建言内容"), widget=forms.Textarea(attrs={"rows": 6})
     )
     region = forms.TypedChoiceField(
         label=gettext_lazy("所在地区"), coerce=int, required=False, empty_value=None
@@ -133,10 +140,9 @@ class SuggestionForm(forms.Form):
         else:
             del self.fields["domain"]
         for q in campaign.questions:
-            field = forms.CharField(
-                label=q["label"], required=False, widget=forms.Textarea(attrs={"rows": 2})
-            )
-            # Shown as required to the reader; enforced by the action.
+            kind = _RequiredByAction if q.get("required") else forms.CharField
+            field = kind(label=q["label"], required=False, widget=forms.Textarea(attrs={"rows": 2}))
+            field.required = bool(q.get("required"))
             field.widget.attrs.update({"maxlength": q.get("max_length", 500)})
             self.fields[f"answer_{q['key']}"] = field
 

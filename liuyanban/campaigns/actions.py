@@ -520,7 +520,11 @@ def convert_to_message(
             idempotency_key=f"campaign-suggestion-{suggestion.pk}",
             source="campaign",
         )
-        message = lifecycle.submit_message(author=suggestion.author, draft=draft)
+        try:
+            message = lifecycle.submit_message(author=suggestion.author, draft=draft)
+        except RateLimited:
+            # The author's daily message quota is theirs, not the staff member's to spend.
+            raise Conflict(_("建言人今日的留言数已达上限，请明天再转为留言")) from None
         if isinstance(actor, User) and has_role_over(actor, board.organization, Role.MODERATOR):
             message = lifecycle.approve_message(actor=actor, message_id=message.pk)
         Suggestion.objects.filter(pk=suggestion.pk).update(message=message)

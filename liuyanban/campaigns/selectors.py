@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,6 +153,7 @@ class ReviewFilters:
     similar: int | None = None
     q: str = ""
     sort: str = "new"
+    collapse: bool = False  # one row per near-duplicate group
 
 
 def review_queue(user: AnyUser, campaign: Campaign, f: ReviewFilters) -> QuerySet[Suggestion]:
@@ -174,6 +175,9 @@ def review_queue(user: AnyUser, campaign: Campaign, f: ReviewFilters) -> QuerySe
         qs = qs.filter(similar_group=f.similar)
     if f.q:
         qs = qs.filter(Q(public_title__icontains=f.q) | Q(public_body__icontains=f.q))
+    if f.collapse and not f.similar:
+        # A group's mark is its smallest id, which is itself a member: show only that one.
+        qs = qs.filter(Q(similar_group__isnull=True) | Q(similar_group=F("id")))
     return qs.select_related("region", "domain", "message", "topic").order_by(
         *SORTS.get(f.sort, SORTS["new"])
     )

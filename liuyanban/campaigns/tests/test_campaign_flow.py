@@ -320,3 +320,34 @@ def test_create_link_only_for_hosts(world: World) -> None:
     assert "发起征集" in _login(Client(), "olga").get(reverse("web:campaigns")).content.decode()
     assert "发起征集" not in _login(Client(), "uma").get(reverse("web:campaigns")).content.decode()
     assert _login(Client(), "uma").get(reverse("web:campaign_create")).status_code == 404
+
+
+def test_near_duplicates_are_grouped_and_collapsible(world: World, campaign: Campaign) -> None:
+    same = "建议机关食堂推行小份菜和半份菜，按需取餐，减少剩饭剩菜的浪费，倡导光盘行动。"
+    for author, tail in [(world.alice, ""), (world.bob, "谢谢！"), (world.leo, "")]:
+        s = actions.submit_suggestion(
+            author=author,
+            campaign_id=campaign.pk,
+            draft=actions.SuggestionDraft(
+                title="推行小份菜", body=same + tail, answers={"q1": "职工"}
+            ),
+        )
+        actions.publish_suggestion(actor=world.mona, suggestion_id=s.pk)
+    other = actions.submit_suggestion(
+        author=world.alice,
+        campaign_id=campaign.pk,
+        draft=actions.SuggestionDraft(*IDEAS[2], answers={"q1": "职工"}),
+    )
+    actions.publish_suggestion(actor=world.mona, suggestion_id=other.pk)
+    actions.refresh_topics(campaign_id=campaign.pk)
+    groups = set(
+        Suggestion.objects.exclude(similar_group=None).values_list("similar_group", flat=True)
+    )
+    assert len(groups) == 1
+    assert Suggestion.objects.get(pk=other.pk).similar_group is None
+    olga = _login(Client(), "olga")
+    url = reverse("web:campaign_review", args=[campaign.pk])
+    assert olga.get(url).context["page"].paginator.count == 4
+    assert olga.get(url, {"collapse": "1"}).context["page"].paginator.count == 2
+    assert olga.get(url, {"similar": groups.pop()}).context["page"].paginator.count == 3
+    assert "相似建言 3 条" in olga.get(url).content.decode()

@@ -266,6 +266,7 @@ def _filters(request: HttpRequest) -> selectors.ReviewFilters:
         similar=_int(g.get("similar")),
         q=g.get("q", "").strip()[:50],
         sort=g.get("sort", "new"),
+        collapse=g.get("collapse") == "1",
     )
 
 
@@ -285,6 +286,9 @@ def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request.GET.get("page")
     )
     items = list(page.object_list)
+    sizes = selectors.similar_counts(items)
+    for s in items:
+        s.similar_size = sizes.get(s.similar_group or 0, 0)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     ctx = {
@@ -292,7 +296,6 @@ def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "f": f,
         "page": page,
         "items": items,
-        "similar": selectors.similar_counts(items),
         "counts": selectors.status_counts(campaign),
         "topics": selectors.topic_groups(campaign),
         "regions": selectors.region_choices(campaign),

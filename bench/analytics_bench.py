@@ -49,13 +49,13 @@ STATUSES = [
 ]
 
 
-def prepare_database() -> str:
+def prepare_database(fresh: bool = True) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("set DATABASE_URL=postgres://…/liuyanban_analyticsbench (its own database)")
     name = url.rsplit("/", 1)[1]
     base = url.rsplit("/", 1)[0] + "/postgres"
-    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}") if fresh else ():
         subprocess.run(["psql", base, "-qc", sql], check=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
     os.environ.setdefault("TASKS_BACKEND", "immediate")
@@ -502,6 +502,22 @@ def run_direct() -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+def generate_all(messages: int, previous: float) -> None:
+    from django.core.management import call_command
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    directory = build_directory(np.random.default_rng(7))
+    workday_table()
+    print(f"setup {time.perf_counter() - t0:.1f}s", flush=True)
+    t0 = time.perf_counter()
+    load_messages(messages, previous, directory)
+    print(f"load {time.perf_counter() - t0:.1f}s", flush=True)
+    t0 = time.perf_counter()
+    fill_rollups()
+    print(f"rollups from SQL {time.perf_counter() - t0:.1f}s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1_000_000, help="messages received in 2024")
@@ -510,12 +526,12 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="time an existing bench database only")
     args = parser.parse_args()
-    drop = prepare_database()
+    drop = prepare_database(fresh=not args.reuse)
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -523,25 +539,33 @@ def main() -> None:
     from liuyanban.analytics import reports
     from liuyanban.analytics.selectors import Period, Scope
 
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    directory = build_directory(np.random.default_rng(7))
-    workday_table()
-    print(f"setup {time.perf_counter() - t0:.1f}s", flush=True)
-    t0 = time.perf_counter()
-    load_messages(args.messages, args.previous, directory)
-    print(f"load {time.perf_counter() - t0:.1f}s", flush=True)
-    t0 = time.perf_counter()
-    fill_rollups()
-    print(f"rollups from SQL {time.perf_counter() - t0:.1f}s", flush=True)
+    if not args.reuse:
+        generate_all(args.messages, args.previous)
     with connection.cursor() as c:
         c.execute("SET max_parallel_workers_per_gather = 0")
+        c.execute("SELECT count(*) FROM lifecycle_message")
+        print(f"messages in the database: {c.fetchone()[0]:,}", flush=True)
 
     period = Period.year(YEAR)
     lo, med, report = best(lambda: reports.build(Scope(), period), args.runs)
     print(
         f"\nROLLUPS national {YEAR} report (reports.build): best {lo * 1000:.0f} ms, median {med * 1000:.0f} ms"
     )
+    from liuyanban.organizations.models import Organization, Region
+
+    province = Region.objects.filter(parent=None).order_by("code").first()
+    gov = Organization.objects.filter(code=f"{province.code}-zf").first() if province else None
+    for label, scope in (
+        ("province region", Scope(region=province)),
+        ("province body", Scope(office=gov)),
+    ):
+        lo_s, med_s, _r = best(lambda scope=scope: reports.build(scope, period), args.runs)
+        print(
+            f"ROLLUPS {label} report (full month rows): best {lo_s * 1000:.0f} ms, median {med_s * 1000:.0f} ms"
+        )
+    with connection.cursor() as c:
+        c.execute("SELECT grain, count(*) FROM analytics_rollup GROUP BY grain ORDER BY grain")
+        print("rollup rows per grain:", dict(c.fetchall()))
     setup_test_environment()
     client = Client()
     lo_p, med_p, response = best(lambda: client.get(f"/stats/?year={YEAR}"), args.runs)
@@ -569,7 +593,7 @@ def main() -> None:
         print(
             f"  {name:13s} rollups {a!s:>12} direct {b!s:>12} {'OK' if float(a or 0) == float(b or 0) else 'DIFF'}"
         )
-    if not args.keep:
+    if not args.keep and not args.reuse:
         connection.close()
         base, name = drop.split(" ")
         subprocess.run(["psql", base, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)

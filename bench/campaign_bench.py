@@ -158,6 +158,7 @@ def run(total: int, sample: int, requests: int) -> None:
         "search": {"q": "打包"},
         "topic": {"topic": topic.pk if topic else ""},
         "similar": {"similar": similar.similar_group if similar else ""},
+        "collapse": {"collapse": "1"},
         "region": {"region": regions[0].pk},
         "page 200": {"page": 200},
     }

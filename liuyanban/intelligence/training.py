@@ -94,7 +94,7 @@ def train(target: str = "domain", *, min_samples: int = 30, force: bool = False)
     previous = classification.active_model(target)
     previous_score = _score(previous[1], hold_docs, hold_labels) if previous and hold_rows else None
     promote = force or previous_score is None or score >= previous_score
-    version = f"{target}-{datetime.now(tz=timezone.get_current_timezone()):%Y%m%d%H%M%S}"
+    version = f"{target}-{datetime.now(tz=timezone.get_current_timezone()):%Y%m%d%H%M%S%f}"
     path = classification.models_dir() / f"{version}.pkl"
     model.metrics.update(macro_f1_holdout=score, n_holdout=len(hold_rows))
     model.save(path)

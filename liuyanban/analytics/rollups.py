@@ -9,6 +9,7 @@ event therefore adds nothing.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from liuyanban.supervision.models import SupervisionOrder
 from .models import ALL_COLUMNS, DIMENSIONS, HIST_BUCKETS, Cursor, Grain, MessageFact, Rollup
 
 CURSOR = "rollups"
+logger = logging.getLogger(__name__)
 Values = dict[str, int]
 
 
@@ -271,9 +273,16 @@ def _advance_cursor(event_id: int) -> None:
 
 
 def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Receiver of ``lifecycle.signals.message_event``: fold the event's message."""
-    refresh_message(event.message_id)
-    _advance_cursor(event.pk)
+    """Receiver of ``lifecycle.signals.message_event``: fold the event's message.
+
+    Statistics must never break the workflow: the action has committed already, so a
+    failure here is logged, and ``rebuild_rollups`` (or ``--catch-up``) repairs it.
+    """
+    try:
+        refresh_message(event.message_id)
+        _advance_cursor(event.pk)
+    except Exception:
+        logger.exception("analytics: could not fold event %s", event.pk)
 
 
 def catch_up() -> int:

@@ -351,3 +351,23 @@ def test_near_duplicates_are_grouped_and_collapsible(world: World, campaign: Cam
     assert olga.get(url, {"collapse": "1"}).context["page"].paginator.count == 2
     assert olga.get(url, {"similar": str(groups.pop())}).context["page"].paginator.count == 3
     assert "相似建言 3 条" in olga.get(url).content.decode()
+
+
+def test_host_edits_campaign_others_cannot(world: World, campaign: Campaign) -> None:
+    url = reverse("web:campaign_edit", args=[campaign.pk])
+    assert _login(Client(), "bob").get(url).status_code == 404
+    olga = _login(Client(), "olga")
+    form = olga.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if k not in ("domains", "opens_at", "closes_at")}
+    data.update(
+        title="反食品浪费金点子征集（延期）",
+        opens_at=timezone.localtime(campaign.opens_at).strftime("%Y-%m-%dT%H:%M"),
+        closes_at=timezone.localtime(campaign.closes_at + timedelta(days=7)).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
+    )
+    assert olga.post(url, data).status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.title == "反食品浪费金点子征集（延期）"
+    assert campaign.questions[0]["required"] is True
+    assert CampaignEvent.objects.filter(campaign=campaign, action="edit").count() == 1

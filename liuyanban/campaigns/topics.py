@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from scipy import sparse
 from sklearn.cluster import MiniBatchKMeans
@@ -326,11 +326,28 @@ def store_topics(campaign: Campaign, timings: dict[str, float] | None = None) ->
                 computed_at=now,
             )
             _assign(topic.member_ids, topic=group)
-        # One CASE update per batch: a big campaign has thousands of small groups.
-        marks = [Suggestion(pk=m, similar_group=min(g)) for g in duplicates for m in g]
-        Suggestion.objects.bulk_update(marks, ["similar_group"], batch_size=500)
+        _mark_similar([(m, min(g)) for g in duplicates for m in g])
     clock.timings["write"] = time.perf_counter() - started
     return len(topics)
+
+
+def _mark_similar(marks: list[tuple[int, int]]) -> None:
+    """Set ``similar_group`` from (id, group) pairs, a few hundred rows per statement.
+
+    A campaign has thousands of small groups: one UPDATE per group, or Django's CASE-based
+    ``bulk_update``, took 20+ s for 43,000 rows; UPDATE … FROM (VALUES …) joins on the
+    primary key (PostgreSQL, and SQLite since 3.33).
+    """
+    table = connection.ops.quote_name(Suggestion._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(marks), _CHUNK // 2):
+            batch = marks[start : start + _CHUNK // 2]
+            values = ", ".join(["(%s, %s)"] * len(batch))
+            cursor.execute(
+                f"UPDATE {table} SET similar_group = v.column2 "
+                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+                [x for pair in batch for x in pair],
+            )
 
 
 @dataclass

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
+
 
 class CampaignKind(models.TextChoices):
     SUGGESTION = "suggestion", _("建言征集")
@@ -211,6 +213,14 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return self.public_title or self.title
+
+    @property
+    def public_message(self) -> Message | None:
+        """The message it became, once that message is public (a link anyone may follow)."""
+        m = self.message
+        if m is None or m.status not in PUBLIC_STATUSES or m.canonical_id is not None:
+            return None
+        return m
 
 
 class SuggestionSupport(models.Model):

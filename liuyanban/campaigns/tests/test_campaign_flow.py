@@ -265,6 +265,9 @@ def test_suggestion_becomes_a_message_linked_both_ways(world: World, campaign: C
     assert selectors.campaign_link_for_message(message) == s
     page = olga.get(reverse("web:campaign_suggestion", args=[s.pk])).content.decode()
     assert message.tracking_number in page
+    # Not public yet: visitors see no link to a message they could not open.
+    public = Client().get(reverse("web:campaign_suggestion", args=[s.pk])).content.decode()
+    assert message.tracking_number not in public
     # A second conversion is refused.
     olga.post(reverse("web:campaign_convert", args=[s.pk]), {"board": str(world.east_board.pk)})
     assert Suggestion.objects.get(pk=s.pk).message_id == message.pk
@@ -290,6 +293,8 @@ def test_moderator_conversion_is_published_at_once(world: World, campaign: Campa
         actor=world.mona, suggestion_id=s.pk, board_id=world.east_board.pk
     )
     assert message.status == Status.PUBLISHED
+    page = Client().get(reverse("web:campaign_suggestion", args=[s.pk])).content.decode()
+    assert reverse("web:message", args=[message.tracking_number]) in page
 
 
 def test_open_campaigns_and_list_page(world: World, campaign: Campaign) -> None:

@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from liuyanban.accounts.selectors import AnyUser, is_platform_admin, role_paths
 from liuyanban.core.errors import NotFound
@@ -206,25 +207,25 @@ def status_counts(campaign: Campaign) -> dict[str, int]:
     return out
 
 
-EXPORT_HEADER = [
-    "编号",
-    "状态",
-    "标题",
-    "内容",
-    "地区",
-    "领域",
-    "附议数",
-    "是否采纳",
-    "采纳回应",
-    "主题",
-    "提交时间",
-    "转办留言",
+EXPORT_HEADER = [  # translated when written
+    _l("编号"),
+    _l("状态"),
+    _l("标题"),
+    _l("内容"),
+    _l("地区"),
+    _l("领域"),
+    _l("附议数"),
+    _l("是否采纳"),
+    _l("采纳回应"),
+    _l("主题"),
+    _l("提交时间"),
+    _l("转办留言"),
 ]
 
 
 def export_rows(user: AnyUser, campaign: Campaign, f: ReviewFilters) -> Iterator[list[str]]:
     """The review queue as CSV rows (public text only), header first."""
-    yield EXPORT_HEADER
+    yield [str(h) for h in EXPORT_HEADER]
     qs = review_queue(user, campaign, f)
     for s in qs.iterator(chunk_size=2000):
         yield [
@@ -235,7 +236,7 @@ def export_rows(user: AnyUser, campaign: Campaign, f: ReviewFilters) -> Iterator
             s.region.name if s.region else "",
             s.domain.name if s.domain else "",
             str(s.support_count),
-            "是" if s.adopted else "否",
+            _("是") if s.adopted else _("否"),
             s.response,
             s.topic.label if s.topic else "",
             timezone.localtime(s.submitted_at).strftime("%Y-%m-%d %H:%M"),
@@ -322,22 +323,22 @@ def compute_results(campaign: Campaign) -> Results:
 def results_rows(campaign: Campaign) -> Iterator[list[Any]]:
     """The results page as CSV sections: totals, by day, by region, topics, adopted."""
     r = results(campaign)
-    yield ["征集活动", campaign.title]
-    yield ["收到建言", r.received]
-    yield ["公开建言", r.published]
-    yield ["参与人数", r.participants]
-    yield ["采纳建言", r.adopted_count]
+    yield [_("征集活动"), campaign.title]
+    yield [_("收到建言"), r.received]
+    yield [_("公开建言"), r.published]
+    yield [_("参与人数"), r.participants]
+    yield [_("采纳建言"), r.adopted_count]
     yield []
-    yield ["日期", "建言数"]
+    yield [_("日期"), _("建言数")]
     yield from ([d.isoformat(), n] for d, n in r.by_day)
     yield []
-    yield ["地区", "参与人数"]
+    yield [_("地区"), _("参与人数")]
     yield from ([name, n] for name, n in r.by_region)
     yield []
-    yield ["主题", "建言数", "代表性观点"]
+    yield [_("主题"), _("建言数"), _("代表性观点")]
     yield from ([t.label, t.size, " / ".join(t.sentences)] for t in r.topics)
     yield []
-    yield ["采纳建言编号", "标题", "附议数", "采纳回应"]
+    yield [_("采纳建言编号"), _("标题"), _("附议数"), _("采纳回应")]
     yield from ([s.pk, s.public_title, s.support_count, s.response] for s in r.adopted)
 
 

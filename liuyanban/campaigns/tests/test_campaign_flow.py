@@ -376,3 +376,38 @@ def test_host_edits_campaign_others_cannot(world: World, campaign: Campaign) -> 
     assert campaign.title == "反食品浪费金点子征集（延期）"
     assert campaign.questions[0]["required"] is True
     assert CampaignEvent.objects.filter(campaign=campaign, action="edit").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "adopt", "publish"),
+    [
+        ("olga", True, False),
+        ("leo", True, False),
+        ("mona", False, True),
+        ("oscar", False, False),
+        ("sam", False, False),
+        ("bob", False, False),
+    ],
+)
+def test_permission_matrix(
+    world: World, campaign: Campaign, who: str, adopt: bool, publish: bool
+) -> None:
+    s = actions.submit_suggestion(
+        author=world.alice,
+        campaign_id=campaign.pk,
+        draft=actions.SuggestionDraft(*IDEAS[0], answers={"q1": "职工"}),
+    )
+    client = _login(Client(), who)
+    client.post(reverse("web:campaign_moderate", args=[s.pk]), {"decision": "publish"})
+    s.refresh_from_db()
+    assert (s.status == SuggestionStatus.PUBLISHED) is publish
+    if not publish:
+        actions.publish_suggestion(actor=world.mona, suggestion_id=s.pk)
+    client.post(reverse("web:campaign_adopt", args=[s.pk]), {"response": "采纳，谢谢。"})
+    assert Suggestion.objects.get(pk=s.pk).adopted is adopt
+
+
+def test_anonymous_is_sent_to_login(world: World, campaign: Campaign) -> None:
+    response = Client().post(reverse("web:campaign", args=[campaign.pk]), {"title": "x"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Suggestion.objects.exists()

@@ -458,7 +458,26 @@ def seed(seed_value: int = 20261127, count: int = len(TARGETS)) -> DemoReport:
         report.messages[m.status] = report.messages.get(m.status, 0) + 1
     _supervise(staff, today)
     run_deadline_job(today)
+    _campaigns(citizens)
+    _insights()
     return report
+
+
+def _campaigns(citizens: list[User]) -> None:
+    """An open suggestion campaign and a closed urgent-concerns collection with results."""
+    from liuyanban.campaigns.demo import seed_demo_campaigns
+
+    seed_demo_campaigns(Organization.objects.get(code="430100-zf"), citizens, timezone.now())
+
+
+def _insights() -> None:
+    """Hot issues and the analytics rollups over everything the stories produced."""
+    from django.core.management import call_command
+
+    from liuyanban.intelligence.hotissues import rebuild
+
+    rebuild(days=540)
+    call_command("rebuild_rollups", verbosity=0)
 
 
 def logins() -> list[tuple[str, str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from liuyanban.campaigns.selectors import open_campaigns
+from liuyanban.intelligence.hotissues import active_issues
 from liuyanban.lifecycle import stats_public
 from liuyanban.organizations import selectors as org_selectors
 from liuyanban.organizations.models import Organization
@@ -24,6 +26,8 @@ def home(request: HttpRequest) -> HttpResponse:
             counts=org_selectors.directory_counts(),
             figures=stats_public.site_figures(),
             latest=stats_public.latest_answered(),
+            campaigns=open_campaigns(limit=3),
+            hot=list(active_issues()[:5]),
         ),
     )
 

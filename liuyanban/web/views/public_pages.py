@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from liuyanban.lifecycle import actions, search, selectors, stats_public
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
@@ -92,6 +93,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "evaluations": stats_public.evaluations_of(message),
         "images": list(message.attachments.filter(is_public=True)),
         "similar": _similar(message),
+        "campaign_suggestion": campaign_link_for_message(message),
         "absolute_url": request.build_absolute_uri(
             reverse("web:message", args=[message.tracking_number])
         ),

@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TZ = ZoneInfo("Asia/Shanghai")
+# Accounts created by one run are named apart from earlier runs on a reused database.
+RUN = f"{os.getpid()}-{int(time.time())}"
 
 # status, share, how many events a message in that status has
 MIX = [
@@ -281,7 +283,6 @@ def reuse_info() -> dict[str, object]:
     from liuyanban.accounts.models import User
     from liuyanban.lifecycle.models import Message
 
-    User.objects.filter(username__startswith="bench-").exclude(username="bench-author").delete()
     unit = Message.objects.exclude(unit__isnull=True).values_list("unit_id", flat=True).first()
     board = Message.objects.values("board_id").annotate(n=Count("id")).order_by("-n").first()
     return {
@@ -301,13 +302,13 @@ def bench_actions(samples: int) -> float:
     from liuyanban.taxonomy.models import Domain, Kind
 
     rng = random.Random(5)
-    mod = User.objects.create_user(username="bench-mod", password="x")
+    mod = User.objects.create_user(username=f"bench-mod-{RUN}", password="x")
     Membership.objects.create(
         user=mod, organization=Organization.objects.get(code="CN"), role=Role.MODERATOR
     )
     # Unusable passwords: hashing 300 passwords would take longer than the benchmark.
     citizens = [
-        User.objects.create_user(username=f"bench-c{i}", password=None) for i in range(samples)
+        User.objects.create_user(username=f"bench-c{i}-{RUN}", password=None) for i in range(samples)
     ]
     board = Board.objects.order_by("pk").first()
     assert board is not None
@@ -344,7 +345,7 @@ def bench_queries(info: dict[str, object], repeats: int) -> dict[str, list[float
     from liuyanban.organizations.models import Organization
 
     unit = Organization.objects.get(pk=info["hot_unit"])
-    officer = User.objects.create_user(username="bench-officer", password="x")
+    officer = User.objects.create_user(username=f"bench-officer-{RUN}", password="x")
     Membership.objects.create(user=officer, organization=unit, role=Role.OFFICER)
     board_id = info["hot_board"]
     timings: dict[str, list[float]] = {

@@ -1,0 +1,186 @@
+"""Moderation (审核): approve, reject, merge, edit the public text, reclassify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liuyanban.accounts.models import User
+from liuyanban.core.errors import (
+    InvalidInput,
+)
+from liuyanban.intelligence.text import segment_for_search
+from liuyanban.notifications.actions import notify
+from liuyanban.taxonomy.models import Domain, Kind
+
+from ..deadlines import due_date
+from ..models import (
+    Message,
+    Resolution,
+    Status,
+    Step,
+)
+from ..transitions import TRANSITIONS
+from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record, _text, _today, _url
+
+# ---------------------------------------------------------------------------
+# Moderation
+# ---------------------------------------------------------------------------
+
+
+def _set_public(message: Message, title: str | None, body: str | None) -> dict[str, bool]:
+    changed = {}
+    if title is not None:
+        message.public_title = _text(
+            title, field_name="public_title", label=_("公开标题"), min_len=1, max_len=TITLE_MAX
+        )
+        changed["title_edited"] = True
+    if body is not None:
+        message.public_body = _text(
+            body, field_name="public_body", label=_("公开内容"), min_len=1, max_len=BODY_MAX + 500
+        )
+        changed["body_edited"] = True
+    message.search_text = segment_for_search(f"{message.public_title} {message.public_body}")
+    return changed
+
+
+@transaction.atomic
+def approve_message(
+    *, actor: User, message_id: int, public_title: str | None = None, public_body: str | None = None
+) -> Message:
+    """Publish a message (审核通过), with the moderator's final public version."""
+    message = _lock(message_id)
+    _check(actor, message, "approve")
+    before = message.status
+    edits = _set_public(message, public_title, public_body)
+    today = _today()
+    message.status = Status.PUBLISHED
+    message.published_at = timezone.now()
+    message.accept_due = due_date(
+        start=today, organization=message.office, kind=message.kind, step=Step.ACCEPT
+    )
+    message.current_due = message.accept_due
+    message.save()
+    _record(message=message, action="approve", from_status=before, actor=actor, details=edits)
+    _notify_authors(message, "published", _("您的留言“%s”已通过审核并公开") % message.public_title)
+    return message
+
+
+@transaction.atomic
+def reject_message(*, actor: User, message_id: int, reason: str) -> Message:
+    """Reject a message with a reason the author sees (审核不通过)."""
+    message = _lock(message_id)
+    _check(actor, message, "reject")
+    reason = _text(reason, field_name="reason", label=_("理由"), min_len=2, max_len=500)
+    before = message.status
+    message.status = Status.REJECTED
+    message.resolution = Resolution.REJECTED
+    message.current_due = None
+    message.closed_at = timezone.now()
+    message.save()
+    _record(
+        message=message,
+        action="reject",
+        from_status=before,
+        actor=actor,
+        details={"reason": reason},
+        public=False,
+    )
+    _notify_authors(
+        message,
+        "rejected",
+        _("您的留言“%(t)s”未通过审核：%(r)s") % {"t": message.title, "r": reason},
+    )
+    return message
+
+
+@transaction.atomic
+def merge_message(*, actor: User, message_id: int, into_id: int) -> Message:
+    """Merge a duplicate into a canonical message; its author follows the canonical one."""
+    if message_id == into_id:
+        raise InvalidInput(fields={"into": [_("不能合并到自身")]})
+    message = _lock(message_id)
+    _check(actor, message, "merge")
+    target = Message.objects.select_related("board__organization").filter(pk=into_id).first()
+    if (
+        target is None
+        or target.status not in TRANSITIONS["instruct"].sources
+        or target.canonical_id
+    ):
+        raise InvalidInput(fields={"into": [_("只能合并到已公开的留言")]})
+    before = message.status
+    message.status = Status.MERGED
+    message.canonical = target
+    message.resolution = Resolution.DUPLICATE
+    message.current_due = None
+    message.save()
+    _record(
+        message=message,
+        action="merge",
+        from_status=before,
+        actor=actor,
+        details={"into": target.tracking_number},
+    )
+    notify(
+        users=[message.author],
+        verb="merged",
+        text=_("您的留言与“%s”内容相同，已合并办理，您可以查看其回复并评价") % target.public_title,
+        message_id=target.pk,
+        url=_url(target),
+    )
+    return message
+
+
+@transaction.atomic
+def edit_public_text(
+    *, actor: User, message_id: int, public_title: str | None = None, public_body: str | None = None
+) -> Message:
+    """Change the public version later (e.g. personal data found after publishing)."""
+    message = _lock(message_id)
+    _check(actor, message, "edit_public")
+    edits = _set_public(message, public_title, public_body)
+    message.save()
+    _record(
+        message=message,
+        action="edit_public",
+        from_status=message.status,
+        actor=actor,
+        details=edits,
+        public=False,
+    )
+    return message
+
+
+@transaction.atomic
+def reclassify_message(
+    *, actor: User, message_id: int, domain_id: int | None = None, kind_id: int | None = None
+) -> Message:
+    """Correct the domain or kind (e.g. after checking the classifier's suggestion)."""
+    message = _lock(message_id)
+    _check(actor, message, "reclassify")
+    details: dict[str, Any] = {}
+    if domain_id is not None and domain_id != message.domain_id:
+        domain = Domain.objects.filter(pk=domain_id, is_active=True).first()
+        if domain is None:
+            raise InvalidInput(fields={"domain": [_("请选择领域")]})
+        details["domain"] = [message.domain.code, domain.code]
+        message.domain = domain
+    if kind_id is not None and kind_id != message.kind_id:
+        kind = Kind.objects.filter(pk=kind_id).first()
+        if kind is None:
+            raise InvalidInput(fields={"kind": [_("请选择类型")]})
+        details["kind"] = [message.kind.code, kind.code]
+        message.kind = kind
+    message.save()
+    _record(
+        message=message,
+        action="reclassify",
+        from_status=message.status,
+        actor=actor,
+        details=details,
+        public=False,
+    )
+    return message

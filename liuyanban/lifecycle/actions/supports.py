@@ -1,0 +1,51 @@
+"""Supports (附议) and small helpers for sibling apps."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from liuyanban.accounts.models import Membership, User
+from liuyanban.core.errors import (
+    Conflict,
+)
+from liuyanban.organizations.models import Organization
+
+from ..models import (
+    Message,
+    Support,
+)
+from ._base import _check, _lock, _record, _staff_of
+
+# ---------------------------------------------------------------------------
+# Supports
+# ---------------------------------------------------------------------------
+
+
+def support_message(*, actor: User, message_id: int) -> Message:
+    """A citizen's "me too" (附议); once per person, counted on the message."""
+    with transaction.atomic():
+        message = _lock(message_id)
+        _check(actor, message, "support")
+        try:
+            with transaction.atomic():
+                Support.objects.create(message=message, user=actor)
+        except IntegrityError:
+            raise Conflict(_("您已附议过该留言")) from None
+        Message.objects.filter(pk=message.pk).update(support_count=F("support_count") + 1)
+        _record(
+            message=message, action="support", from_status=message.status, actor=actor, public=False
+        )
+    message.refresh_from_db(fields=["support_count"])
+    return message
+
+
+def staff_members(org: Organization, *roles: str) -> list[User]:
+    """Public helper for other apps: who works at ``org`` in ``roles``."""
+    return _staff_of(org, *roles)
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """A user's staff roles, for the workbench header."""
+    return list(user.memberships.select_related("organization"))

@@ -1,0 +1,200 @@
+"""Writing a message: validation, rate limits, idempotency, attachments."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liuyanban.accounts.models import User
+from liuyanban.core.errors import (
+    InvalidInput,
+    RateLimited,
+)
+from liuyanban.organizations.models import Board, Region
+from liuyanban.taxonomy.models import Domain, Kind
+
+from ..attachments import Upload, check_uploads
+from ..models import (
+    Attachment,
+    Message,
+    MessageContact,
+    Status,
+)
+from ..redaction import public_text
+from ._base import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, _record, _text
+
+# ---------------------------------------------------------------------------
+# Writing a message
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Contact:
+    """The author's private contact data for one message."""
+
+    real_name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass
+class Draft:
+    """Everything a citizen submits; the same shape from every interface."""
+
+    board_id: int
+    domain_id: int
+    kind_id: int
+    title: str
+    body: str
+    region_id: int | None = None
+    location: str = ""
+    nickname: str = ""
+    contact: Contact = field(default_factory=Contact)
+    attachments: list[Upload] = field(default_factory=list)
+    idempotency_key: str = ""
+    source: str = "web"
+    external_id: str = ""
+
+
+def new_tracking_number() -> str:
+    """A short, unguessable, human-friendly number: LY + date + 6 random digits."""
+    return f"LY{timezone.localdate():%y%m%d}{secrets.randbelow(10**6):06d}"
+
+
+def _check_rate_limits(author: User | None, ip: str | None) -> None:
+    limits = settings.LIUYANBAN
+    now = timezone.now()
+    if author is not None:
+        day = Message.objects.filter(
+            author=author, submitted_at__range=(now - timedelta(days=1), now)
+        )
+        if day.count() >= limits["MESSAGES_PER_AUTHOR_PER_DAY"]:
+            raise RateLimited(_("您今天提交的留言已达上限，请明天再试"))
+    if ip:
+        hour = Message.objects.filter(
+            submit_ip=ip, submitted_at__range=(now - timedelta(hours=1), now)
+        )
+        if hour.count() >= limits["MESSAGES_PER_IP_PER_HOUR"]:
+            raise RateLimited(_("该网络提交的留言过多，请稍后再试"))
+
+
+def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
+    errors: dict[str, list[str]] = {}
+    board = (
+        Board.objects.select_related("organization")
+        .filter(pk=draft.board_id, is_active=True)
+        .first()
+    )
+    if board is None:
+        errors["board"] = [_("请选择留言对象")]
+    domain = Domain.objects.filter(pk=draft.domain_id, is_active=True).first()
+    if domain is None:
+        errors["domain"] = [_("请选择领域")]
+    kind = Kind.objects.filter(pk=draft.kind_id).first()
+    if kind is None:
+        errors["kind"] = [_("请选择类型")]
+    region = None
+    if draft.region_id is not None:
+        region = Region.objects.filter(pk=draft.region_id).first()
+        if region is None:
+            errors["region"] = [_("地区不存在")]
+    for name, label, lo, hi in (
+        ("title", _("标题"), TITLE_MIN, TITLE_MAX),
+        ("body", _("内容"), BODY_MIN, BODY_MAX),
+    ):
+        try:
+            _text(getattr(draft, name), field_name=name, label=label, min_len=lo, max_len=hi)
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+    if len(draft.location) > 200:
+        errors["location"] = [_("地点不能超过 200 个字")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    assert board is not None and domain is not None and kind is not None
+    return board, domain, kind, region
+
+
+def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) -> Message:
+    """Create a message awaiting moderation; a repeated idempotency key returns the first one."""
+    if author is not None and draft.idempotency_key:
+        existing = Message.objects.filter(
+            author=author, idempotency_key=draft.idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    board, domain, kind, region = _validate_draft(draft)
+    images = check_uploads(draft.attachments)
+    _check_rate_limits(author, ip)
+    try:
+        with transaction.atomic():
+            message = _create_message(author, draft, board, domain, kind, region, ip)
+            for image in images:
+                Attachment.objects.create(
+                    message=message,
+                    file=image.as_file(),
+                    content_type=image.content_type,
+                    extension=image.extension,
+                    size=len(image.data),
+                    sha256=image.sha256,
+                )
+            _record(message=message, action="submit", from_status="", actor=author)
+    except IntegrityError:
+        # Two identical submissions raced: the other one won; return it.
+        existing = Message.objects.filter(
+            author=author, idempotency_key=draft.idempotency_key
+        ).first()
+        if existing is None or not draft.idempotency_key:
+            raise
+        return existing
+    return message
+
+
+def _create_message(
+    author: User | None,
+    draft: Draft,
+    board: Board,
+    domain: Domain,
+    kind: Kind,
+    region: Region | None,
+    ip: str | None,
+) -> Message:
+    title, body = draft.title.strip(), draft.body.strip()
+    message = Message.objects.create(
+        tracking_number=new_tracking_number(),
+        board=board,
+        office=board.organization,
+        author=author,
+        author_nickname=(draft.nickname or (author.nickname if author else "") or _("网友"))[:30],
+        source=draft.source,
+        external_id=draft.external_id,
+        domain=domain,
+        kind=kind,
+        region=region,
+        location=draft.location.strip(),
+        title=title,
+        body=body,
+        # The suggested public version; the moderator confirms or edits it.
+        public_title=public_text(title)[:50],
+        public_body=public_text(body),
+        public_location=public_text(draft.location.strip())[:200],
+        status=Status.SUBMITTED,
+        submitted_at=timezone.now(),
+        idempotency_key=draft.idempotency_key[:64],
+        submit_ip=ip,
+    )
+    c = draft.contact
+    MessageContact.objects.create(
+        message=message,
+        real_name=c.real_name[:50],
+        phone=c.phone[:30],
+        email=c.email[:254],
+        address=c.address[:200],
+    )
+    return message

@@ -92,6 +92,9 @@ def payload_for(event: Event) -> dict[str, Any]:
 
 def record_deliveries(event: Event) -> list[WebhookDelivery]:
     """One pending delivery per interested endpoint (idempotent per endpoint and event)."""
+    # Most events concern no endpoint at all: one cheap query before the joined load.
+    if not WebhookEndpoint.objects.filter(is_active=True).exists():
+        return []
     event = Event.objects.select_related(
         "message__board__organization",
         "message__office",

@@ -41,6 +41,7 @@ PUBLIC_STATUSES = frozenset(
         Status.CLOSED,
     }
 )
+PUBLIC_STATUS_VALUES = [str(s) for s in PUBLIC_STATUSES]
 OPEN_STATUSES = frozenset(
     {Status.PUBLISHED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_HANDLING, Status.REVIEWING}
 )
@@ -167,6 +168,18 @@ class Message(models.Model):
             models.Index(fields=["status", "current_due"], name="msg_status_due"),
             # Public lists, newest first, keyset-paginated on (published_at, id).
             models.Index(fields=["board", "status", "-published_at", "-id"], name="msg_board_pub"),
+            # The public lists ask for "any public status, not merged": a partial index
+            # lets PostgreSQL read the newest rows in order instead of sorting a board.
+            models.Index(
+                fields=["board", "-published_at", "-id"],
+                condition=Q(status__in=sorted(PUBLIC_STATUS_VALUES), canonical__isnull=True),
+                name="msg_board_public",
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(status__in=sorted(PUBLIC_STATUS_VALUES), canonical__isnull=True),
+                name="msg_public_newest",
+            ),
             models.Index(fields=["status", "-published_at", "-id"], name="msg_pub"),
             models.Index(fields=["region", "-published_at"], name="msg_region_pub"),
             models.Index(fields=["domain", "-published_at"], name="msg_domain_pub"),

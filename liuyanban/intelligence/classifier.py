@@ -7,9 +7,10 @@ Method (see ``docs/classifier.md`` for the measurements behind each choice):
 
 * Text is normalised (``text.normalize``) and anonymised place codes and digits are
   masked ("A3区" → "X区", "2019" → "0"), so the model learns "区" rather than one district.
-* Title and body are vectorised separately with character 1–3-gram TF-IDF: a word in
-  the title says more than the same word in a long body, and characters need no
-  segmenter for the many domain compounds jieba does not know.
+* Title and body are vectorised separately with character n-gram TF-IDF (1–4-grams
+  for the short title, 1–3 for the body): a word in the title says more than the same
+  word in a long body, and characters need no segmenter for the many domain compounds
+  jieba does not know.
 * The vocabulary comes from the labelled messages only (n-grams seen in at least
   two of them: a strong regulariser with < 1,000 labels), but the IDF weights come
   from every text including the unlabelled ones, which estimates them far better.
@@ -17,7 +18,11 @@ Method (see ``docs/classifier.md`` for the measurements behind each choice):
   confidently predicted unlabelled messages of each class (in proportion to the
   labelled class shares, so the big classes do not swallow the small ones) are added
   with a lower weight, over a few rounds.
-* Confidence is a softmax over SVM scores with one temperature fitted on
+* A Complement Naive Bayes on the same features (labelled messages only) is mixed
+  into the SVM scores: both are centred per message and the NB log-probabilities are
+  rescaled to the SVM's spread (a scale fixed at training time), then added with a
+  weight. NB is strong with few labels and errs differently from the SVM.
+* Confidence is a softmax over the mixed scores with one temperature fitted on
   out-of-fold scores of the labelled set, so it behaves like a probability.
 """
 
@@ -36,11 +41,12 @@ from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.model_selection import StratifiedKFold
+from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 from liuyanban.intelligence.text import normalize
 
-MODEL_VERSION = "char13-tfidf-svm-selftrain/1"
+MODEL_VERSION = "char-tfidf-svm-selftrain-cnb/2"
 
 # Anonymised place codes in the source ("A市", "A3区", "B2县") and any digit run.
 _PLACE_CODE = re.compile(r"[A-Za-z]\d*(?=[省市区县镇乡村])")
@@ -68,6 +74,7 @@ class ClassifierConfig:
     """Hyper-parameters; the defaults are the ones chosen by ``bench/classify_cv.py``."""
 
     ngram_max: int = 3
+    title_ngram_max: int = 4
     min_df: int = 2
     title_weight: float = 1.0
     svm_c: float = 1.0
@@ -77,6 +84,9 @@ class ClassifierConfig:
     pseudo_label_weight: float = 0.5
     # Long bodies are cut: the first part carries the topic and it bounds latency.
     max_body_chars: int = 1500
+    # Complement Naive Bayes mixed into the SVM scores (weight 0 turns it off).
+    nb_alpha: float = 0.1
+    nb_weight: float = 0.5
     calibration_folds: int = 5
     seed: int = 0
 
@@ -133,7 +143,7 @@ class _Features:
 
     def __init__(self, config: ClassifierConfig) -> None:
         self.config = config
-        self.title = _FieldVectorizer(config.ngram_max, config.min_df)
+        self.title = _FieldVectorizer(config.title_ngram_max, config.min_df)
         self.body = _FieldVectorizer(config.ngram_max, config.min_df)
 
     def fit(self, labelled: _Prepared, everything: _Prepared) -> _Features:
@@ -158,6 +168,35 @@ def _scores(svm: LinearSVC, x: sparse.csr_matrix) -> np.ndarray:
     """Decision scores as an (n, classes) array, also for a two-class model."""
     s = np.asarray(svm.decision_function(x))
     return np.column_stack([-s, s]) if s.ndim == 1 else s
+
+
+def _centred(scores: np.ndarray) -> np.ndarray:
+    return np.asarray(scores - scores.mean(axis=1, keepdims=True))
+
+
+def _nb_scale(svm_scores: np.ndarray, nb_log_proba: np.ndarray) -> float:
+    """Factor that gives the centred NB log-probabilities the spread of the centred SVM scores."""
+    spread = float(_centred(nb_log_proba).std())
+    return float(_centred(svm_scores).std()) / spread if spread > 0 else 0.0
+
+
+def _mix(
+    svm_scores: np.ndarray, nb_log_proba: np.ndarray | None, scale: float, weight: float
+) -> np.ndarray:
+    """SVM scores plus ``weight`` × rescaled NB log-probabilities, both centred per row."""
+    if nb_log_proba is None or weight == 0:
+        return svm_scores
+    return _centred(svm_scores) + weight * scale * _centred(nb_log_proba)
+
+
+def _fit_nb(x: sparse.csr_matrix, y: np.ndarray, config: ClassifierConfig) -> ComplementNB | None:
+    if config.nb_weight == 0:
+        return None
+    return ComplementNB(alpha=config.nb_alpha).fit(x, y)
+
+
+def _nb_log_proba(nb: ComplementNB | None, x: sparse.csr_matrix) -> np.ndarray | None:
+    return None if nb is None else np.asarray(nb.predict_log_proba(x))
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -196,8 +235,10 @@ class ClassifierModel:
     metrics: dict[str, Any] = field(default_factory=dict)
     classes_: list[str] = field(default_factory=list)
     temperature: float = 1.0
+    nb_scale: float = 0.0
     _features: _Features | None = None
     _svm: LinearSVC | None = None
+    _nb: ComplementNB | None = None
 
     # ---- training -------------------------------------------------------------------
 
@@ -232,9 +273,16 @@ class ClassifierModel:
         x = self._features.transform(labelled)
         svm = _fit_svm(x, y, cfg)
         self.temperature = self._fit_temperature(x, y)
-        if len(unlabeled) and cfg.self_training_rounds > 0:
-            svm = self._self_train(svm, x, y, self._features.transform(unlabeled))
+        xu = self._features.transform(unlabeled) if len(unlabeled) else None
+        if xu is not None and cfg.self_training_rounds > 0:
+            svm = self._self_train(svm, x, y, xu)
         self._svm = svm
+        self._nb = _fit_nb(x, y, cfg)
+        if self._nb is not None:
+            x_all = x if xu is None else sparse.vstack([x, xu]).tocsr()
+            log_proba = _nb_log_proba(self._nb, x_all)
+            assert log_proba is not None
+            self.nb_scale = _nb_scale(_scores(svm, x_all), log_proba)
         self.classes_ = [str(c) for c in svm.classes_]
 
     def _self_train(
@@ -256,18 +304,24 @@ class ClassifierModel:
         return svm
 
     def _fit_temperature(self, x: sparse.csr_matrix, y: np.ndarray) -> float:
-        """One softmax temperature minimising log-loss on out-of-fold SVM scores."""
+        """One softmax temperature minimising log-loss on out-of-fold mixed scores."""
         cfg = self.config
         folds = min(cfg.calibration_folds, int(min(np.unique(y, return_counts=True)[1])))
         if folds < 2:
             return 1.0
         classes = np.unique(y)
         oof = np.zeros((len(y), len(classes)))
+        oof_nb = np.zeros((len(y), len(classes)))
         splitter = StratifiedKFold(folds, shuffle=True, random_state=cfg.seed)
         for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
             svm = _fit_svm(x[train_idx], y[train_idx], cfg)
             cols = np.searchsorted(classes, svm.classes_)
             oof[np.ix_(test_idx, cols)] = _scores(svm, x[test_idx])
+            log_proba = _nb_log_proba(_fit_nb(x[train_idx], y[train_idx], cfg), x[test_idx])
+            if log_proba is not None:
+                oof_nb[np.ix_(test_idx, cols)] = log_proba
+        if cfg.nb_weight:
+            oof = _mix(oof, oof_nb, _nb_scale(oof, oof_nb), cfg.nb_weight)
         truth = np.searchsorted(classes, y)
 
         def log_loss(log_t: float) -> float:
@@ -285,9 +339,12 @@ class ClassifierModel:
         return self._features, self._svm
 
     def decision_function(self, docs: Sequence[Doc]) -> np.ndarray:
-        """Raw SVM scores, one column per entry of ``classes_``."""
+        """Mixed SVM + NB scores (uncalibrated), one column per entry of ``classes_``."""
         features, svm = self._require_fitted()
-        return _scores(svm, features.transform(_Prepared.of(docs, self.config.max_body_chars)))
+        x = features.transform(_Prepared.of(docs, self.config.max_body_chars))
+        return _mix(
+            _scores(svm, x), _nb_log_proba(self._nb, x), self.nb_scale, self.config.nb_weight
+        )
 
     def predict_proba(self, docs: Sequence[Doc]) -> np.ndarray:
         """Calibrated class probabilities, one column per entry of ``classes_``."""

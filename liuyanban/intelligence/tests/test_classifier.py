@@ -114,6 +114,25 @@ def test_probabilities_are_calibrated_rows(small_model: ClassifierModel) -> None
     assert preds[0].confidence == pytest.approx(proba[0].max())
 
 
+def test_scores_do_not_depend_on_the_batch(small_model: ClassifierModel) -> None:
+    """The NB mixing scale is fixed at training time, not taken from the batch."""
+    docs = [Doc(t, b) for t, b, _ in synthetic(3, seed=8)]
+    batch = small_model.predict_proba(docs)
+    one = np.vstack([small_model.predict_proba([d]) for d in docs])
+    assert np.allclose(batch, one)
+    assert small_model.nb_scale > 0
+
+
+def test_naive_bayes_mixing_can_be_switched_off() -> None:
+    rows = synthetic(8, seed=4)
+    docs = [Doc(t, b) for t, b, _ in rows]
+    model = ClassifierModel.fit(
+        docs, [lab for *_, lab in rows], config=ClassifierConfig(nb_weight=0.0)
+    )
+    assert model.nb_scale == 0.0
+    assert model.predict_labels([Doc("噪音扰民", "河道污水排放")]) == ["环境保护"]
+
+
 def test_save_load_round_trip(small_model: ClassifierModel, tmp_path: Path) -> None:
     path = tmp_path / "model.pkl"
     small_model.save(path)

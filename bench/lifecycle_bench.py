@@ -280,7 +280,6 @@ def reuse_info() -> dict[str, object]:
     """The hot unit and board of an already loaded database."""
     from django.db.models import Count
 
-    from liuyanban.accounts.models import User
     from liuyanban.lifecycle.models import Message
 
     unit = Message.objects.exclude(unit__isnull=True).values_list("unit_id", flat=True).first()

@@ -307,7 +307,8 @@ def bench_actions(samples: int) -> float:
     )
     # Unusable passwords: hashing 300 passwords would take longer than the benchmark.
     citizens = [
-        User.objects.create_user(username=f"bench-c{i}-{RUN}", password=None) for i in range(samples)
+        User.objects.create_user(username=f"bench-c{i}-{RUN}", password=None)
+        for i in range(samples)
     ]
     board = Board.objects.order_by("pk").first()
     assert board is not None

@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, subtree_q
@@ -280,7 +281,7 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
         label = (
             str(TRANSITIONS[e.action].label)
             if e.action in TRANSITIONS
-            else _EXTRA_LABELS.get(e.action, e.action)
+            else str(_EXTRA_LABELS.get(e.action, e.action))
         )
         if staff:
             actor = str(e.actor_org or "") + (f" · {e.actor.get_username()}" if e.actor else "")
@@ -301,4 +302,4 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
     return out
 
 
-_EXTRA_LABELS = {"submit": "提交留言", "escalate": "超期预警"}
+_EXTRA_LABELS = {"submit": gettext_lazy("提交留言"), "escalate": gettext_lazy("超期预警")}

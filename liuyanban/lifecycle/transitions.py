@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .models import Status
 
@@ -27,13 +28,18 @@ class Transition:
     # The statuses the action may lead to; empty means the status stays the same.
     targets: frozenset[str]
     permission: str
-    label: str
+    # Lazy: translated when shown, in the viewer's language.
+    label: StrOrPromise
 
 
 def _t(
-    action: str, sources: set[str] | frozenset[str], targets: set[str], perm: str, label: object
+    action: str,
+    sources: set[str] | frozenset[str],
+    targets: set[str],
+    perm: str,
+    label: StrOrPromise,
 ) -> Transition:
-    return Transition(action, frozenset(sources), frozenset(targets), perm, str(label))
+    return Transition(action, frozenset(sources), frozenset(targets), perm, label)
 
 
 TRANSITIONS: dict[str, Transition] = {

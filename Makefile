@@ -16,15 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The web server, the task worker (emails, webhooks, model work) and the hourly
-# deadline job; Ctrl-C stops all three.
+# The web server, the task worker (emails, webhooks, model work) and the scheduler
+# (deadlines, webhook retries, hot issues, retraining); Ctrl-C stops all three.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@mkdir -p var
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker >var/worker.log 2>&1 & \
-	  $(PY) manage.py run_deadlines --loop 3600 >var/deadlines.log 2>&1 & \
+	  $(PY) manage.py run_scheduler >var/scheduler.log 2>&1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's chromium and the CJK font for the browser tests; never a downloaded browser.

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "liuyanban.core",
     "liuyanban.accounts",
     "liuyanban.organizations",
     "liuyanban.taxonomy",

@@ -1,0 +1,35 @@
+"""The platform's periodic work, in one table: what runs, how often.
+
+``manage.py run_scheduler`` enqueues each task when it is due (the task worker runs
+it); cron or a systemd timer calling the same command with ``--once`` works too.
+Every task listed is idempotent, so a missed or doubled tick does no harm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task path and its interval in seconds."""
+
+    name: str
+    every: int
+    task: Callable[[], Any]
+
+
+def schedule() -> list[Periodic]:
+    """Imported lazily: tasks live in their apps."""
+    from liuyanban.api.tasks import deliver_due_webhooks
+    from liuyanban.intelligence.tasks import refresh_hot_issues, retrain_classifiers
+    from liuyanban.supervision.tasks import deadline_job
+
+    return [
+        Periodic("deadlines (临期预警/催办/黄牌/红牌)", 3600, deadline_job.enqueue),
+        Periodic("webhook retries", 60, deliver_due_webhooks.enqueue),
+        Periodic("hot issues heat and ranking", 3600, refresh_hot_issues.enqueue),
+        Periodic("classifier retraining", 7 * 24 * 3600, retrain_classifiers.enqueue),
+    ]

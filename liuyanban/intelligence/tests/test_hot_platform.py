@@ -163,6 +163,8 @@ def test_public_pages_show_the_two_tables(client: Client, world: World) -> None:
     assert client.get(reverse("web:hot_issue", args=[issue.pk + 99])).status_code == 404
     home = client.get("/").content.decode()
     assert reverse("web:hot_issues") in home
+    stats = client.get(reverse("web:stats")).content.decode()
+    assert "热点问题" in stats and reverse("web:hot_issue", args=[issue.pk]) in stats
 
 
 def test_supervisor_board_lists_issues_in_scope(client: Client, world: World) -> None:

@@ -28,6 +28,7 @@ from liuyanban.analytics.selectors import (
     summary,
 )
 from liuyanban.core.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
+from liuyanban.intelligence.hotissues import active_issues
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain
 from liuyanban.web.errors import handles_domain_errors
@@ -97,7 +98,10 @@ def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
 def stats(request: HttpRequest) -> HttpResponse:
     """The public statistics page: the whole platform for one year."""
     report = reports.build(Scope(), _period(request))
-    return render(request, "web/stats/index.html", _context(request, report))
+    context = _context(request, report)
+    # The hot-issue ranking sits beside the figures (intelligence keeps it; analytics shows it).
+    context["hot"] = list(active_issues()[:10])
+    return render(request, "web/stats/index.html", context)
 
 
 def _report_html(request: HttpRequest) -> tuple[reports.Report, str]:

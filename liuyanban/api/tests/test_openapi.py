@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -59,7 +63,20 @@ def _fuzz(operation: Any, secret: str, examples: int) -> None:
     run()
 
 
-def test_property_based_run(world: Any) -> None:
+@pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """Calling the WSGI app directly would close the test's database connection after each
+    request (Django's test client disconnects the same handlers for the same reason)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_property_based_run(world: Any, keep_test_connection: None) -> None:
     """GETs and a few POSTs (8 examples each) through the WSGI app: no 5xx, no drift."""
     world.message_in("published")
     _, secret = ApiToken.issue(user=world.olga, name="fuzz")

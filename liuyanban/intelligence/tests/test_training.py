@@ -61,20 +61,21 @@ def test_train_promote_and_predict_at_intake(
 def test_a_worse_model_is_not_promoted(world: World, models_dir: Any) -> None:
     _accepted(world, 60)
     first = training.train("domain")
-    # Staff "confirm" random labels on the same texts: the new model must lose on the held-out part.
-    for p_message in Message.objects.all():
-        Prediction.objects.update_or_create(
-            message=p_message,
-            target="domain",
-            defaults={
-                "code": "x",
-                "confidence": 0.5,
-                "model_version": "t",
-                "confirmed_code": random.Random(p_message.pk).choice(
-                    ["transport", "education", "environment"]
-                ),
-            },
-        )
+    # Staff "confirm" wrong labels on the training part only (the held-out fifth keeps the
+    # truth): a model trained on them must lose on the held-out part, and is not promoted.
+    wrong = {"transport": "education", "education": "environment", "environment": "transport"}
+    for m in Message.objects.select_related("domain"):
+        if not training._is_holdout(m.pk):
+            Prediction.objects.update_or_create(
+                message=m,
+                target="domain",
+                defaults={
+                    "code": "x",
+                    "confidence": 0.5,
+                    "model_version": "t",
+                    "confirmed_code": wrong[m.domain.code],
+                },
+            )
     second = training.train("domain")
     assert first.promoted and not second.promoted
     assert ModelVersion.objects.get(is_active=True).version == first.version

@@ -20,6 +20,8 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         "LIUYANBAN_VAR": str(tmp_path),
     }
     env.pop("DEBUG", None)
+    # Set by the browser tests for Playwright inside pytest; never in a deployment.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

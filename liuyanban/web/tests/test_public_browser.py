@@ -115,6 +115,22 @@ def test_citizen_writes_and_visitor_finds_the_answer(live_server: Any, browser: 
 
     _handle(world, message)
 
+    # The citizen reads the reply and rates it on the three scales.
+    rater = browser.new_context(
+        storage_state=citizen, viewport={"width": 1280, "height": 900}, locale="zh-CN"
+    )
+    own = rater.new_page()
+    own.goto(f"{base}/messages/{tracking}/")
+    for name, value in (("solved", "5"), ("attitude", "4"), ("speed", "4")):
+        own.check(f"#rate-{name}-{value}")
+    own.fill("#rate-comment", "停车费已经退了，谢谢")
+    own.click("form.evaluate button[type=submit]")
+    own.wait_for_load_state()
+    assert "留言人评价" in own.inner_text("main")
+    rater.close()
+    message.refresh_from_db()
+    assert message.status == "closed"  # a good rating closes the message
+
     # An anonymous visitor searches a two-character word and opens the answer.
     visitor = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     visitor.goto(f"{base}/")
@@ -125,6 +141,7 @@ def test_citizen_writes_and_visitor_finds_the_answer(live_server: Any, browser: 
     visitor.click(f"a[href='/messages/{tracking}/']")
     visitor.wait_for_url(f"**/messages/{tracking}/")
     assert "退还多收的停车费" in visitor.inner_text("main")
+    assert "停车费已经退了" in visitor.inner_text("main")  # the author's rating is public
     assert "13812345678" not in visitor.content()
     visitor.close()
 

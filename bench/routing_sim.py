@@ -14,18 +14,24 @@ that always picks the unit most often used for the domain.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import django
 
-from liuyanban.demo.generator import DOMAIN_TOPICS, generate_message
-from liuyanban.intelligence.routing import Case, RoutingModel, top_k_accuracy
-from liuyanban.intelligence.text import content_words
-from liuyanban.organizations.defaults import UNIT_TEMPLATES
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The suggestions' reasons are translatable text, so Django's settings must be loaded.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
+django.setup()
+
+from liuyanban.demo.generator import DOMAIN_TOPICS, generate_message  # noqa: E402
+from liuyanban.intelligence.routing import Case, RoutingModel, top_k_accuracy  # noqa: E402
+from liuyanban.intelligence.text import content_words  # noqa: E402
+from liuyanban.organizations.defaults import UNIT_TEMPLATES  # noqa: E402
 
 DOMAINS = list(DOMAIN_TOPICS)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from liuyanban.organizations.models import Organization
 
@@ -45,10 +46,14 @@ class Weights:
     min_accepted: int = 1
 
     def formula(self) -> str:
-        return (
-            f"({self.reply:g}×回复率 + {self.on_time:g}×按期回复率 + "
-            f"{self.satisfaction:g}×满意度/5 + {self.reopen:g}×(1−发回重办率)) ÷ 所用权重之和"
-        )
+        return _(
+            "(%(r)s×回复率 + %(o)s×按期回复率 + %(s)s×满意度/5 + %(x)s×(1−发回重办率)) ÷ 所用权重之和"
+        ) % {
+            "r": f"{self.reply:g}",
+            "o": f"{self.on_time:g}",
+            "s": f"{self.satisfaction:g}",
+            "x": f"{self.reopen:g}",
+        }
 
 
 def current_weights() -> Weights:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
+from django.utils.translation import gettext_noop
+
 from liuyanban.intelligence.hot.places import admin_codes, place_names
 from liuyanban.intelligence.text import content_words, normalize
 
@@ -52,42 +54,42 @@ ELEMENTS: tuple[Element, ...] = (
         re.compile(
             r"经(?:现场)?(?:查|核|调查|了解|核实|排查|检测|鉴定)|据(?:查|了解|核实)|查明|核查|调查(?:了解|核实)|现场(?:查看|检查|勘查|核实)|了解到"
         ),
-        "未说明调查核实情况",
+        gettext_noop("未说明调查核实情况"),
     ),
     Element(
         "action",
         re.compile(
             r"已(?:经)?(?:责令|要求|督促|安排|组织|完成|处理|整改|下达|开展|查处|约谈|协调|拆除|修复|处罚|立案|办理|落实)|下一步|将(?:继续|进一步|加强|督促|尽快|安排|组织|协调|对)|整改|处罚|罚款|立案|拆除|修复"
         ),
-        "未说明已采取或将采取的措施",
+        gettext_noop("未说明已采取或将采取的措施"),
     ),
     Element(
         "actor",
         re.compile(
             r"[\u4e00-\u9fff]{1,12}(?:局|委员会|委|办公室|办事处|街道|社区|中心|大队|中队|支队|派出所|政府|公司|医院|学校|管理处|站)"
         ),
-        "未说明办理单位",
+        gettext_noop("未说明办理单位"),
     ),
     Element(
         "when",
         re.compile(
             r"\d{4}年|\d{1,2}月(?:\d{1,2}日|底|初|中旬|份)?|\d+个?(?:工作日|日|天|周|月)内|年底|近期|目前|已于|截至"
         ),
-        "未说明办理时间或时限",
+        gettext_noop("未说明办理时间或时限"),
     ),
     Element(
         "basis",
         re.compile(
             r"《[^》]{2,40}》|根据|依据|按照|依照|规定|条例|办法|政策|文件|法律|法规|标准|规范"
         ),
-        "未说明办理依据",
+        gettext_noop("未说明办理依据"),
     ),
     Element(
         "contact",
         re.compile(
             r"电话|联系人|热线|咨询窗口|联系方式|\d{3,4}-\d{7,8}|\b1[3-9]\d{9}\b|0{3,4}-0{7,8}"
         ),
-        "未提供联系方式",
+        gettext_noop("未提供联系方式"),
     ),
 )
 _ELEMENT_WEIGHTS = {
@@ -219,7 +221,7 @@ def score_reply(
         rel < 0.35 and (generic >= 0.4 or specific_len < 60 or comp < 0.3)
     )
     if timely is not None and timely < 1.0:
-        missing.append("未在办理时限内答复")
+        missing.append(gettext_noop("未在办理时限内答复"))
     parts = [(rel, 0.3), (comp, 0.3), (interp, 0.25)] + (
         [(timely, 0.15)] if timely is not None else []
     )

@@ -20,6 +20,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Case:
@@ -120,15 +122,15 @@ class RoutingModel:
         reasons = []
         same = self.domain_counts[unit][domain]
         if same:
-            reasons.append(f"同领域留言已交办该单位 {same} 次")
+            reasons.append(_("同领域留言已交办该单位 %(n)d 次") % {"n": same})
         elif declared:
-            reasons.append("该单位职责包含此领域")
+            reasons.append(_("该单位职责包含此领域"))
         top = sorted(words, key=lambda w: -self.word_counts[unit][w])[:3]
         top = [w for w in top if self.word_counts[unit][w] > 0]
         if top:
-            reasons.append("相似用词：" + "、".join(top))
+            reasons.append(_("相似用词：%(words)s") % {"words": "、".join(top)})
         if returned:
-            reasons.append(f"同领域曾被该单位退回 {returned} 次")
+            reasons.append(_("同领域曾被该单位退回 %(n)d 次") % {"n": returned})
         return tuple(reasons)
 
 

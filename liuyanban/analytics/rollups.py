@@ -272,17 +272,34 @@ def _advance_cursor(event_id: int) -> None:
     Cursor.objects.filter(name=CURSOR, last_event_id__lt=event_id).update(last_event_id=event_id)
 
 
-def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Receiver of ``lifecycle.signals.message_event``: fold the event's message.
+def fold_event(message_id: int, event_id: int) -> bool:
+    """Fold one event's message and advance the cursor; False (and logged) on failure.
 
     Statistics must never break the workflow: the action has committed already, so a
     failure here is logged, and ``rebuild_rollups`` (or ``--catch-up``) repairs it.
     """
     try:
-        refresh_message(event.message_id)
-        _advance_cursor(event.pk)
+        refresh_message(message_id)
+        _advance_cursor(event_id)
     except Exception:
-        logger.exception("analytics: could not fold event %s", event.pk)
+        logger.exception("analytics: could not fold event %s", event_id)
+        return False
+    return True
+
+
+def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
+    """Receiver of ``lifecycle.signals.message_event``: fold the event's message in the background.
+
+    The request that wrote the event does not wait for the statistics (about 17 ms per
+    event at 1 M messages); if the queue cannot take the task, fold it here instead.
+    """
+    from .tasks import fold_message_event
+
+    try:
+        fold_message_event.enqueue(event.message_id, event.pk)
+    except Exception:
+        logger.exception("analytics: could not queue event %s; folding inline", event.pk)
+        fold_event(event.message_id, event.pk)
 
 
 def catch_up() -> int:

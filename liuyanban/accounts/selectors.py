@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from liuyanban.organizations.models import Organization
 
@@ -54,8 +54,3 @@ def subtree_q(paths: Iterable[str], field: str = "") -> Q:
     for p in paths:
         q |= Q(**{lookup: p})
     return q
-
-
-def organizations_for(user: AnyUser, *roles: str) -> QuerySet[Organization]:
-    """The organisations (with their subtrees) where the user holds one of ``roles``."""
-    return Organization.objects.filter(subtree_q(role_paths(user, roles)))

@@ -189,11 +189,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.tracking_number} {self.public_title or self.title}"
 
-    @property
-    def display_title(self) -> str:
-        """The title the public may see."""
-        return self.public_title or ""
-
 
 class MessageContact(models.Model):
     """The author's private contact data for one message. Never public."""

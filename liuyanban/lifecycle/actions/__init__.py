@@ -19,7 +19,7 @@ from .moderation import (
 from .rating import close_message, evaluate_message, record_follow_up, reopen_message
 from .replies import approve_reply, reply_final, reply_interim, send_back_reply
 from .routing import accept_message, assign_message, return_message, sign_message, transfer_message
-from .supports import memberships_of, staff_members, support_message
+from .supports import staff_members, support_message
 from .writing import (
     Contact,
     Draft,
@@ -52,7 +52,6 @@ __all__ = [
     "edit_public_text",
     "evaluate_message",
     "lock_message",
-    "memberships_of",
     "merge_message",
     "message_url",
     "new_tracking_number",

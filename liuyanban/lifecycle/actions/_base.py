@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liuyanban.accounts.models import Role, User
+from liuyanban.accounts.models import User
 from liuyanban.accounts.selectors import AnyUser
 from liuyanban.core.errors import (
     Conflict,
@@ -135,13 +135,3 @@ def _url(message: Message) -> str:
 
 def _notify_authors(message: Message, verb: str, text: str) -> None:
     notify(users=_authors(message), verb=verb, text=text, message_id=message.pk, url=_url(message))
-
-
-def _actor_org(actor: AnyUser, *candidates: Organization | None) -> Organization | None:
-    """The organisation on whose behalf a staff member acted (first candidate they serve)."""
-    from liuyanban.accounts.selectors import has_role_over
-
-    for org in candidates:
-        if org is not None and has_role_over(actor, org, *Role.values):
-            return org
-    return None

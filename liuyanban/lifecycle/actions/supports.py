@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from liuyanban.accounts.models import Membership, User
+from liuyanban.accounts.models import User
 from liuyanban.core.errors import (
     Conflict,
 )
@@ -44,8 +44,3 @@ def support_message(*, actor: User, message_id: int) -> Message:
 def staff_members(org: Organization, *roles: str) -> list[User]:
     """Public helper for other apps: who works at ``org`` in ``roles``."""
     return _staff_of(org, *roles)
-
-
-def memberships_of(user: User) -> list[Membership]:
-    """A user's staff roles, for the workbench header."""
-    return list(user.memberships.select_related("organization"))

@@ -12,16 +12,12 @@ from liuyanban.organizations import selectors as org_selectors
 from liuyanban.organizations.models import Organization
 
 
-def _ctx(**kwargs: object) -> dict[str, object]:
-    return dict(kwargs)
-
-
 def home(request: HttpRequest) -> HttpResponse:
     """The home page: latest answers, message figures and the directory's top level."""
     return render(
         request,
         "web/home.html",
-        _ctx(
+        dict(
             provinces=org_selectors.top_level_governments(),
             counts=org_selectors.directory_counts(),
             figures=stats_public.site_figures(),
@@ -38,7 +34,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/directory.html",
-        _ctx(
+        dict(
             query=query,
             provinces=org_selectors.top_level_governments(),
             results=org_selectors.search_directory(query) if query else None,
@@ -52,5 +48,5 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "web/organization.html",
-        _ctx(org=org, **org_selectors.organization_page(org)),
+        dict(org=org, **org_selectors.organization_page(org)),
     )

@@ -24,9 +24,10 @@ from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
 from liuyanban.supervision import actions as supervision_actions
 from liuyanban.web import workbench
+from liuyanban.web.errors import add_field_errors
 from liuyanban.web.staff_forms import RoundForm
 from liuyanban.web.views.staff_common import parse_ids, require_role, rows, staff_user
-from liuyanban.web.views.staff_errors import attach_field_errors, raise_for, stale_text
+from liuyanban.web.views.staff_errors import raise_for, stale_text
 
 QUEUES = [
     ("moderation", "web:work_moderation", gettext_lazy("审核队列")),
@@ -200,7 +201,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
     try:
         new = supervision_actions.create_round(actor=user, **form.cleaned_data)
     except InvalidInput as err:
-        attach_field_errors(form, err)
+        add_field_errors(form, err)
         return _supervision_page(request, user, form, status=400)
     except DomainError as err:
         raise_for(err)

@@ -1,6 +1,6 @@
-"""Domain errors → staff pages' responses (the public side has ``web/errors.py``; they could merge).
+"""Domain errors → staff pages' responses, built on ``web/errors.py``.
 
-* ``InvalidInput``: the caller re-renders its form with ``attach_field_errors``.
+* ``InvalidInput``: the caller re-renders its form with ``web.errors.add_field_errors``.
 * ``NotFound`` → 404, ``NotPermitted`` → 403.
 * ``InvalidTransition`` / ``Conflict`` / ``RateLimited`` → a flash and a redirect back:
   the page the user acted on was stale.
@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from liuyanban.core.errors import (
     DomainError,
-    InvalidInput,
     InvalidTransition,
     NotFound,
     NotPermitted,
@@ -27,15 +25,6 @@ from liuyanban.core.errors import (
 def stale_text() -> str:
     """What a user reads when someone else got there first."""
     return _("该留言已被他人处理，请刷新后查看")
-
-
-def attach_field_errors(form: forms.Form, err: InvalidInput) -> None:
-    """Put an action's field errors on the form; unknown fields become form-wide errors."""
-    if not err.fields:
-        form.add_error(None, err.message)
-    for name, errors in err.fields.items():
-        for text in errors:
-            form.add_error(name if name in form.fields else None, text)
 
 
 def raise_for(err: DomainError) -> None:

@@ -40,9 +40,10 @@ from liuyanban.supervision import actions as supervision_actions
 from liuyanban.taxonomy.models import Domain
 from liuyanban.web import staff_forms as f
 from liuyanban.web import workbench
+from liuyanban.web.errors import add_field_errors
 from liuyanban.web.views.staff import queue_links
 from liuyanban.web.views.staff_common import deadline_of, staff_user
-from liuyanban.web.views.staff_errors import attach_field_errors, error_redirect, raise_for
+from liuyanban.web.views.staff_errors import error_redirect, raise_for
 
 StrOrPromise = str | Promise
 Run = Callable[[User, Message, dict[str, Any]], object]
@@ -406,7 +407,7 @@ def act(request: HttpRequest, tracking: str, action: str) -> HttpResponse:
     try:
         SPECS[action].run(user, message, form.cleaned_data)
     except InvalidInput as err:
-        attach_field_errors(form, err)
+        add_field_errors(form, err)
         return render_detail(request, user, message, bound={action: form}, status=400)
     except DomainError as err:
         back = reverse("web:work_message", args=[message.tracking_number])
@@ -437,7 +438,7 @@ def reply(request: HttpRequest, tracking: str) -> HttpResponse:
         else:
             actions.reply_interim(actor=user, message_id=message.pk, body=data["body"])
     except InvalidInput as err:
-        attach_field_errors(form, err)
+        add_field_errors(form, err)
         return render_detail(request, user, message, reply_form=form, status=400)
     except DomainError as err:
         back = reverse("web:work_message", args=[message.tracking_number])

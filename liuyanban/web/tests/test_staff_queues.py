@@ -186,3 +186,10 @@ def test_org_picker_searches_name_pinyin_and_code(client: Client, world: World) 
     assert "东区住房和城乡建设局" in page and 'name="lead_pick"' in page
     page = text(client.get(reverse("web:work_org_picker"), {"q": "990101-zf-j", "field": "assist"}))
     assert "东区交通运输局" in page and 'name="assist_pick"' in page
+
+
+def test_workbench_links_the_staff_dashboard(client: Client, world: World) -> None:
+    login(client, "olga")
+    page = text(client.get(reverse("web:workbench")))
+    assert reverse("web:stats_dashboard") in page
+    assert client.get(reverse("web:stats_dashboard")).status_code == 200

@@ -283,11 +283,16 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
             if e.action in TRANSITIONS
             else str(_EXTRA_LABELS.get(e.action, e.action))
         )
-        if staff:
+        if e.actor_id is not None and e.actor_id == message.author_id:
+            # The author appears under the public nickname everywhere, never the login name.
+            actor = message.author_nickname or (str(e.actor.public_name) if e.actor else "")
+        elif staff:
             actor = str(e.actor_org or "") + (f" · {e.actor.get_username()}" if e.actor else "")
-            details = e.details
         else:
             actor = str(e.actor_org) if e.actor_org else ""
+        if staff:
+            details = e.details
+        else:
             details = {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS}
         out.append(
             {

@@ -360,6 +360,10 @@ class Reply(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
 
+# A 解决程度 at or below this is 不满意: the office is told, and the author may ask for 重办.
+POOR_SOLVED = 2
+
+
 class Evaluation(models.Model):
     """The author's one rating of a final reply on three 1–5 scales."""
 

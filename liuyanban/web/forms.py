@@ -224,3 +224,14 @@ class EvaluateForm(forms.Form):
     )
 
     scales = ("solved", "attitude", "speed")
+
+
+class RehandlingForm(forms.Form):
+    """The dissatisfied author's request for 重办: why the answer does not settle the matter."""
+
+    reason = forms.CharField(
+        label=_("重办理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请说明申请重办的理由")},
+    )

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from liuyanban.lifecycle import actions, search, selectors, stats_public
+from liuyanban.lifecycle.deadlines import rehandling_window_days
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
 from liuyanban.web.errors import add_field_errors, error_response, handles_domain_errors
-from liuyanban.web.forms import EvaluateForm, ListFilterForm, SearchForm
+from liuyanban.web.forms import EvaluateForm, ListFilterForm, RehandlingForm, SearchForm
 from liuyanban.web.views.public import is_htmx, login_redirect
 
 PAGE_SIZE = 20
@@ -94,6 +95,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "images": list(message.attachments.filter(is_public=True)),
         "similar": _similar(message),
         "campaign_suggestion": campaign_link_for_message(message),
+        "rehandling_days": rehandling_window_days(),
         "absolute_url": request.build_absolute_uri(
             reverse("web:message", args=[message.tracking_number])
         ),
@@ -107,7 +109,33 @@ def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     ctx = _message_context(request, message)
     if "evaluate" in ctx["allowed"]:
         ctx["evaluate_form"] = EvaluateForm()
+    if "request_rehandling" in ctx["allowed"]:
+        ctx["rehandling_form"] = RehandlingForm()
     return render(request, "web/public/message.html", ctx)
+
+
+@require_POST
+@handles_domain_errors
+def request_rehandling(request: HttpRequest, tracking: str) -> HttpResponse:
+    """The author, not satisfied with the answer, asks once for the matter to be handled again."""
+    url = reverse("web:message", args=[tracking])
+    if not request.user.is_authenticated:
+        return login_redirect(request, url)
+    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
+    form = RehandlingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.request_rehandling(
+                actor=request.user, message_id=message.pk, reason=form.cleaned_data["reason"]
+            )
+        except InvalidInput as exc:
+            add_field_errors(form, exc)
+        else:
+            flash.success(request, _("已申请重办，受理机构将重新交办并在期限内答复"))
+            return redirect(url)
+    ctx = _message_context(request, message)
+    ctx["rehandling_form"] = form
+    return render(request, "web/public/message.html", ctx, status=400)
 
 
 @require_POST

@@ -118,6 +118,9 @@ def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
     if errors:
         raise InvalidInput(fields=errors)
     assert board is not None and domain is not None and kind is not None
+    # A stated region is finer; otherwise the message belongs where its board's body is.
+    if region is None:
+        region = board.organization.region
     return board, domain, kind, region
 
 

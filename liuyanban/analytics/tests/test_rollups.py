@@ -192,7 +192,7 @@ def test_replayed_event_does_not_double_count(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        m = world.message_in(Status.CLOSED)
+        world.message_in(Status.CLOSED)
     before = rollups.table_snapshot()
     # Replay the whole log from the start: folding again adds nothing.
     Cursor.objects.filter(name=rollups.CURSOR).update(last_event_id=0, gaps={})

@@ -239,4 +239,8 @@ LIUYANBAN: dict[str, Any] = {
     "LOGIN_LOCK_SECONDS": 900,
     "MESSAGES_PER_AUTHOR_PER_DAY": int(os.environ.get("MESSAGES_PER_AUTHOR_PER_DAY", "10")),
     "MESSAGES_PER_IP_PER_HOUR": int(os.environ.get("MESSAGES_PER_IP_PER_HOUR", "30")),
+    # Task workers (core/workers.py): a worker silent this long is dead and its task is
+    # re-queued; a task of a worker without heartbeats (db_worker) is re-queued after the lease.
+    "TASK_BEAT_TIMEOUT": int(os.environ.get("TASK_BEAT_TIMEOUT", "60")),
+    "TASK_LEASE": int(os.environ.get("TASK_LEASE", "3600")),
 }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .rollups import fold_event
+from .rollups import fold_pending
 
 
 @task()
-def fold_message_event(message_id: int, event_id: int) -> bool:
-    """Fold one event's message into the rollups (run by the task worker)."""
-    return fold_event(message_id, event_id)
+def fold_events() -> int:
+    """Fold every event after the cursor into the rollups (idempotent); messages refreshed."""
+    return fold_pending()

@@ -1,7 +1,8 @@
 """Intake analysis of one message: redaction suggestions, flags, classification, duplicates.
 
 Runs in a background task after the submission has committed, so a slow or failing
-model can never block or lose a submission; failures are recorded on the insight.
+model can never block or lose a submission; failures are recorded on the insight,
+except a lost database connection, which fails the task so that it is retried.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import asdict
 
 from django.db import transaction
 
+from liuyanban.core.jobs import is_transient
 from liuyanban.lifecycle.models import Message
 
 from . import classification, duplicates
@@ -81,6 +83,9 @@ def analyse(message_id: int) -> MessageInsight | None:
             duplicates.link_duplicates(message, sig)
         _predict(message)
     except Exception as exc:  # a broken model must not lose the insight rows
+        if is_transient(exc):
+            # A lost connection is not a finding: fail the task so it runs again.
+            raise
         logger.exception("analysis of message %s failed", message_id)
         error = f"{type(exc).__name__}: {exc}"[:500]
     insight, _ = MessageInsight.objects.update_or_create(

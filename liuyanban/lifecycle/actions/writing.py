@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -63,9 +64,32 @@ class Draft:
     external_id: str = ""
 
 
+# A day holds a million numbers; eight draws in a row all taken would need ~full days.
+TRACKING_ATTEMPTS = 8
+
+
 def new_tracking_number() -> str:
     """A short, unguessable, human-friendly number: LY + date + 6 random digits."""
     return f"LY{timezone.localdate():%y%m%d}{secrets.randbelow(10**6):06d}"
+
+
+def _create_with_fresh_number(fields: dict[str, Any]) -> Message:
+    """Create the message under a tracking number no other message has.
+
+    The number stays random (unguessable), so two submissions can draw the same one
+    (a few a day at thousands a day); the loser of that draw draws again. Each try runs
+    in a savepoint so the surrounding transaction survives the refused insert.
+    """
+    for attempt in range(TRACKING_ATTEMPTS):
+        number = new_tracking_number()
+        try:
+            with transaction.atomic():
+                return Message.objects.create(tracking_number=number, **fields)
+        except IntegrityError:
+            taken = Message.objects.filter(tracking_number=number).exists()
+            if not taken or attempt == TRACKING_ATTEMPTS - 1:
+                raise  # another constraint (the idempotency key), or luck beyond belief
+    raise AssertionError("unreachable")
 
 
 def _check_rate_limits(author: User | None, ip: str | None) -> None:
@@ -169,8 +193,7 @@ def _create_message(
     ip: str | None,
 ) -> Message:
     title, body = draft.title.strip(), draft.body.strip()
-    message = Message.objects.create(
-        tracking_number=new_tracking_number(),
+    fields = dict(
         board=board,
         office=board.organization,
         author=author,
@@ -192,6 +215,7 @@ def _create_message(
         idempotency_key=draft.idempotency_key[:64],
         submit_ip=ip,
     )
+    message = _create_with_fresh_number(fields)
     c = draft.contact
     MessageContact.objects.create(
         message=message,

@@ -12,6 +12,8 @@ Variables (all optional in development):
   REDIS_URL        enables the Redis cache and the RQ task backend
   TASKS_BACKEND    "db" (default), "rq" or "immediate"
   MEDIA_ROOT, STATIC_ROOT
+  TRUSTED_PROXY_COUNT how many proxies in front of the app append to X-Forwarded-For
+                   (default 0: the header is ignored, REMOTE_ADDR is the client)
 """
 
 from __future__ import annotations
@@ -173,6 +175,11 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Client addresses: X-Forwarded-For is believed only through this many proxies
+# (liuyanban.core.clientip). Rate limits count in Redis when REDIS_URL is set, else in
+# the database (liuyanban.core.ratelimit); never in per-process memory.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Cache: Redis when configured, else process-local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")

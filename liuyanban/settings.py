@@ -242,8 +242,14 @@ LOGGING = {
 # (DeadlineRule, Organization settings); these are only the fall-backs.
 LIUYANBAN: dict[str, Any] = {
     "SITE_NAME": os.environ.get("SITE_NAME", "留言板"),
+    # Per account: 5 attempts at once, then waits of 30 s, 60 s, 120 s … up to 15 min
+    # (a stranger can slow an account, never lock it). Per network: 20 failures / 15 min.
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_DELAY_SECONDS": 30,
     "LOGIN_LOCK_SECONDS": 900,
+    "LOGIN_MAX_FAILURES_PER_IP": 20,
     "MESSAGES_PER_AUTHOR_PER_DAY": int(os.environ.get("MESSAGES_PER_AUTHOR_PER_DAY", "10")),
     "MESSAGES_PER_IP_PER_HOUR": int(os.environ.get("MESSAGES_PER_IP_PER_HOUR", "30")),
+    # REST API requests per caller (user, else client network): "600/m", "100/10s", "5000/h".
+    "API_RATE": os.environ.get("API_RATE", "600/m"),
 }

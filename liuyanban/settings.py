@@ -12,6 +12,8 @@ Variables (all optional in development):
   REDIS_URL        enables the Redis cache and the RQ task backend
   TASKS_BACKEND    "db" (default), "rq" or "immediate"
   MEDIA_ROOT, STATIC_ROOT
+  TRUSTED_PROXY_COUNT how many proxies in front of the app append to X-Forwarded-For
+                   (default 0: the header is ignored, REMOTE_ADDR is the client)
 """
 
 from __future__ import annotations
@@ -174,6 +176,11 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# Client addresses: X-Forwarded-For is believed only through this many proxies
+# (liuyanban.core.clientip). Rate limits count in Redis when REDIS_URL is set, else in
+# the database (liuyanban.core.ratelimit); never in per-process memory.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # Cache: Redis when configured, else process-local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -235,12 +242,18 @@ LOGGING = {
 # (DeadlineRule, Organization settings); these are only the fall-backs.
 LIUYANBAN: dict[str, Any] = {
     "SITE_NAME": os.environ.get("SITE_NAME", "留言板"),
+    # Per account: 5 attempts at once, then waits of 30 s, 60 s, 120 s … up to 15 min
+    # (a stranger can slow an account, never lock it). Per network: 20 failures / 15 min.
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_DELAY_SECONDS": 30,
     "LOGIN_LOCK_SECONDS": 900,
+    "LOGIN_MAX_FAILURES_PER_IP": 20,
     "MESSAGES_PER_AUTHOR_PER_DAY": int(os.environ.get("MESSAGES_PER_AUTHOR_PER_DAY", "10")),
     "MESSAGES_PER_IP_PER_HOUR": int(os.environ.get("MESSAGES_PER_IP_PER_HOUR", "30")),
     # Task workers (core/workers.py): a worker silent this long is dead and its task is
     # re-queued; a task of a worker without heartbeats (db_worker) is re-queued after the lease.
     "TASK_BEAT_TIMEOUT": int(os.environ.get("TASK_BEAT_TIMEOUT", "60")),
     "TASK_LEASE": int(os.environ.get("TASK_LEASE", "3600")),
+    # REST API requests per caller (user, else client network): "600/m", "100/10s", "5000/h".
+    "API_RATE": os.environ.get("API_RATE", "600/m"),
 }

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
 from liuyanban.lifecycle.models import (
@@ -420,7 +421,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(403, ["api_key: missing, invalid or revoked"])
     draft = draft_from_form(request.POST)
     try:
-        message = submit_message(author=user, draft=draft, ip=request.META.get("REMOTE_ADDR"))
+        message = submit_message(author=user, draft=draft, ip=client_ip(request))
     except InvalidInput as error:
         fields = {FIELD_NAMES.get(k, "description"): v for k, v in error.fields.items()}
         raise _from_domain(InvalidInput(error.message, fields=fields)) from None

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import User
+from liuyanban.core import ratelimit
+from liuyanban.core.clientip import client_network
 from liuyanban.core.errors import (
     InvalidInput,
-    RateLimited,
 )
 from liuyanban.organizations.models import Board, Region
 from liuyanban.taxonomy.models import Domain, Kind
@@ -92,21 +93,41 @@ def _create_with_fresh_number(fields: dict[str, Any]) -> Message:
     raise AssertionError("unreachable")
 
 
-def _check_rate_limits(author: User | None, ip: str | None) -> None:
+def _submission_rules() -> tuple[ratelimit.Rule, ratelimit.Rule]:
+    """(per author per calendar day, per network per hour), limits from settings."""
     limits = settings.LIUYANBAN
-    now = timezone.now()
+    return (
+        ratelimit.Rule(
+            "message-author",
+            limit=limits["MESSAGES_PER_AUTHOR_PER_DAY"],
+            window=86400,
+            message=gettext_lazy("您今天提交的留言已达上限，请明天再试"),
+        ),
+        ratelimit.Rule(
+            "message-ip",
+            limit=limits["MESSAGES_PER_IP_PER_HOUR"],
+            window=3600,
+            message=gettext_lazy("该网络提交的留言过多，请稍后再试"),
+        ),
+    )
+
+
+def _take_rate_limits(author: User | None, ip: str | None) -> None:
+    """Count this submission against its author and its network, atomically; refuse past either."""
+    per_author, per_ip = _submission_rules()
+    ratelimit.take(
+        (per_author, str(author.pk) if author is not None else None),
+        (per_ip, client_network(ip) if ip else None),
+    )
+
+
+def _give_back_rate_limits(author: User | None, ip: str | None) -> None:
+    """A submission that turned out to be a repeat costs nothing."""
+    per_author, per_ip = _submission_rules()
     if author is not None:
-        day = Message.objects.filter(
-            author=author, submitted_at__range=(now - timedelta(days=1), now)
-        )
-        if day.count() >= limits["MESSAGES_PER_AUTHOR_PER_DAY"]:
-            raise RateLimited(_("您今天提交的留言已达上限，请明天再试"))
+        ratelimit.give_back(per_author, str(author.pk))
     if ip:
-        hour = Message.objects.filter(
-            submit_ip=ip, submitted_at__range=(now - timedelta(hours=1), now)
-        )
-        if hour.count() >= limits["MESSAGES_PER_IP_PER_HOUR"]:
-            raise RateLimited(_("该网络提交的留言过多，请稍后再试"))
+        ratelimit.give_back(per_ip, client_network(ip))
 
 
 def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
@@ -158,7 +179,7 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
             return existing
     board, domain, kind, region = _validate_draft(draft)
     images = check_uploads(draft.attachments)
-    _check_rate_limits(author, ip)
+    _take_rate_limits(author, ip)
     try:
         with transaction.atomic():
             message = _create_message(author, draft, board, domain, kind, region, ip)
@@ -179,6 +200,7 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
         ).first()
         if existing is None or not draft.idempotency_key:
             raise
+        _give_back_rate_limits(author, ip)
         return existing
     return message
 

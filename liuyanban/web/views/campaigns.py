@@ -23,6 +23,7 @@ from liuyanban.campaigns.models import Campaign, CampaignKind, Phase, Suggestion
 from liuyanban.campaigns.tasks import compute_topics
 from liuyanban.core import tabular
 from liuyanban.core.errors import DomainError, NotFound
+from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle.attachments import Upload
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -64,10 +65,7 @@ def _do(request: HttpRequest, work: Callable[[], object], done: str) -> str | No
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the button was on (only a local path), else ``fallback``."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(local_url(request, request.POST.get("next"), default=fallback))
 
 
 def _int(value: str | None) -> int | None:

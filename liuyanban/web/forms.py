@@ -146,7 +146,7 @@ class WriteForm(forms.Form):
         label=_("公开昵称"),
         required=False,
         max_length=30,
-        help_text=_("显示在留言旁；不填则用您的账号昵称"),
+        help_text=_("显示在留言旁，2–20 个字符，不能包含手机号等个人信息；不填则用您的账号昵称"),
     )
     real_name = forms.CharField(label=_("真实姓名（不公开）"), required=False, max_length=50)
     phone = forms.CharField(

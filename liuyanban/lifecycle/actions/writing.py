@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import User
+from liuyanban.accounts.nicknames import public_nickname
 from liuyanban.core import ratelimit
 from liuyanban.core.clientip import client_network
 from liuyanban.core.errors import (
@@ -160,6 +161,10 @@ def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
             errors.update(exc.fields)
     if len(draft.location) > 200:
         errors["location"] = [_("地点不能超过 200 个字")]
+    try:
+        public_nickname(draft.nickname, fallback="")
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if errors:
         raise InvalidInput(fields=errors)
     assert board is not None and domain is not None and kind is not None
@@ -219,7 +224,9 @@ def _create_message(
         board=board,
         office=board.organization,
         author=author,
-        author_nickname=(draft.nickname or (author.nickname if author else "") or _("网友"))[:30],
+        author_nickname=public_nickname(
+            draft.nickname, fallback=(author.nickname if author else "") or _("网友")
+        )[:30],
         source=draft.source,
         external_id=draft.external_id,
         domain=domain,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
+from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle import actions, search, selectors, stats_public
 from liuyanban.lifecycle.deadlines import rehandling_window_days
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
@@ -185,7 +186,7 @@ def evaluate(request: HttpRequest, tracking: str) -> HttpResponse:
             add_field_errors(form, exc)
         else:
             flash.success(request, _("感谢您的评价"))
-            return redirect(request.POST.get("back") or url)
+            return redirect(local_url(request, request.POST.get("back"), default=url))
     ctx = _message_context(request, message)
     ctx["evaluate_form"] = form
     return render(request, "web/public/message.html", ctx, status=400)

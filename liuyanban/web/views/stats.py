@@ -27,6 +27,7 @@ from liuyanban.analytics.selectors import (
     rows,
     summary,
 )
+from liuyanban.core import tabular
 from liuyanban.core.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from liuyanban.intelligence.hotissues import active_issues
 from liuyanban.organizations.models import Board, Organization, Region
@@ -133,14 +134,13 @@ def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
     built = reports.build(_scope(request), _period(request))
     tables = built.tables()
     if fmt == "xlsx":
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return _attachment(exports.to_xlsx(tables), mime, "report.xlsx")
+        return _attachment(exports.to_xlsx(tables), tabular.XLSX_MIME, "report.xlsx")
     if fmt == "csv":
         key = request.GET.get("table", "kpis")
         table = next((t for t in tables if t.key == key), None)
         if table is None:
             raise NotFound()
-        return _attachment(exports.to_csv(table), "text/csv; charset=utf-8", f"{key}.csv")
+        return _attachment(exports.to_csv(table), tabular.CSV_MIME, f"{key}.csv")
     raise NotFound()
 
 

@@ -9,9 +9,10 @@ from django.test import Client
 
 from liuyanban.lifecycle.models import Message
 from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.testing.images import png_bytes
 from liuyanban.testing.world import World
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def _html(response: Any) -> str:
@@ -174,3 +175,15 @@ def test_similar_published_messages_are_shown_while_writing(
         )
     )
     assert "已有类似留言" not in unrelated
+
+
+def test_a_decompression_bomb_is_a_400_with_the_reason(client: Client, world: World) -> None:
+    from liuyanban.testing.images import bomb_png
+
+    client.force_login(world.alice)
+    response = client.post(
+        "/write/", {**_form(world), "images": [SimpleUploadedFile("bomb.png", bomb_png())]}
+    )
+    assert response.status_code == 400
+    assert "像素过多" in _html(response)
+    assert not Message.objects.exists()

@@ -25,6 +25,7 @@ def schedule() -> list[Periodic]:
     """Imported lazily: tasks live in their apps."""
     from liuyanban.api.tasks import deliver_due_webhooks
     from liuyanban.intelligence.tasks import refresh_hot_issues, retrain_classifiers
+    from liuyanban.lifecycle.tasks import purge_stale_draft_images
     from liuyanban.supervision.tasks import deadline_job
 
     return [
@@ -32,4 +33,5 @@ def schedule() -> list[Periodic]:
         Periodic("webhook retries", 60, deliver_due_webhooks.enqueue),
         Periodic("hot issues heat and ranking", 3600, refresh_hot_issues.enqueue),
         Periodic("classifier retraining", 7 * 24 * 3600, retrain_classifiers.enqueue),
+        Periodic("write-page images never submitted", 24 * 3600, purge_stale_draft_images.enqueue),
     ]

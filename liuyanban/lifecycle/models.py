@@ -252,6 +252,34 @@ class Attachment(models.Model):
         return reverse("web:image", args=[self.pk])
 
 
+def draft_image_path(instance: DraftImage, filename: str) -> str:
+    return f"drafts/{instance.token[:2]}/{instance.token}.{instance.extension}"
+
+
+class DraftImage(models.Model):
+    """An image chosen on the write page, kept (already re-encoded) until the message is sent.
+
+    The browser forgets chosen files after a preview; this keeps them server-side for
+    their owner only, under a random token. Stale ones are purged daily.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=draft_image_path)
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=8)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("草稿图片")
+        verbose_name_plural = _("草稿图片")
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class Event(models.Model):
     """One append-only row per change: the audit log, the timeline and the outbox.
 

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("search/", public_pages.search_page, name="search"),
     path("write/", public_write.write, name="write"),
     path("write/boards/", public_write.board_suggest, name="board_suggest"),
+    path("write/images/<str:token>/", public_write.draft_image, name="draft_image"),
     path("write/similar/", public_write.write_similar, name="write_similar"),
     path("write/done/<str:tracking>/", public_write.write_done, name="write_done"),
     path("me/messages/", public_me.my_messages, name="my_messages"),

@@ -256,4 +256,13 @@ LIUYANBAN: dict[str, Any] = {
     "TASK_LEASE": int(os.environ.get("TASK_LEASE", "3600")),
     # REST API requests per caller (user, else client network): "600/m", "100/10s", "5000/h".
     "API_RATE": os.environ.get("API_RATE", "600/m"),
+    # Images: bytes per upload, decoded pixels (a decompression bomb is refused), longest side kept.
+    "IMAGE_MAX_BYTES": int(os.environ.get("IMAGE_MAX_BYTES", str(5 * 1024 * 1024))),
+    "IMAGE_MAX_PIXELS": int(os.environ.get("IMAGE_MAX_PIXELS", "40000000")),
+    "IMAGE_MAX_SIDE": int(os.environ.get("IMAGE_MAX_SIDE", "2560")),
+    # PDF reports: new reports an anonymous address may ask for per window (seconds).
+    "PDF_ANON_PER_WINDOW": int(os.environ.get("PDF_ANON_PER_WINDOW", "3")),
+    "PDF_ANON_WINDOW": int(os.environ.get("PDF_ANON_WINDOW", "600")),
+    # Chromium's sandbox: auto (on unless running as root), on, off.
+    "CHROMIUM_SANDBOX": os.environ.get("CHROMIUM_SANDBOX", "auto"),
 }

@@ -145,6 +145,10 @@ def _has_not_supported(user: AnyUser, message: Message) -> bool:
     return user.pk is not None and not message.supports.filter(user_id=user.pk).exists()
 
 
+def _has_images(user: AnyUser, message: Message) -> bool:
+    return message.attachments.exists()
+
+
 # Conditions beyond status and role, so that buttons appear only when the action can succeed.
 GUARDS: dict[str, Predicate] = {
     "reopen": _can_reopen,
@@ -154,6 +158,7 @@ GUARDS: dict[str, Predicate] = {
     "evaluate": _has_not_evaluated,
     "respond_supervision": _has_open_order,
     "support": _has_not_supported,
+    "moderate_images": _has_images,
 }
 
 

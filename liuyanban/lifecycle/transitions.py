@@ -50,6 +50,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("merge", {S.SUBMITTED, S.PUBLISHED}, {S.MERGED}, "moderator", _("合并重复留言")),
         _t("edit_public", {S.SUBMITTED} | VISIBLE, set(), "moderator", _("修改公开内容")),
         _t("reclassify", {S.SUBMITTED} | OPEN, set(), "triage", _("调整领域和类型")),
+        _t("moderate_images", {S.SUBMITTED} | VISIBLE, set(), "moderator", _("审核图片")),
         _t("accept", {S.PUBLISHED}, {S.ACCEPTED}, "office", _("受理")),
         _t("transfer", {S.PUBLISHED, S.ACCEPTED}, {S.ASSIGNED}, "office", _("转办")),
         _t("assign", {S.PUBLISHED, S.ACCEPTED}, {S.ASSIGNED}, "office", _("交办")),

@@ -13,6 +13,7 @@ from .moderation import (
     approve_message,
     edit_public_text,
     merge_message,
+    moderate_images,
     reclassify_message,
     reject_message,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "lock_message",
     "merge_message",
     "message_url",
+    "moderate_images",
     "new_tracking_number",
     "reclassify_message",
     "record_event",

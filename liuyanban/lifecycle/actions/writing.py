@@ -196,6 +196,8 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
                     extension=image.extension,
                     size=len(image.data),
                     sha256=image.sha256,
+                    width=image.width,
+                    height=image.height,
                 )
             _record(message=message, action="submit", from_status="", actor=author)
     except IntegrityError:

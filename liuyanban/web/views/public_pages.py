@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
@@ -93,7 +93,8 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "timeline": selectors.timeline(message),
         "replies": stats_public.published_replies(message),
         "evaluations": stats_public.evaluations_of(message),
-        "images": list(message.attachments.filter(is_public=True)),
+        # Only published images, for the author too: this page is what the public sees.
+        "images": list(selectors.published_images(message)),
         "similar": _similar(message),
         "campaign_suggestion": campaign_link_for_message(message),
         "rehandling_days": rehandling_window_days(),
@@ -214,3 +215,26 @@ def search_page(request: HttpRequest) -> HttpResponse:
             return render(request, "web/public/_message_rows.html", ctx)
     ctx["q"] = query
     return render(request, "web/public/search.html", ctx)
+
+
+@require_GET
+@handles_domain_errors
+def image(request: HttpRequest, pk: int) -> HttpResponse:
+    """One attached image: published ones for everyone, the rest for the message's staff."""
+    attachment = selectors.get_attachment_for_user(request.user, pk)
+    try:
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    # Images are small once re-encoded (bounded by IMAGE_MAX_SIDE), so they are read whole.
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{attachment.pk}.{attachment.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    # A moderator may withhold an image later: shared caches keep published ones briefly only.
+    public = (
+        attachment.state == "published"
+        and selectors.published_images(attachment.message).filter(pk=pk).exists()
+    )
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response

@@ -1,4 +1,10 @@
-"""The task worker for production: django-tasks-db's worker that survives a lost database."""
+"""The task worker for production, for whichever queue the settings configure.
+
+With the database queue (the default): django-tasks-db's worker made to survive a lost
+database (reconnects, re-queues a task that met a transient error). With Redis
+(``TASKS_BACKEND=rq``): django-rq's ``rqworker`` with django-tasks-rq's job class. The
+supervisor configuration and the systemd units start ``manage.py run_worker`` either way.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
+from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
@@ -146,6 +154,17 @@ class Command(DbWorkerCommand):
     help = "运行后台任务进程（数据库连接中断后自动重连，暂时性数据库错误的任务重新排队）"
 
     def handle(self, *args: Any, **options: Any) -> None:
+        conf = settings.TASKS["default"]
+        if conf["BACKEND"] == "django_tasks_rq.RQBackend":
+            name = options.get("worker_id")
+            call_command(
+                "rqworker",
+                *conf.get("QUEUES", ["default"]),
+                job_class="django_tasks_rq.backend.Job",
+                with_scheduler=True,
+                **({"name": name} if name else {}),
+            )
+            return
         # The parent builds a Worker; build ours with the same options instead.
         import django_tasks_db.management.commands.db_worker as stock
 

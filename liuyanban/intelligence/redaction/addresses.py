@@ -23,13 +23,21 @@ _CHAIN_RE = re.compile(
     r"|(?<![0-9A-Za-z.\-])\d{1,3}[-—－]\d{1,2}[-—－]\d{3,4}(?:室|号|房)?(?![0-9.\-])"
 )
 _BUILDING = re.compile(r"号楼|栋|幢|座|单元")
-_ROOM = re.compile(r"室|户|号房|房")
+_ROOM = re.compile(r"室|号房|房")
 # A house number (N号) belongs to a road, a lane or a village, never to a month or a file.
 _ROAD_END = (*"路街道巷弄里村组", "胡同", "大院", "社区")
 _RESIDENCE_CUES = re.compile(
     r"家住|住在|住址|地址|居住|现住|住于|我家|我住|本人住|户籍地|家庭住址|通讯地址|收货地址|租住|暂住"
 )
 _CUE_WINDOW = 30
+_BUSINESS = ("办公", "单位", "公司", "注册", "经营", "营业", "门店", "项目")
+
+
+def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    found = None
+    for found in pattern.finditer(text):  # noqa: B007 - the last one is wanted
+        pass
+    return found
 
 
 def _levels(chain: str) -> list[str]:
@@ -48,7 +56,9 @@ def addresses(text: str, *, reply: bool = False) -> Iterator[Finding]:
         window = text[max(0, m.start() - _CUE_WINDOW) : m.start()]
         # The cue must be in the same sentence as the chain.
         window = re.split(r"[。！？；\n]", window)[-1]
-        cued = not reply and bool(_RESIDENCE_CUES.search(window))
+        cue = None if reply else _last(_RESIDENCE_CUES, window)
+        # A business's address (办公地址, 公司地址) is public, not a household.
+        cued = cue is not None and not window[: cue.start()].endswith(_BUSINESS)
         shorthand = levels == ["shorthand"]
         precise = (shorthand and chain[-1] in "室号房") or (
             any(_BUILDING.search(level) for level in levels)

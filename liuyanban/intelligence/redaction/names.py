@@ -53,7 +53,7 @@ SURNAMES_2 = frozenset(
 )
 # Words that, right after a surname, show that this is not a name ("我是王者…").
 _NOT_GIVEN = frozenset(
-    "的了在是和与及或等被把对从向为以于着过也都就还又很更最不没今去明昨前后本该此近多次"
+    "的了在是和与及或等被把对从向为以于着过也都就还又很更最不没今去昨前后本该此近多次"
 )
 # A last character that makes the "name" a place or business (华悦城, 利聚网, 南六县).
 _PLACE_SUFFIX = frozenset("城苑园网县区市村镇路街店厂局院校司楼")
@@ -205,7 +205,6 @@ _NAME_FOLLOW = (
     "汉族",
     "想",
     "要",
-    "家",
     "的",
     "了",
     "您好",
@@ -281,11 +280,19 @@ def name_at(text: str, i: int, *, strict: bool = True, strong: bool = False) -> 
         # "李鸣联系方式": the last character belongs to a following word (联系), not the name.
         if given == 2 and any(len(w) > 1 and text.startswith(w, end - 1) for w in _NAME_FOLLOW):
             continue
-        if (strict or strong) and _is_common_word(text[i:end]):
+        listed = text[i : i + surname_len] in SURNAMES_2 or text[i] in SURNAMES_1
+        if (strict or not listed) and _is_common_word(text[i:end]):
             return None
-        if strict and _is_common_word(text[i : i + surname_len + 1]):
+        # An unlisted "surname" needs a candidate with no word inside: "求助人民政府",
+        # "举报人没有参与" are not names.
+        if not listed and any(_is_common_word(text[k : k + 2]) for k in range(i, end - 1)):
             return None
-        if strong and text[i] not in SURNAMES_1 and surname_len == 1 and given == 1:
+        # "本人居住…": surname and first given character make a word. A full three-character
+        # name closed by punctuation ("本人单子梅，") is still a name.
+        closed = given == 2 and end < len(text) and text[end] in "，。、；,;！!（("
+        if strict and not closed and _is_common_word(text[i : i + surname_len + 1]):
+            return None
+        if not listed and given == 1:
             return None  # an unlisted surname needs a full three-character name
         return end
     return None
@@ -367,7 +374,9 @@ def titled_names(text: str) -> Iterator[Finding]:
             s_len = surname_length(text, i)
             if not s_len or size - s_len not in (1, 2) or text[i + s_len] in _NOT_GIVEN:
                 continue
-            if _is_common_word(text[i:j]) or _is_common_word(text[i + s_len : j]):
+            if _is_common_word(text[i:j]) or (
+                size - s_len == 2 and _is_common_word(text[i + s_len : j])
+            ):
                 continue
             yield Finding("name", i, j, text[i:j], "“先生/女士”之前的全名", 0.75)
             break

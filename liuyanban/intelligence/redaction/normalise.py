@@ -8,6 +8,7 @@ of the text; the mask is applied to the *original* characters, through ``origin`
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,7 +23,10 @@ _RLO_END = frozenset("\u202c\u2069\n")  # pop directional formatting, pop isolat
 
 # Chinese numerals read digit by digit (幺 is the spoken 1; 〇 and 零 are 0; the financial
 # forms 壹贰叁… are used on cheques and by writers avoiding filters).
-_NUMERALS = str.maketrans("〇零一二三四五六七八九幺壹贰叁肆伍陆柒捌玖", "001234567891123456789")
+_NUMERAL_CHARS = "〇零一二三四五六七八九幺壹贰叁肆伍陆柒捌玖"
+_NUMERALS = str.maketrans(_NUMERAL_CHARS, "001234567891123456789")
+# The shortest run read as digits: a QQ number has five; words like 一一, 三五 are shorter.
+_MIN_RUN = 5
 
 
 @dataclass(frozen=True)
@@ -84,4 +88,13 @@ def view(original: str) -> View:
     order = _reading_order(original) if _RLO in original else list(range(len(original)))
     chars, origin = _nfkc(original, order)
     text = "".join(chars)
-    return View(original, text, text.translate(_NUMERALS), tuple(origin))
+    return View(original, text, _numeral_runs(text), tuple(origin))
+
+
+_NUMERAL_RUN = re.compile(f"[{re.escape(_NUMERAL_CHARS)}]{{{_MIN_RUN},}}")
+
+
+def _numeral_runs(text: str) -> str:
+    """Chinese numerals as digits, only in runs long enough to be a number read digit by
+    digit: "一三九一一一一〇〇〇三" is a phone, "一直" and "一一列举" are words."""
+    return _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERALS), text)

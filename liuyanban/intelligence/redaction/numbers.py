@@ -39,6 +39,7 @@ _PHONE_CUES = (
     "短号",
     "打给",
     "来电",
+    "回电",
     "tel",
     "TEL",
     "Tel",
@@ -50,7 +51,7 @@ _PHONE_CUES = (
 )
 _QQ_CUES = ("QQ", "qq", "Qq", "扣扣", "企鹅号")
 _WECHAT_CUES = ("微信", "威信", "薇信", "wechat", "WeChat", "weixin", "vx", "VX", "wx", "WX", "V信")
-_ID_CUES = ("身份证", "证件号", "公民身份", "身份号")
+_ID_CUES = ("身份证", "身份证号", "证件号", "公民身份", "身份号")
 _BANK_CUES = ("卡号", "账号", "帐号", "银行卡", "账户", "帐户", "开户", "银行")
 # Words that introduce numbers that are not about a person.
 _NEGATIVE_CUES = (
@@ -107,6 +108,10 @@ def nearest_cue(text: str, start: int, positive: tuple[str, ...]) -> str | None:
     The nearest wins because lists such as "编号…，电话：…" carry both kinds.
     """
     window = text[max(0, start - _CUE_WINDOW) : start]
+    # A cue speaks for its own sentence only: "邮编410005。请回电0731…" is a phone.
+    cut = max(window.rfind(t) for t in "。！？；\n")
+    if cut >= 0:
+        window = window[cut + 1 :]
     best: tuple[int, str] | None = None
     for cues, label in ((positive, "pos"), (_NEGATIVE_CUES, "neg")):
         for cue in cues:
@@ -211,7 +216,7 @@ _LANDLINE_RE = re.compile(
     + r"(?:"
     # (0755)2436 0468, 0755-24360468, 0755 2436 0468, +86 755 2436 0468
     + rf"(?:(?:\+|00)?86{_SEP}\(?0?[1-9]\d{{1,2}}\)?|\(0\d{{2,3}}\)|（0\d{{2,3}}）|0\d{{2,3}}){_SEP}"
-    + rf"[2-9]\d{{2,3}}{_SEP}\d{{4}}"
+    + rf"[2-9]\d{{2,3}}{_SEP}\d{{3,4}}"
     # or one run of digits whose prefix is a real area code: 075524360468, 02127562226
     + rf"|{_AREA_SUBSCRIBER}"
     + r")(?:(?:转|-|ext\.?|分机)\d{1,4})?"
@@ -237,7 +242,7 @@ _CONTACT_CUE_RE = re.compile(
         re.escape(c) for c in sorted(_PHONE_CUES + _QQ_CUES + _WECHAT_CUES, key=len, reverse=True)
     )
 )
-_RUN_SEP = " \t\u00a0\u3000.-‐‑–—·•_/\\~()（）"
+_RUN_SEP = " \t\u00a0\u3000.-‐‑–—·•_~()（）"
 _GROUP_RE = re.compile(r"\d+")
 _TERMINATORS = "。！？；;!?\n"
 _MOBILE_SHAPE = re.compile(r"(?:0086|86)?1[3-9]\d{9}")
@@ -306,6 +311,9 @@ def _numbers_in_run(text: str, cue: str, groups: list[tuple[int, int]]) -> Itera
         found = None
         for last in range(len(groups) - 1, k - 1, -1):
             start, end = groups[k][0], groups[last][1]
+            # "400-0745-333": a number cannot stop where a dash or dot says it goes on.
+            if last + 1 < len(groups) and set(text[end : groups[last + 1][0]]) & set(".-‐‑–—"):
+                continue
             digits = _digits(text[start:end])
             if len(digits) > 14:
                 continue

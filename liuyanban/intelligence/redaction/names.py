@@ -223,7 +223,7 @@ _CUE_RE = re.compile(
     + r")[：:\s\u3000\u00a0是为]{0,3}(?:姓名[：:\s]{0,2})?"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_BEFORE_FULL_NAME = set('的是叫与和对给向请位名找问称及、，。：:；（(“"')
+_BEFORE_FULL_NAME = set('的是叫与和对给向请位名找问称及系谢、，。：:；（(“"')
 
 
 @lru_cache(maxsize=1)

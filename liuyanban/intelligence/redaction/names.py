@@ -115,6 +115,12 @@ STRONG_CUES = (
     "落款",
 )
 WEAK_CUES = (
+    "叫",
+    "居民",
+    "村民",
+    "市民",
+    "职工",
+    "公民",
     "本人是",
     "本人",
     "我是",
@@ -315,6 +321,9 @@ def cue_names(text: str, *, reply: bool = False) -> Iterator[Finding]:
         if reply and cue not in REPLY_CUES:
             continue
         strong = cue in STRONG_CUES
+        # "居民区", "居民楼": the cue and the next character make a word, not a cue and a name.
+        if m.end() < len(text) and _is_common_word(cue + text[m.end()]):
+            continue
         end = name_at(text, m.end(), strict=not strong, strong=strong)
         if end is None:
             continue
@@ -387,9 +396,17 @@ _SIGN_LINE = re.compile(
 )
 
 
+# Lines of a letter's closing that look like a surname plus a character.
+_CLOSINGS = frozenset(
+    {"此致", "敬礼", "致敬", "谢谢", "感谢", "您好", "你好", "盼复", "急盼", "特此"}
+)
+
+
 def signature_names(text: str) -> Iterator[Finding]:
     """A name alone on a line (the signature at the end of a letter)."""
     for m in _SIGN_LINE.finditer(text):
+        if m.group(1) in _CLOSINGS:
+            continue
         start = m.start(1)
         end = name_at(m.group(1) + "，", 0, strict=True)
         if end is None or end != len(m.group(1)):

@@ -91,10 +91,17 @@ def view(original: str) -> View:
     return View(original, text, _numeral_runs(text), tuple(origin))
 
 
-_NUMERAL_RUN = re.compile(f"[{re.escape(_NUMERAL_CHARS)}]{{{_MIN_RUN},}}")
+_NUMERAL_RUN = re.compile(f"[0-9{re.escape(_NUMERAL_CHARS)}]{{{_MIN_RUN},}}")
+
+
+def _convert(run: str) -> str:
+    numerals = sum(1 for c in run if not c.isdigit())
+    # "…7890128一直": one numeral glued to digits is the next word, not a digit.
+    return run.translate(_NUMERALS) if numerals >= 2 else run
 
 
 def _numeral_runs(text: str) -> str:
     """Chinese numerals as digits, only in runs long enough to be a number read digit by
-    digit: "一三九一一一一〇〇〇三" is a phone, "一直" and "一一列举" are words."""
-    return _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERALS), text)
+    digit: "一三九一一一一〇〇〇三" and "139一一一一0003" are phones; "一直", "一一列举" and
+    "二〇一九年" stay words."""
+    return _NUMERAL_RUN.sub(lambda m: _convert(m.group()), text)

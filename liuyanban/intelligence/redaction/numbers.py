@@ -20,6 +20,7 @@ Detector = Callable[[str], Iterator[Finding]]
 
 # One optional separator between digit groups.
 _SEP = r"[ \t\u00a0\u3000\-‐‑–—]?"
+_SEP_DOT = r"[ \t\u00a0\u3000\-‐‑–—.]?"
 # Characters that writers and sites use to mask digits.
 _MASK = "*xX×＊"
 _DM = rf"[0-9{_MASK}]"
@@ -50,7 +51,22 @@ _PHONE_CUES = (
     "Mobile",
 )
 _QQ_CUES = ("QQ", "qq", "Qq", "扣扣", "企鹅号")
-_WECHAT_CUES = ("微信", "威信", "薇信", "wechat", "WeChat", "weixin", "vx", "VX", "wx", "WX", "V信")
+_WECHAT_CUES = (
+    "微信",
+    "威信",
+    "薇信",
+    "wechat",
+    "WeChat",
+    "weixin",
+    "vx",
+    "VX",
+    "wx",
+    "WX",
+    "V信",
+    "v信",
+    "加V",
+    "加v",
+)
 _ID_CUES = ("身份证", "身份证号", "证件号", "公民身份", "身份号")
 _BANK_CUES = ("卡号", "账号", "帐号", "银行卡", "账户", "帐户", "开户", "银行")
 # Words that introduce numbers that are not about a person.
@@ -186,7 +202,7 @@ def _looks_like_date8(digits: str) -> bool:
 _MOBILE_RE = re.compile(
     _NO_DIGIT_BEFORE
     + rf"(?:(?:\+|00)?86{_SEP}|\(\+?86\){_SEP})?"
-    + rf"(?P<core>1[3-9]\d(?P<s>[ \t\u00a0\u3000\-‐‑–—.]?){_DM}{{4}}(?P=s){_DM}{{4}})"
+    + rf"(?P<core>1[3-9]\d{_SEP_DOT}{_DM}{{4}}{_SEP_DOT}{_DM}{{4}})"
     + rf"(?![0-9{_MASK}])"
 )
 
@@ -246,7 +262,7 @@ _RUN_SEP = " \t\u00a0\u3000.-‐‑–—·•_~()（）"
 _GROUP_RE = re.compile(r"\d+")
 _TERMINATORS = "。！？；;!?\n"
 _MOBILE_SHAPE = re.compile(r"(?:0086|86)?1[3-9]\d{9}")
-_LANDLINE_SHAPE = re.compile(rf"(?:0086|86)?[1-9]\d{{1,2}}[2-8]\d{{6,7}}|{_AREA_SUBSCRIBER}")
+_LANDLINE_SHAPE = re.compile(rf"(?:0086|86)[1-9]\d{{1,2}}[2-8]\d{{6,7}}|{_AREA_SUBSCRIBER}")
 _LOCAL_SHAPE = re.compile(r"[2-8]\d{6,7}")
 
 
@@ -328,14 +344,17 @@ def _numbers_in_run(text: str, cue: str, groups: list[tuple[int, int]]) -> Itera
         k = last + 1
         if _followed_by_doc_suffix(text, end):
             continue
-        yield Finding(kind, start, end, text[start:end], f"“{cue}”之后的{KIND_LABELS[kind]}", 0.97)
+        # An IM cue is the more specific one: "QQ号码：…" is a QQ number, not a phone.
+        conf = 0.975 if kind in ("qq", "wechat") else 0.97
+        yield Finding(kind, start, end, text[start:end], f"“{cue}”之后的{KIND_LABELS[kind]}", conf)
 
 
 # --- ID cards ---------------------------------------------------------------------
 
 _ID_RE = re.compile(
     _NO_DIGIT_BEFORE
-    + rf"[1-9]\d{{5}}{_SEP}(?:\d{{8}}{_SEP}\d{{3}}[\dXx]|\d{{6}}{_SEP}\d{{3}})"
+    # 18 or 15 characters, grouped any way ("430102 19900101 1234", "4301 0219 9001 0112 34").
+    + rf"[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx]|[1-9](?:{_SEP}\d){{14}}"
     + r"(?![0-9A-Za-z])"
 )
 # Partly masked IDs: 18 (or 15) characters, digits and mask characters, at least
@@ -399,14 +418,8 @@ def _email(text: str) -> Iterator[Finding]:
         yield Finding("email", m.start(), m.end(), m.group(), "电子邮箱地址", 0.99)
 
 
-_CARD_RE = re.compile(
-    _NO_DIGIT_BEFORE
-    + rf"[1-9]\d{{3}}(?:{_SEP}\d{{4}}){{3}}(?:{_SEP}\d{{1,3}})?"
-    + r"|"
-    + _NO_DIGIT_BEFORE
-    + r"[1-9]\d{5}[ \-]\d{10,13}"
-    + _NO_DIGIT_AFTER
-)
+# 16–19 digits, grouped any way (by fours, 6+13, or not at all); Luhn or a cue decides.
+_CARD_RE = re.compile(_NO_DIGIT_BEFORE + rf"[1-9](?:{_SEP}\d){{15,18}}" + _NO_DIGIT_AFTER)
 
 
 def _bank_card(text: str) -> Iterator[Finding]:
@@ -441,7 +454,7 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 # Ordinary plates: five letters/digits; new-energy plates: six, with D/F first or last.
 _PLATE_TAIL = (
     r"[A-Za-z][·•・.\s\-]?"
-    r"(?:[DFdf][A-HJ-NP-Za-hj-np-z0-9]\d{4}|\d{5}[DFdf]|[A-Za-z0-9]{5})"
+    r"(?:[DFdf][A-HJ-NP-Za-hj-np-z0-9]\d{4}|\d{5}[DFdf]|[A-Za-z0-9]{5}|[A-Za-z0-9]{4}[挂学警])"
     # ...or glued to the next item number of a list ("湘A3F52P7、").
     r"(?:(?![A-Za-z0-9])|(?=\d{1,2}、))"
 )
@@ -449,11 +462,11 @@ _PLATE_TAIL = (
 
 def plate_detector(prefixes: str) -> Detector:
     """A plate detector for these province abbreviations."""
-    pattern = re.compile(rf"[{re.escape(prefixes)}]" + _PLATE_TAIL)
+    pattern = re.compile(rf"[{re.escape(prefixes)}]\s?" + _PLATE_TAIL)
 
     def _plate(text: str) -> Iterator[Finding]:
         for m in pattern.finditer(text):
-            tail = re.sub(r"[^A-Za-z0-9]", "", m.group()[2:])
+            tail = re.sub(r"[^A-Za-z0-9]", "", m.group()[1:].lstrip())[1:]
             # Real plates carry at least three digits; this keeps "湘A ABCDE"-like words out.
             if sum(c.isdigit() for c in tail) < 3:
                 continue
@@ -469,7 +482,7 @@ _QQ_RE = re.compile(
     r"(?:QQ|qq|Qq|扣扣|企鹅号)(?:号码?|号)?(?:是|为)?[:：\s]*([1-9]\d{4,11})(?![0-9])"
 )
 _WECHAT_RE = re.compile(
-    r"(?:微信|威信|薇信|wechat|WeChat|weixin|vx|VX|wx|WX|V信)(?:号|ID|id)?(?:是|为)?[:：\s]*"
+    r"(?:微信|威信|薇信|wechat|WeChat|weixin|vx|VX|wx|WX|[Vv]信|加[Vv])(?:号|ID|id)?(?:是|为)?[:：\s]*"
     r"([A-Za-z][-_A-Za-z0-9]{5,19})(?![A-Za-z0-9])"
 )
 

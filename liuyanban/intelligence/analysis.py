@@ -15,6 +15,7 @@ from django.db import transaction
 
 from liuyanban.core.jobs import is_transient
 from liuyanban.lifecycle.models import Message
+from liuyanban.lifecycle.redaction import author_identity
 
 from . import classification, duplicates
 from .flags import DEFAULT_WORDLISTS, find_flags
@@ -33,9 +34,16 @@ def wordlists() -> dict[str, list[str]]:
 
 
 def _findings(message: Message) -> list[dict[str, object]]:
+    who = author_identity(message)
     out = []
     for field in ("title", "body", "location"):
-        for f in find_personal_data(getattr(message, field)):
+        found = find_personal_data(
+            getattr(message, field),
+            author_names=who.names,
+            author_nicknames=who.nicknames,
+            author_numbers=who.numbers,
+        )
+        for f in found:
             out.append({"field": field, **asdict(f)})
     return out
 

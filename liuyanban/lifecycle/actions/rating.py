@@ -26,7 +26,7 @@ from ..models import (
     Status,
     Step,
 )
-from ..redaction import public_text
+from ..redaction import author_identity, public_text
 from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _today, _url
 
 # ---------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def evaluate_message(
             evaluation = Evaluation.objects.create(
                 message=message,
                 author=actor,
-                comment=public_text(comment) if comment else "",
+                comment=public_text(comment, author_identity(message)) if comment else "",
                 created_at=timezone.now(),
                 **scores,
             )

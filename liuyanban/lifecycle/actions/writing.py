@@ -29,7 +29,7 @@ from ..models import (
     MessageContact,
     Status,
 )
-from ..redaction import public_text
+from ..redaction import Identity, public_text
 from ._base import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, _record, _text
 
 # ---------------------------------------------------------------------------
@@ -212,6 +212,18 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
     return message
 
 
+def _draft_identity(author: User | None, draft: Draft) -> Identity:
+    """The writer's own names and numbers, which the public version must not show."""
+    names = [draft.contact.real_name, author.real_name if author else ""]
+    nicknames = [draft.nickname, author.nickname if author else ""]
+    numbers = [draft.contact.phone, author.phone if author else ""]
+    return Identity(
+        names=tuple(n.strip() for n in names if n.strip()),
+        nicknames=tuple(n.strip() for n in nicknames if n.strip()),
+        numbers=tuple(n.strip() for n in numbers if n.strip()),
+    )
+
+
 def _create_message(
     author: User | None,
     draft: Draft,
@@ -222,6 +234,7 @@ def _create_message(
     ip: str | None,
 ) -> Message:
     title, body = draft.title.strip(), draft.body.strip()
+    who = _draft_identity(author, draft)
     fields = dict(
         board=board,
         office=board.organization,
@@ -238,9 +251,9 @@ def _create_message(
         title=title,
         body=body,
         # The suggested public version; the moderator confirms or edits it.
-        public_title=public_text(title)[:50],
-        public_body=public_text(body),
-        public_location=public_text(draft.location.strip())[:200],
+        public_title=public_text(title, who)[:50],
+        public_body=public_text(body, who),
+        public_location=public_text(draft.location.strip(), who)[:200],
         status=Status.SUBMITTED,
         submitted_at=timezone.now(),
         idempotency_key=draft.idempotency_key[:64],

@@ -322,8 +322,8 @@ def _panels(
 
 def _moderation_aids(message: Message) -> dict[str, Any]:
     """Redaction suggestions, flags and near-duplicates — for moderators' eyes."""
-    title_findings = workbench.personal_data(message.title)
-    body_findings = workbench.personal_data(message.body)
+    title_findings = workbench.personal_data(message, message.title)
+    body_findings = workbench.personal_data(message, message.body)
     return {
         "title_segments": segments(message.title, title_findings),
         "body_segments": segments(message.body, body_findings),

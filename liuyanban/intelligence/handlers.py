@@ -1,4 +1,10 @@
-"""The intelligence app listens to lifecycle events; the lifecycle never imports it."""
+"""The intelligence app listens to lifecycle events and never changes a message's status.
+
+The lifecycle does use two pieces of it directly: the shared text machinery
+(``intelligence.text`` for the search index) and, through the ``REDACTOR`` setting, the
+default redactor of published text; everything else reaches intelligence only through
+``lifecycle.signals.message_event``.
+"""
 
 from __future__ import annotations
 

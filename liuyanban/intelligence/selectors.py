@@ -13,8 +13,10 @@ from liuyanban.lifecycle.models import Assignment, AssignmentRole, AssignmentSta
 from liuyanban.organizations.models import Organization, OrgKind
 from liuyanban.taxonomy.models import Domain, Kind
 
+from .lexicon import message_keywords
 from .models import DuplicateLink, LinkState, MessageInsight, Prediction
 from .routing import Case, RoutingModel, Suggestion
+from .text import is_keyword
 
 HISTORY_LIMIT = 5000
 _CACHE_SECONDS = 600
@@ -104,6 +106,16 @@ def candidate_units(office: Organization) -> list[Organization]:
     return units
 
 
+def _words_of_search_text(text: str) -> list[str]:
+    """Content words of an indexed text, for messages analysed before keywords were stored.
+
+    The index holds jieba's search-mode words, sub-words included ("长沙市" also gives
+    "沙市"): a word inside a longer word of the same text is dropped.
+    """
+    words = list(dict.fromkeys(w for w in text.split() if is_keyword(w)))
+    return [w for w in words if not any(w != o and w in o for o in words)]
+
+
 def _history(office: Organization) -> list[Case]:
     """The office's recent lead assignments: accepted ones teach, returned ones warn."""
     rows = (
@@ -111,18 +123,23 @@ def _history(office: Organization) -> list[Case]:
         .exclude(state=AssignmentState.CANCELLED)
         .order_by("-id")
         .values_list(
-            "to_org_id", "state", "message__domain_id", "message__region_id", "message__search_text"
+            "to_org_id",
+            "state",
+            "message__domain_id",
+            "message__region_id",
+            "message__insight__keywords",
+            "message__search_text",
         )[:HISTORY_LIMIT]
     )
     return [
         Case(
             domain=domain,
-            words=(text or "").split(),
+            words=words if words else _words_of_search_text(text or ""),
             unit=unit,
             region=region,
             returned=state == AssignmentState.RETURNED,
         )
-        for unit, state, domain, region, text in rows
+        for unit, state, domain, region, words, text in rows
     ]
 
 
@@ -149,7 +166,9 @@ def routing_suggestions(message: Message, k: int = 3) -> list[dict[str, Any]]:
         declared.setdefault(unit_id, set()).add(domain_id)
     ranked: list[Suggestion] = routing_model(message.office).suggest(
         domain=message.domain_id,
-        words=(message.search_text or "").split(),
+        words=message_keywords(
+            message.public_title or message.title, message.public_body or message.body
+        ),
         candidates=[u.pk for u in units],
         declared=declared,
         region=message.region_id,

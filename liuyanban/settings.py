@@ -12,6 +12,9 @@ Variables (all optional in development):
   REDIS_URL        enables the Redis cache and the RQ task backend
   TASKS_BACKEND    "db" (default), "rq" or "immediate"
   MEDIA_ROOT, STATIC_ROOT
+  WEBHOOK_ALLOW_HTTP        "1" allows http:// webhook URLs (default: only when DEBUG)
+  WEBHOOK_ALLOWED_NETWORKS  comma-separated CIDRs webhooks may reach although not public
+  OPEN311_TOKEN_LOOKUPS_PER_MINUTE  per client address (default 30)
 """
 
 from __future__ import annotations
@@ -239,4 +242,11 @@ LIUYANBAN: dict[str, Any] = {
     "LOGIN_LOCK_SECONDS": 900,
     "MESSAGES_PER_AUTHOR_PER_DAY": int(os.environ.get("MESSAGES_PER_AUTHOR_PER_DAY", "10")),
     "MESSAGES_PER_IP_PER_HOUR": int(os.environ.get("MESSAGES_PER_IP_PER_HOUR", "30")),
+    # Webhooks: plain http only in development and tests; networks (CIDR) an operator
+    # allows on purpose although they are not public (docs/security.md).
+    "WEBHOOK_ALLOW_HTTP": env_bool("WEBHOOK_ALLOW_HTTP", DEBUG),
+    "WEBHOOK_ALLOWED_NETWORKS": env_list("WEBHOOK_ALLOWED_NETWORKS"),
+    "OPEN311_TOKEN_LOOKUPS_PER_MINUTE": int(
+        os.environ.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", "30")
+    ),
 }

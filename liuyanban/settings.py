@@ -19,6 +19,9 @@ Variables (all optional in development):
   MEDIA_ROOT, STATIC_ROOT
   TRUSTED_PROXY_COUNT how many proxies in front of the app append to X-Forwarded-For
                    (default 0: the header is ignored, REMOTE_ADDR is the client)
+  WEBHOOK_ALLOW_HTTP        "1" allows http:// webhook URLs (default: only when DEBUG)
+  WEBHOOK_ALLOWED_NETWORKS  comma-separated CIDRs webhooks may reach although not public
+  OPEN311_TOKEN_LOOKUPS_PER_MINUTE  per client address (default 30)
 """
 
 from __future__ import annotations
@@ -107,6 +110,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "liuyanban.core.replica.ReplicaMiddleware",
+    "csp.middleware.CSPMiddleware",
     "liuyanban.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -306,6 +310,25 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy on every response (django-csp). Scripts only from our own
+# static files (ECharts, htmx and Swagger UI are vendored): no inline script, no inline
+# event handler, no eval. Inline *styles* stay allowed: ECharts tooltips and the
+# campaign bar charts set style attributes, and the 500 page carries its own CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -340,4 +363,11 @@ LIUYANBAN: dict[str, Any] = {
     "PDF_ANON_WINDOW": int(os.environ.get("PDF_ANON_WINDOW", "600")),
     # Chromium's sandbox: auto (on unless running as root), on, off.
     "CHROMIUM_SANDBOX": os.environ.get("CHROMIUM_SANDBOX", "auto"),
+    # Webhooks: plain http only in development and tests; networks (CIDR) an operator
+    # allows on purpose although they are not public (docs/security.md).
+    "WEBHOOK_ALLOW_HTTP": env_bool("WEBHOOK_ALLOW_HTTP", DEBUG),
+    "WEBHOOK_ALLOWED_NETWORKS": env_list("WEBHOOK_ALLOWED_NETWORKS"),
+    "OPEN311_TOKEN_LOOKUPS_PER_MINUTE": int(
+        os.environ.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", "30")
+    ),
 }

@@ -106,7 +106,7 @@ def _phone(browser: Any, base: str, name: str) -> Any:
 
 
 def test_every_staff_queue_fits_a_phone(live_server: Any, browser: Any) -> None:
-    world, campaign_id = _busy_world()
+    _world, campaign_id = _busy_world()
     SHOTS.mkdir(parents=True, exist_ok=True)
     pages = [
         ("mona", "/work/", "workbench"),

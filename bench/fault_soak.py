@@ -12,8 +12,9 @@ run_worker``) and the scheduler (``manage.py run_scheduler``). For ``--seconds``
   - each writer POSTs messages to /api/v1/messages with an idempotency key, retrying the
     same key after a connection error or a 5xx, as a careful client does;
   - a moderator approves every acknowledged message through the API;
-  - a fault injector, every 1-4 s, kill -9s one of: a granian worker, the granian master,
-    a task worker, or terminates database connections (pg_terminate_backend);
+  - a fault injector, 1-4 s after the stack has recovered from the previous fault,
+    kill -9s one of: a granian worker, the granian master, a task worker, or terminates
+    database connections (pg_terminate_backend);
   - a supervisor restarts whatever died (the granian master with its process group, as
     systemd's control-group kill would), as supervisord or systemd would.
 Then it stops the load and the faults, waits for the queue to drain (the scheduler's
@@ -351,11 +352,32 @@ def terminate_connections(dsn: str) -> int:
     return len(victims)
 
 
-def injector(procs: dict[str, Proc], dsn: str, stop: threading.Event, faults: Counter[str],
-             rng: random.Random) -> None:  # fmt: skip
+def healthy(procs: dict[str, Proc], port: int) -> bool:
+    """Every program is up and the web answers (a fault is injected only into a working stack)."""
+    if not all(p.alive() for p in procs.values()):
+        return False
+    web = procs["web"].popen
+    if web is None or len(children(web.pid)) < 2:
+        return False
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/api/v1/boards")
+        conn.getresponse().read()
+    except OSError:
+        return False
+    return True
+
+
+def injector(procs: dict[str, Proc], port: int, dsn: str, stop: threading.Event,
+             faults: Counter[str], rng: random.Random) -> None:  # fmt: skip
+    """Every 1-4 s after the stack has recovered from the last fault, inject one more."""
     kinds = ["web worker", "web master", "task worker", "db connections"]
     weights = [3, 1, 3, 3]
     while not stop.wait(rng.uniform(1, 4)):
+        while not stop.is_set() and not healthy(procs, port):
+            stop.wait(0.5)
+        if stop.is_set():
+            return
         kind = rng.choices(kinds, weights)[0]
         try:
             if kind == "web worker":
@@ -374,9 +396,8 @@ def injector(procs: dict[str, Proc], dsn: str, stop: threading.Event, faults: Co
                 if target is None:
                     continue
                 os.kill(target.pid, signal.SIGKILL)
-            else:
-                if not terminate_connections(dsn):
-                    continue
+            elif not terminate_connections(dsn):
+                continue
         except (ProcessLookupError, OSError) as exc:
             log(f"fault {kind} missed: {exc}")
             continue
@@ -520,7 +541,8 @@ def main() -> int:
         )
         dsn = args.database.replace("postgres://", "postgresql://", 1)
         chaos = threading.Thread(
-            target=injector, args=({p.name: p for p in procs}, dsn, stop_faults, faults, rng)
+            target=injector,
+            args=({p.name: p for p in procs}, args.port, dsn, stop_faults, faults, rng),
         )
         for t in [*threads, chaos]:
             t.start()

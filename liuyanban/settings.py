@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the NUL check: what it refuses (a body over the limit) is answered in JSON too.
+    "liuyanban.api.middleware.JsonErrorsMiddleware",
     "liuyanban.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

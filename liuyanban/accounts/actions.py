@@ -8,10 +8,8 @@ the answer. Steps that check a code may say more, since the code proves the hold
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
-import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, password_validation
@@ -25,16 +23,8 @@ from liuyanban.core.errors import Conflict, InvalidInput
 
 from . import throttle
 from .models import User, VerificationPurpose
+from .nicknames import validate_nickname
 from .verification import BIND, Contact, consume_code, issue_code, parse_contact
-
-NICKNAME_MIN = 2
-NICKNAME_MAX = 20
-# Seven or more digits in a row (after separators are dropped) look like a phone,
-# QQ or ID number: personal data that must not become a public name.
-_DIGIT_RUN = re.compile(r"\d{7,}")
-_NICKNAME_NOISE = re.compile(r"[\s\-_.·()（）]")
-_RESERVED_NICKNAME_WORDS = ("管理员", "客服", "官方", "admin")
-
 
 # --- Reading helpers used by the actions ----------------------------------------
 
@@ -53,22 +43,6 @@ def login_identifier(raw: str) -> str:
         return parse_contact(raw).value
     except InvalidInput:
         return raw
-
-
-def validate_nickname(nickname: str) -> str:
-    """The cleaned public nickname, or raise: 2–20 characters, no numbers, no official titles."""
-    nickname = unicodedata.normalize("NFKC", nickname).strip()
-    if not NICKNAME_MIN <= len(nickname) <= NICKNAME_MAX:
-        raise InvalidInput(
-            fields={"nickname": [_("昵称长度应为 2–20 个字符")]},
-        )
-    if _DIGIT_RUN.search(_NICKNAME_NOISE.sub("", nickname)) or "@" in nickname:
-        raise InvalidInput(
-            fields={"nickname": [_("昵称会公开显示，不能包含手机号、邮箱等个人信息")]},
-        )
-    if any(word in nickname.lower() for word in _RESERVED_NICKNAME_WORDS):
-        raise InvalidInput(fields={"nickname": [_("昵称不能冒用管理员、客服或官方名义")]})
-    return nickname
 
 
 def _validate_password(password: str, user: User, field: str = "password1") -> None:

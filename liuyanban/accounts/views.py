@@ -16,12 +16,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import DomainError, RateLimited
+from liuyanban.core.redirects import local_url
 
 from . import actions
 from .forms import (
@@ -75,12 +75,8 @@ def _pending(request: HttpRequest, key: str) -> Contact | None:
 
 def _next_url(request: HttpRequest) -> str:
     """Where to go after logging in: a safe ``next`` or the home page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return str(settings.LOGIN_REDIRECT_URL)
+    target = request.POST.get("next") or request.GET.get("next")
+    return local_url(request, target, default=str(settings.LOGIN_REDIRECT_URL))
 
 
 def _send_code_page(

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+
+from liuyanban.core.views import language_of
 
 from .rest.errors import http_error_body
 
@@ -31,8 +34,11 @@ class JsonErrorsMiddleware:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response
+        # Refused before the locale middleware ran, or after it reset: choose the language here.
+        with translation.override(language_of(request)):
+            body = http_error_body(response.status_code)
         answer = JsonResponse(
-            http_error_body(response.status_code),
+            body,
             status=response.status_code,
             json_dumps_params={"ensure_ascii": False},
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import Role, User
+from liuyanban.accounts.nicknames import public_nickname
 from liuyanban.accounts.selectors import AnyUser, has_role_over
 from liuyanban.core import ratelimit
 from liuyanban.core.errors import (
@@ -293,8 +294,7 @@ def _validate_draft(campaign: Campaign, draft: SuggestionDraft) -> dict[str, Any
         domain = campaign.domains.filter(pk=draft.domain_id).first()
         if domain is None:
             errors["domain"] = [_("请选择本次征集涉及的领域")]
-    if len(draft.nickname) > 30:
-        errors["nickname"] = [_("昵称不能超过 30 个字")]
+    _collect(errors, public_nickname, draft.nickname, fallback="")
     if errors:
         raise InvalidInput(fields=errors)
     return {"title": title, "body": body, "answers": answers, "region": region, "domain": domain}
@@ -370,7 +370,7 @@ def _create_suggestion(
     return Suggestion.objects.create(
         campaign=campaign,
         author=author,
-        nickname=(draft.nickname.strip() or author.nickname or _("网友"))[:30],
+        nickname=public_nickname(draft.nickname, fallback=author.nickname or _("网友"))[:30],
         region=clean["region"],
         domain=clean["domain"],
         title=clean["title"],
@@ -529,7 +529,8 @@ def convert_to_message(
             title=suggestion.title,
             body=_message_body(suggestion),
             region_id=suggestion.region_id,
-            nickname=suggestion.nickname,
+            # Shown as before; a stored name that fails today's rule falls back to the account's.
+            nickname=_collect({}, public_nickname, suggestion.nickname, fallback="") or "",
             idempotency_key=f"campaign-suggestion-{suggestion.pk}",
             source="campaign",
         )

@@ -5,8 +5,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import defaults
+
+
+def language_of(request: HttpRequest) -> str:
+    """The caller's language when the locale middleware has not run (yet): the switch's
+    cookie if it names a supported language, else Chinese (the browser is not asked)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen and translation.check_for_language(chosen):
+        try:
+            return translation.get_supported_language_variant(chosen)
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -14,6 +27,11 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
     On API paths ``api.middleware.JsonErrorsMiddleware`` turns either into JSON.
     """
+    with translation.override(language_of(request)):
+        return _bad_request(request, exception)
+
+
+def _bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
         limit = max(1, (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // (1024 * 1024))
         return HttpResponse(

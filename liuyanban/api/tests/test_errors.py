@@ -156,3 +156,19 @@ def test_web_pages_keep_their_html_errors(db: None) -> None:
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_errors_django_answers_speak_the_callers_language(db: None, settings: Any) -> None:
+    """Refused before the locale middleware runs: the language comes from the switch's cookie."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert english.get("/api/v1/nope").json()["message"] == "No such API endpoint"
+    big = english.post("/api/v1/messages", "x" * 2048, content_type="application/json")
+    assert big.status_code == 413 and big.json()["message"].startswith("The request body")
+    # ...and Chinese for everyone else, whatever language the thread served last.
+    assert Client().get("/api/v1/nope").json()["message"] == "接口地址不存在"
+    assert (
+        "请求内容过大"
+        in Client().post("/accounts/login/", "x" * 2048, "text/plain").content.decode()
+    )

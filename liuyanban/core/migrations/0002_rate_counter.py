@@ -5,10 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
-    dependencies = [
-    ]
+    dependencies = [("core", "0001_outbox_heartbeats_sweeps")]
 
     operations = [
         migrations.CreateModel(

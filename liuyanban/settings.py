@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the NUL check: what it refuses (a body over the limit) is answered in JSON too.
+    "liuyanban.api.middleware.JsonErrorsMiddleware",
     "liuyanban.core.replica.ReplicaMiddleware",
     "csp.middleware.CSPMiddleware",
     "liuyanban.core.middleware.RejectNulMiddleware",

@@ -21,5 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open311/v2/", include("liuyanban.api.open311_urls")),
     path("", include("liuyanban.web.urls")),
 ]
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE is 413, not a bare 400.
+handler400 = "liuyanban.core.views.bad_request"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from liuyanban.core import ratelimit
-from liuyanban.core.clientip import client_ip
+from liuyanban.core.clientip import client_ip, client_network
 from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
 from liuyanban.core.text import printable, printable_tree
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
@@ -386,7 +386,7 @@ def _throttle_tokens(request: HttpRequest) -> None:
     limit = int(settings.LIUYANBAN.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", 30))
     rule = ratelimit.Rule("open311-token", limit=limit, window=int(TOKEN_WINDOW.total_seconds()))
     try:
-        ratelimit.take((rule, client_ip(request)))
+        ratelimit.take((rule, client_network(client_ip(request))))
     except RateLimited:
         raise Open311Error(429, ["too many token lookups, try again in a minute"]) from None
 

@@ -98,6 +98,34 @@ PREDICATES: dict[str, Predicate] = {
 }
 
 
+# Who works on a message in a role of its own: they read the author's words and contact.
+INSIDER_PREDICATES = ("moderator", "office", "unit", "supervisor", "leader")
+
+
+def is_insider(user: AnyUser, message: Message) -> bool:
+    """Whether ``user`` works on this message (moderates, holds, handles, supervises, leads it).
+
+    Seeing a message is wider: an analyst or a clerk of a parent body sees it for
+    statistics and oversight, but is not an insider.
+    """
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or any(
+        PREDICATES[name](user, message) for name in INSIDER_PREDICATES
+    )
+
+
+def may_see_private(user: AnyUser, message: Message) -> bool:
+    """The one answer, on every interface, for the author's contact data and original text.
+
+    The author (of this message, not of one merged into it) and insiders; everyone
+    else, staff included, reads the public version only.
+    """
+    if not user.is_authenticated:
+        return False
+    return message.author_id == user.pk or is_insider(user, message)
+
+
 def _can_reopen(user: AnyUser, message: Message) -> bool:
     # Reopened once at most, and only after a poor rating or a dissatisfied follow-up.
     if message.reopen_count > 0:

@@ -87,13 +87,8 @@ def get_message_for_user(
 
 
 def _sees_unpublished_images(user: AnyUser, message: Message) -> bool:
-    """Staff over the message and its author also see images pending or withheld."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or message.author_id == user.pk:
-        return True
-    orgs = [message.board.organization, message.office, message.unit]
-    return any(has_role_over(user, org, *STAFF_ROLES) for org in orgs if org is not None)
+    """Images pending or withheld are the author's original material: the private funnel."""
+    return permissions.may_see_private(user, message)
 
 
 def published_images(message: Message) -> QuerySet[Attachment]:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import Conflict, InvalidInput
 
 from . import throttle
@@ -118,13 +119,14 @@ def register_user(
 def log_in(*, request: HttpRequest, identifier: str, password: str) -> User:
     """Log in by phone, email or username, unless too many recent attempts failed."""
     ident = login_identifier(identifier)
-    ip = throttle.client_ip(request)
-    throttle.check_login_allowed(identifier=ident.lower(), ip=ip)
+    ip = client_ip(request)
+    # The attempt is claimed (and counted) before the password is checked: concurrent
+    # guesses cannot all slip in while the first ones are being evaluated.
+    subject = throttle.start_login(identifier=ident, ip=ip)
     user = authenticate(request, username=ident, password=password)
     if not isinstance(user, User):
-        throttle.record_login_failure(identifier=ident.lower(), ip=ip)
         raise InvalidInput(_("账号或密码不正确"))
-    throttle.clear_login_failures(identifier=ident.lower())
+    throttle.login_succeeded(subject=subject, ip=ip)
     login(request, user)
     return user
 
@@ -155,9 +157,7 @@ def reset_password(*, contact: Contact, code: str, new_password: str) -> User:
         user.set_password(new_password)
         _set_contact(user, contact)  # receiving the code proves the contact
         user.save()
-    for ident in (user.username, user.phone, user.email):
-        if ident:
-            throttle.clear_login_failures(identifier=ident.lower())
+    throttle.clear_account(user)
     return user
 
 

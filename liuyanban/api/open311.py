@@ -18,27 +18,30 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from liuyanban.accounts import throttle
+from liuyanban.core import ratelimit
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
 from liuyanban.core.text import printable, printable_tree
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
 from liuyanban.lifecycle.models import (
     OPEN_STATUSES,
     PUBLIC_STATUSES,
+    Attachment,
+    AttachmentState,
     Event,
     Message,
     Reply,
     ReplyKind,
     ReplyState,
 )
-from liuyanban.lifecycle.selectors import public_messages
+from liuyanban.lifecycle.selectors import public_messages, published_images
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.organizations.models import Board
 from liuyanban.taxonomy.models import Domain, Kind
@@ -265,7 +268,16 @@ def group(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 
 
-def request_row(message: Message) -> Row:
+def _media_url(message: Message, site: str) -> str:
+    """The first published image (a moderator's decision), as an absolute URL; else empty."""
+    images = getattr(message, "public_images", None)
+    if images is None:
+        images = list(published_images(message)[:1])
+    first = images[0] if images else None
+    return f"{site}{first.get_absolute_url()}" if first is not None else ""
+
+
+def request_row(message: Message, site: str = "") -> Row:
     """One public message as a GeoReport service request (no contact data)."""
     reply = _final_reply(message)
     agency = reply.organization if reply else (message.unit or message.office)
@@ -287,7 +299,7 @@ def request_row(message: Message) -> Row:
         "zipcode": "",
         "lat": region.latitude if region and region.latitude is not None else "",
         "long": region.longitude if region and region.longitude is not None else "",
-        "media_url": "",
+        "media_url": _media_url(message, site),
     }
 
 
@@ -316,7 +328,16 @@ def _window(params: Mapping[str, str]) -> tuple[datetime, datetime]:
 
 
 def _public() -> QuerySet[Message]:
-    return public_messages().select_related("domain", "office", "unit", "region")
+    images = Attachment.objects.filter(state=AttachmentState.PUBLISHED).order_by("pk")
+    return (
+        public_messages()
+        .select_related("domain", "office", "unit", "region")
+        .prefetch_related(Prefetch("attachments", queryset=images, to_attr="public_images"))
+    )
+
+
+def _site(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _requests(params: Mapping[str, str]) -> QuerySet[Message]:
@@ -345,7 +366,8 @@ def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public requests by id list or filters. POST: create one (needs api_key)."""
     if request.method == "POST":
         return _create(request, fmt)
-    rows = [request_row(m) for m in _requests(request.GET)[:MAX_RESULTS]]
+    site = _site(request)
+    rows = [request_row(m, site) for m in _requests(request.GET)[:MAX_RESULTS]]
     return respond(fmt, "service_requests", "request", rows)
 
 
@@ -356,16 +378,17 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     message = _public().filter(tracking_number=request_id).first()
     if message is None:
         raise Open311Error(404, [f"service_request_id {request_id} not found"])
-    return respond(fmt, "service_requests", "request", [request_row(message)])
+    return respond(fmt, "service_requests", "request", [request_row(message, _site(request))])
 
 
 def _throttle_tokens(request: HttpRequest) -> None:
-    """Tokens are tracking numbers: guessing them must be slow."""
-    key = f"open311-token:{throttle.client_ip(request)}"
+    """Tokens are tracking numbers: guessing them must be slow (one count shared by all workers)."""
     limit = int(settings.LIUYANBAN.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", 30))
-    if throttle.count_recent(key, TOKEN_WINDOW) >= limit:
-        raise Open311Error(429, ["too many token lookups, try again in a minute"])
-    throttle.record(key)
+    rule = ratelimit.Rule("open311-token", limit=limit, window=int(TOKEN_WINDOW.total_seconds()))
+    try:
+        ratelimit.take((rule, client_ip(request)))
+    except RateLimited:
+        raise Open311Error(429, ["too many token lookups, try again in a minute"]) from None
 
 
 @require_GET
@@ -456,7 +479,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(403, ["api_key: missing, invalid or revoked"])
     draft = draft_from_form(request.POST)
     try:
-        message = submit_message(author=user, draft=draft, ip=request.META.get("REMOTE_ADDR"))
+        message = submit_message(author=user, draft=draft, ip=client_ip(request))
     except InvalidInput as error:
         fields = {FIELD_NAMES.get(k, "description"): v for k, v in error.fields.items()}
         raise _from_domain(InvalidInput(error.message, fields=fields)) from None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from liuyanban.testing.images import png_bytes
+
 
 @pytest.mark.django_db
 def test_nul_in_query_form_or_json_is_refused_clearly(client: Client) -> None:
@@ -24,7 +26,7 @@ def test_nul_in_query_form_or_json_is_refused_clearly(client: Client) -> None:
 def test_images_with_nul_bytes_still_upload(client: Client, world: object) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = png_bytes()
     client.force_login(world.alice)  # type: ignore[attr-defined]
     response = client.post(
         "/write/", {"title": "x\x00y", "images": SimpleUploadedFile("a.png", png)}

@@ -89,7 +89,9 @@ def _deliver(world: Any, capture: Any) -> WebhookDelivery:
 
 @pytest.mark.parametrize("url", BLOCKED)
 def test_blocked_urls_are_refused_on_save(world: Any, url: str) -> None:
-    endpoint = WebhookEndpoint(organization=world.east, url=url, secret="s")
+    endpoint = WebhookEndpoint(
+        organization=world.east, url=url, secret="s", event_kinds=["approve"]
+    )
     with pytest.raises(ValidationError) as error:
         endpoint.full_clean()
     assert "url" in error.value.message_dict
@@ -102,7 +104,10 @@ def test_https_only_in_production(world: Any, settings: Any) -> None:
     settings.LIUYANBAN = {**settings.LIUYANBAN, "WEBHOOK_ALLOW_HTTP": False}
     with pytest.raises(InvalidInput) as error:
         WebhookEndpoint.objects.create(
-            organization=world.east, url="http://hooks.example.org/", secret="s"
+            organization=world.east,
+            url="http://hooks.example.org/",
+            secret="s",
+            event_kinds=["approve"],
         )
     assert "https" in error.value.fields["url"][0]
 
@@ -110,7 +115,10 @@ def test_https_only_in_production(world: Any, settings: Any) -> None:
 def test_a_name_resolving_inside_is_refused_on_save(world: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(outbound, "resolve", lambda host, port: ["93.184.216.34", "10.0.0.7"])
     endpoint = WebhookEndpoint(
-        organization=world.east, url="https://hooks.example.org/", secret="s"
+        organization=world.east,
+        url="https://hooks.example.org/",
+        secret="s",
+        event_kinds=["approve"],
     )
     with pytest.raises(ValidationError):
         endpoint.full_clean()
@@ -123,7 +131,10 @@ def test_no_connection_to_a_loopback_target(
 ) -> None:
     # Stored before the rule existed (or by a raw update): the delivery checks again.
     endpoint = WebhookEndpoint.objects.create(
-        organization=world.east, url="https://hooks.example.org/", secret="s"
+        organization=world.east,
+        url="https://hooks.example.org/",
+        secret="s",
+        event_kinds=["approve"],
     )
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"http://127.0.0.1:{target}/hook")
     delivery = _deliver(world, django_capture_on_commit_callbacks)
@@ -137,7 +148,10 @@ def test_dns_rebinding_cannot_slip_through(
     answers = iter([["93.184.216.34"], ["127.0.0.1"]])  # public when saved, inside at delivery
     monkeypatch.setattr(outbound, "resolve", lambda host, port: next(answers))
     endpoint = WebhookEndpoint(
-        organization=world.east, url=f"http://rebind.example.test:{target}/hook", secret="s"
+        organization=world.east,
+        url=f"http://rebind.example.test:{target}/hook",
+        secret="s",
+        event_kinds=["approve"],
     )
     endpoint.full_clean()
     endpoint.save()
@@ -157,7 +171,10 @@ def test_delivery_connects_to_the_checked_address(
     _allow_loopback(settings)
     monkeypatch.setattr(outbound, "resolve", lambda host, port: ["127.0.0.1"])
     WebhookEndpoint.objects.create(
-        organization=world.east, url=f"http://hooks.example.test:{target}/hook", secret="s"
+        organization=world.east,
+        url=f"http://hooks.example.test:{target}/hook",
+        secret="s",
+        event_kinds=["approve"],
     )
     delivery = _deliver(world, django_capture_on_commit_callbacks)
     assert delivery.state == DeliveryState.DELIVERED
@@ -172,7 +189,10 @@ def test_redirects_are_not_followed_and_the_reply_is_not_echoed(
     try:
         Target.status, Target.location = 302, f"http://127.0.0.1:{inner_port}/admin"
         WebhookEndpoint.objects.create(
-            organization=world.east, url=f"http://127.0.0.1:{target}/hook", secret="s"
+            organization=world.east,
+            url=f"http://127.0.0.1:{target}/hook",
+            secret="s",
+            event_kinds=["approve"],
         )
         delivery = _deliver(world, django_capture_on_commit_callbacks)
     finally:

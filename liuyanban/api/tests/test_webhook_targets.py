@@ -3,9 +3,11 @@ delivery (connecting to the checked address), no redirects, no echo of the reply
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,3 +215,35 @@ def test_failures_are_described_in_fixed_words(world: Any, monkeypatch: Any) -> 
     with pytest.raises(outbound.DeliveryFailed) as error:
         outbound.post("https://nowhere.example.test/", b"{}", {}, timeout=1)
     assert str(error.value) == outbound.UNRESOLVED
+
+
+TLS = Path(__file__).resolve().parent / "tls"  # a self-signed test certificate, test-only
+
+
+@pytest.fixture
+def tls_target(monkeypatch: Any) -> Iterator[int]:
+    """An HTTPS receiver on 127.0.0.1 whose certificate names hooks.example.test."""
+    Target.hits, Target.status, Target.location = [], 204, ""
+    server = HTTPServer(("127.0.0.1", 0), Target)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "hooks.example.test.crt", TLS / "hooks.example.test.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    trusting = ssl.create_default_context(cafile=str(TLS / "hooks.example.test.crt"))
+    monkeypatch.setattr(outbound.ssl, "create_default_context", lambda: trusting)
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_to_the_checked_address_still_verifies_the_name(
+    world: Any, tls_target: int, settings: Any, monkeypatch: Any
+) -> None:
+    _allow_loopback(settings)
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: ["127.0.0.1"])
+    status = outbound.post(f"https://hooks.example.test:{tls_target}/hook", b"{}", {}, timeout=5)
+    assert status == 204 and Target.hits[0]["host"] == f"hooks.example.test:{tls_target}"
+    # The same address under a name the certificate does not carry: refused by TLS.
+    with pytest.raises(outbound.DeliveryFailed) as error:
+        outbound.post(f"https://other.example.test:{tls_target}/hook", b"{}", {}, timeout=5)
+    assert str(error.value) == outbound.TLS_FAILED

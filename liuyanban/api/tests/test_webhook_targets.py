@@ -3,9 +3,11 @@ delivery (connecting to the checked address), no redirects, no echo of the reply
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,7 +91,9 @@ def _deliver(world: Any, capture: Any) -> WebhookDelivery:
 
 @pytest.mark.parametrize("url", BLOCKED)
 def test_blocked_urls_are_refused_on_save(world: Any, url: str) -> None:
-    endpoint = WebhookEndpoint(organization=world.east, url=url, secret="s")
+    endpoint = WebhookEndpoint(
+        organization=world.east, url=url, secret="s", event_kinds=["approve"]
+    )
     with pytest.raises(ValidationError) as error:
         endpoint.full_clean()
     assert "url" in error.value.message_dict
@@ -102,7 +106,10 @@ def test_https_only_in_production(world: Any, settings: Any) -> None:
     settings.LIUYANBAN = {**settings.LIUYANBAN, "WEBHOOK_ALLOW_HTTP": False}
     with pytest.raises(InvalidInput) as error:
         WebhookEndpoint.objects.create(
-            organization=world.east, url="http://hooks.example.org/", secret="s"
+            organization=world.east,
+            url="http://hooks.example.org/",
+            secret="s",
+            event_kinds=["approve"],
         )
     assert "https" in error.value.fields["url"][0]
 
@@ -110,7 +117,10 @@ def test_https_only_in_production(world: Any, settings: Any) -> None:
 def test_a_name_resolving_inside_is_refused_on_save(world: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(outbound, "resolve", lambda host, port: ["93.184.216.34", "10.0.0.7"])
     endpoint = WebhookEndpoint(
-        organization=world.east, url="https://hooks.example.org/", secret="s"
+        organization=world.east,
+        url="https://hooks.example.org/",
+        secret="s",
+        event_kinds=["approve"],
     )
     with pytest.raises(ValidationError):
         endpoint.full_clean()
@@ -123,7 +133,10 @@ def test_no_connection_to_a_loopback_target(
 ) -> None:
     # Stored before the rule existed (or by a raw update): the delivery checks again.
     endpoint = WebhookEndpoint.objects.create(
-        organization=world.east, url="https://hooks.example.org/", secret="s"
+        organization=world.east,
+        url="https://hooks.example.org/",
+        secret="s",
+        event_kinds=["approve"],
     )
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"http://127.0.0.1:{target}/hook")
     delivery = _deliver(world, django_capture_on_commit_callbacks)
@@ -137,7 +150,10 @@ def test_dns_rebinding_cannot_slip_through(
     answers = iter([["93.184.216.34"], ["127.0.0.1"]])  # public when saved, inside at delivery
     monkeypatch.setattr(outbound, "resolve", lambda host, port: next(answers))
     endpoint = WebhookEndpoint(
-        organization=world.east, url=f"http://rebind.example.test:{target}/hook", secret="s"
+        organization=world.east,
+        url=f"http://rebind.example.test:{target}/hook",
+        secret="s",
+        event_kinds=["approve"],
     )
     endpoint.full_clean()
     endpoint.save()
@@ -157,7 +173,10 @@ def test_delivery_connects_to_the_checked_address(
     _allow_loopback(settings)
     monkeypatch.setattr(outbound, "resolve", lambda host, port: ["127.0.0.1"])
     WebhookEndpoint.objects.create(
-        organization=world.east, url=f"http://hooks.example.test:{target}/hook", secret="s"
+        organization=world.east,
+        url=f"http://hooks.example.test:{target}/hook",
+        secret="s",
+        event_kinds=["approve"],
     )
     delivery = _deliver(world, django_capture_on_commit_callbacks)
     assert delivery.state == DeliveryState.DELIVERED
@@ -172,7 +191,10 @@ def test_redirects_are_not_followed_and_the_reply_is_not_echoed(
     try:
         Target.status, Target.location = 302, f"http://127.0.0.1:{inner_port}/admin"
         WebhookEndpoint.objects.create(
-            organization=world.east, url=f"http://127.0.0.1:{target}/hook", secret="s"
+            organization=world.east,
+            url=f"http://127.0.0.1:{target}/hook",
+            secret="s",
+            event_kinds=["approve"],
         )
         delivery = _deliver(world, django_capture_on_commit_callbacks)
     finally:
@@ -193,3 +215,35 @@ def test_failures_are_described_in_fixed_words(world: Any, monkeypatch: Any) -> 
     with pytest.raises(outbound.DeliveryFailed) as error:
         outbound.post("https://nowhere.example.test/", b"{}", {}, timeout=1)
     assert str(error.value) == outbound.UNRESOLVED
+
+
+TLS = Path(__file__).resolve().parent / "tls"  # a self-signed test certificate, test-only
+
+
+@pytest.fixture
+def tls_target(monkeypatch: Any) -> Iterator[int]:
+    """An HTTPS receiver on 127.0.0.1 whose certificate names hooks.example.test."""
+    Target.hits, Target.status, Target.location = [], 204, ""
+    server = HTTPServer(("127.0.0.1", 0), Target)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "hooks.example.test.crt", TLS / "hooks.example.test.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    trusting = ssl.create_default_context(cafile=str(TLS / "hooks.example.test.crt"))
+    monkeypatch.setattr(outbound.ssl, "create_default_context", lambda: trusting)
+    yield server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_to_the_checked_address_still_verifies_the_name(
+    world: Any, tls_target: int, settings: Any, monkeypatch: Any
+) -> None:
+    _allow_loopback(settings)
+    monkeypatch.setattr(outbound, "resolve", lambda host, port: ["127.0.0.1"])
+    status = outbound.post(f"https://hooks.example.test:{tls_target}/hook", b"{}", {}, timeout=5)
+    assert status == 204 and Target.hits[0]["host"] == f"hooks.example.test:{tls_target}"
+    # The same address under a name the certificate does not carry: refused by TLS.
+    with pytest.raises(outbound.DeliveryFailed) as error:
+        outbound.post(f"https://other.example.test:{tls_target}/hook", b"{}", {}, timeout=5)
+    assert str(error.value) == outbound.TLS_FAILED

@@ -12,6 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import autodiscover_modules
+
+from liuyanban.intelligence.text import tokenizer
 
 
 class Command(BaseCommand):
@@ -23,6 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         backend = settings.TASKS["default"]["BACKEND"]
         if backend == "django_tasks_rq.RQBackend":
+            # RQ forks a child for every job. Import the task modules (scikit-learn,
+            # jieba, ...) and load the segmenter's dictionary once here, so each child
+            # inherits them instead of spending seconds on them per job.
+            autodiscover_modules("tasks")
+            tokenizer()
             queues = settings.TASKS["default"].get("QUEUES", ["default"])
             extra = {"name": options["name"]} if options["name"] else {}
             call_command(

@@ -27,6 +27,7 @@ Variables (all optional in development):
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -160,6 +161,10 @@ TEMPLATES = [
 (VAR_DIR / "static").mkdir(exist_ok=True)
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "8"))
 DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", str(WEB_THREADS if PRODUCTION else 0)))
+# Task workers and the scheduler do one thing at a time, and RQ forks a child per job
+# (a pool's threads do not survive a fork): one plain connection each.
+if sys.argv[1:2] and sys.argv[1] in {"run_worker", "db_worker", "rqworker", "run_scheduler"}:
+    DB_POOL_MAX = 0
 
 
 def database(url: str) -> dict[str, Any]:

@@ -136,6 +136,8 @@ WEAK_CUES = (
     "妻子",
     "丈夫",
 )
+# Role nouns: weaker than a self-introduction ("业主公摊", "居民应享" are not names).
+ROLE_CUES = frozenset({"居民", "村民", "市民", "职工", "公民", "业主", "户主", "家属"})
 # Cues that, in a staff reply, still point at the citizen (联系人 there is the unit's).
 REPLY_CUES = frozenset(
     {
@@ -304,6 +306,11 @@ def name_at(text: str, i: int, *, strict: bool = True, strong: bool = False) -> 
     return None
 
 
+def _closed_at(text: str, end: int) -> bool:
+    """The name is followed by punctuation, a space, a digit or the end of the text."""
+    return end == len(text) or text[end] in "，。、；,;（(：:！!" or text[end].isspace()
+
+
 def _name_list(text: str, end: int) -> Iterator[tuple[int, int]]:
     """Further names in a "、" list after a cue: "投诉人：蒋某、陈某、李某"."""
     while end < len(text) and text[end] == "、":
@@ -326,6 +333,12 @@ def cue_names(text: str, *, reply: bool = False) -> Iterator[Finding]:
             continue
         end = name_at(text, m.end(), strict=not strong, strong=strong)
         if end is None:
+            continue
+        # After a role noun (业主, 居民) the "given name" must not be a word: "代业主向市政…".
+        given = text[m.end() + surname_length(text, m.end()) : end]
+        if cue in ROLE_CUES and len(given) == 2 and _is_common_word(given):
+            continue
+        if cue in ROLE_CUES and len(given) == 1 and not _closed_at(text, end):
             continue
         conf = 0.9 if strong else 0.8
         yield Finding("name", m.end(), end, text[m.end() : end], f"“{cue}”之后的人名", conf)

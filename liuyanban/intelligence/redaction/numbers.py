@@ -321,7 +321,13 @@ def _contact_numbers(text: str) -> Iterator[Finding]:
         yield from _numbers_in_run(text, cue, _run_groups(text, pos))
 
 
+_DATE_RUN = re.compile(r"(?:19|20)\d\d([-./])\d{1,2}\1\d{1,2}(?!\d)")
+
+
 def _numbers_in_run(text: str, cue: str, groups: list[tuple[int, int]]) -> Iterator[Finding]:
+    # "号码为2019-6-12办理": a date after a cue is still a date.
+    if groups and _DATE_RUN.match(text, groups[0][0]):
+        return
     k = 0
     while k < len(groups):
         found = None

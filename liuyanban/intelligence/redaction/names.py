@@ -231,6 +231,7 @@ _CUE_RE = re.compile(
     + r")[：:\s\u3000\u00a0是为]{0,3}(?:姓名[：:\s]{0,2})?"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_BEFORE_CALLED = set("我他她名人子女亲爸妈婆公爷奶哥姐弟妹友个位夫妻儿，,：:；。！ \u3000\n")
 _BEFORE_FULL_NAME = set('的是叫与和对给向请位名找问称及系谢、，。：:；（(“"')
 
 
@@ -326,6 +327,10 @@ def cue_names(text: str, *, reply: bool = False) -> Iterator[Finding]:
     for m in _CUE_RE.finditer(text):
         cue = m.group(1)
         if reply and cue not in REPLY_CUES:
+            continue
+        # "叫" names someone only after a person ("我叫", "一个叫", "儿子叫"), not in
+        # "一家叫米汤饭的店", "应该叫金属棍".
+        if cue == "叫" and m.start() > 0 and text[m.start() - 1] not in _BEFORE_CALLED:
             continue
         strong = cue in STRONG_CUES
         # "居民区", "居民楼": the cue and the next character make a word, not a cue and a name.

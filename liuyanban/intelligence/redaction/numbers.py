@@ -225,8 +225,9 @@ def _mobile(text: str) -> Iterator[Finding]:
 
 
 # Area codes: 010 and 02x have 8-digit subscriber numbers; 0[3-9]xx have 7 or 8. Subscriber
-# numbers start with 2–8 (0 and 1 are trunk/special prefixes, 9 is for service numbers).
-_AREA_SUBSCRIBER = r"(?:0(?:10|2\d)[2-8]\d{7}|0[3-9]\d\d[2-8]\d{6,7})"
+# numbers start with 2–8 in the plan, but any non-zero start is accepted: a mistyped or
+# invented number is still somebody's phone as far as the reader can tell.
+_AREA_SUBSCRIBER = r"(?:0(?:10|2\d)[1-9]\d{7}|0[3-9]\d\d[1-9]\d{6,7})"
 _LANDLINE_RE = re.compile(
     _NO_DIGIT_BEFORE
     + r"(?:"

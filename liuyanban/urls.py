@@ -3,9 +3,17 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # Browsers ask for /favicon.ico whatever the page links; answer instead of logging a 404.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static_url("img/favicon.ico"), permanent=True),
+        name="favicon",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("liuyanban.accounts.urls")),

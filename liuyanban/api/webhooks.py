@@ -19,7 +19,6 @@ import logging
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -125,19 +124,21 @@ def record_deliveries(event: Event) -> list[WebhookDelivery]:
 
 
 def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Signal receiver: record deliveries, then hand them to the task queue."""
+    """Signal receiver, inside the event's transaction: record deliveries and their tasks."""
+    from liuyanban.core import jobs
+
     from .tasks import deliver_webhook
 
     for delivery in record_deliveries(event):
-        transaction.on_commit(partial(enqueue, deliver_webhook, delivery.pk))
+        jobs.record(deliver_webhook, delivery.pk)
 
 
-def enqueue(task: Any, delivery_id: int) -> None:
-    """Enqueue without ever failing the caller (a broken queue is retried by the sweeper)."""
-    try:
-        task.enqueue(delivery_id)
-    except Exception:  # the queue may be down; deliver_webhooks will pick it up
-        logger.exception("webhook delivery %s not enqueued", delivery_id)
+def overdue(now: datetime | None = None) -> int:
+    """Pending deliveries whose attempt is more than a minute late (for the sweeper)."""
+    now = now or timezone.now()
+    return WebhookDelivery.objects.filter(
+        state=DeliveryState.PENDING, next_attempt_at__lt=now - timedelta(minutes=1)
+    ).count()
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:

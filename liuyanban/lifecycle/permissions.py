@@ -13,7 +13,8 @@ from django.utils import timezone
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, has_role_over
 
-from .models import AssignmentMode, ExtensionState, Message
+from .deadlines import rehandling_window_days
+from .models import POOR_SOLVED, AssignmentMode, ExtensionState, Message
 from .transitions import TRANSITIONS
 from .workdays import working_days_between
 
@@ -102,9 +103,21 @@ def _can_reopen(user: AnyUser, message: Message) -> bool:
     if message.reopen_count > 0:
         return False
     return (
-        message.evaluations.filter(solved__lte=2).exists()
+        message.evaluations.filter(solved__lte=POOR_SOLVED).exists()
         or message.follow_ups.filter(satisfied=False).exists()
     )
+
+
+def _can_request_rehandling(user: AnyUser, message: Message) -> bool:
+    # Once per message (shared with the office's reopen), after the author's own poor
+    # rating, within the configured number of working days of that rating.
+    if message.reopen_count > 0 or user.pk is None:
+        return False
+    rating = message.evaluations.filter(author_id=user.pk, solved__lte=POOR_SOLVED).first()
+    if rating is None:
+        return False
+    rated_on = timezone.localdate(rating.created_at)
+    return working_days_between(rated_on, timezone.localdate()) <= rehandling_window_days()
 
 
 def _can_request_extension(user: AnyUser, message: Message) -> bool:
@@ -132,14 +145,20 @@ def _has_not_supported(user: AnyUser, message: Message) -> bool:
     return user.pk is not None and not message.supports.filter(user_id=user.pk).exists()
 
 
+def _has_images(user: AnyUser, message: Message) -> bool:
+    return message.attachments.exists()
+
+
 # Conditions beyond status and role, so that buttons appear only when the action can succeed.
 GUARDS: dict[str, Predicate] = {
     "reopen": _can_reopen,
+    "request_rehandling": _can_request_rehandling,
     "request_extension": _can_request_extension,
     "decide_extension": _has_pending_extension,
     "evaluate": _has_not_evaluated,
     "respond_supervision": _has_open_order,
     "support": _has_not_supported,
+    "moderate_images": _has_images,
 }
 
 

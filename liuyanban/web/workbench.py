@@ -93,7 +93,7 @@ def office_sections(user: AnyUser) -> dict[str, QuerySet[Message]]:
     inbox = selectors.office_inbox(user)
     return {
         "to_accept": inbox.filter(status=Status.PUBLISHED),
-        "to_route": inbox.filter(status__in=[Status.PUBLISHED, Status.ACCEPTED]),
+        "to_route": inbox.filter(status=Status.ACCEPTED),
         "to_review": inbox.filter(status=Status.REVIEWING),
         "extensions": inbox.filter(extensions__state=ExtensionState.PENDING),
         "follow_up": inbox.filter(status=Status.REPLIED),

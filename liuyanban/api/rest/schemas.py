@@ -14,7 +14,7 @@ from ninja import Schema
 from liuyanban.accounts.selectors import AnyUser
 from liuyanban.lifecycle import permissions
 from liuyanban.lifecycle.models import Message, Reply, ReplyState
-from liuyanban.lifecycle.selectors import available_actions, timeline
+from liuyanban.lifecycle.selectors import available_actions, images_for, timeline
 
 STAFF_PREDICATES = ("moderator", "office", "unit", "supervisor", "leader")
 
@@ -45,6 +45,17 @@ class OriginalOut(Schema):
     location: str
 
 
+class ImageOut(Schema):
+    """An attached image; ``url`` is a path on this site. The public sees published ones only."""
+
+    id: int
+    url: str
+    content_type: str
+    width: int
+    height: int
+    state: str
+
+
 class MessageSummaryOut(Schema):
     tracking_number: str
     status: str
@@ -73,6 +84,7 @@ class MessageOut(MessageSummaryOut):
     merged_into: str | None
     replies: list[ReplyOut]
     original: OriginalOut | None
+    images: list[ImageOut]
 
 
 class MessagePageOut(Schema):
@@ -172,6 +184,17 @@ def detail(user: AnyUser, message: Message) -> dict[str, object]:
         "merged_into": message.canonical.tracking_number if message.canonical else None,
         "replies": [_reply(r, staff) for r in replies],
         "original": original,
+        "images": [
+            {
+                "id": a.pk,
+                "url": a.get_absolute_url(),
+                "content_type": a.content_type,
+                "width": a.width,
+                "height": a.height,
+                "state": a.state,
+            }
+            for a in images_for(user, message)
+        ],
     }
 
 

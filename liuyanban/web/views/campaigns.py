@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
@@ -22,7 +21,9 @@ from django.views.decorators.http import require_POST
 from liuyanban.campaigns import actions, permissions, selectors
 from liuyanban.campaigns.models import Campaign, CampaignKind, Phase, SuggestionStatus
 from liuyanban.campaigns.tasks import compute_topics
+from liuyanban.core import tabular
 from liuyanban.core.errors import DomainError, NotFound
+from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle.attachments import Upload
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -64,31 +65,16 @@ def _do(request: HttpRequest, work: Callable[[], object], done: str) -> str | No
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the button was on (only a local path), else ``fallback``."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(local_url(request, request.POST.get("next"), default=fallback))
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _csv(rows: Iterable[Iterable[object]], filename: str) -> StreamingHttpResponse:
+def _csv(rows: Iterable[Sequence[object]], filename: str) -> StreamingHttpResponse:
     """Stream rows as UTF-8 CSV with a BOM, so spreadsheet programs read the Chinese."""
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(tabular.csv_chunks(rows), content_type=tabular.CSV_MIME)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -36,6 +36,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "web/directory.html",
         dict(
             query=query,
+            central=org_selectors.central_body(),
             provinces=org_selectors.top_level_governments(),
             results=org_selectors.search_directory(query) if query else None,
         ),

@@ -30,6 +30,7 @@ from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import (
+    AttachmentState,
     Message,
     MessageContact,
     ReplyState,
@@ -66,9 +67,13 @@ def _merge(user: User, m: Message, d: dict[str, Any]) -> object:
 
 SPECS: dict[str, Spec] = {
     "approve": Spec(
-        f.PublicTextForm,
+        f.ApproveForm,
         lambda u, m, d: actions.approve_message(
-            actor=u, message_id=m.pk, public_title=d["public_title"], public_body=d["public_body"]
+            actor=u,
+            message_id=m.pk,
+            public_title=d["public_title"],
+            public_body=d["public_body"],
+            images=d.get("images"),
         ),
         gettext_lazy("已审核通过并公开"),
         "web/staff/_panel_approve.html",
@@ -77,6 +82,12 @@ SPECS: dict[str, Spec] = {
         f.RejectForm,
         lambda u, m, d: actions.reject_message(actor=u, message_id=m.pk, reason=d["reason"]),
         gettext_lazy("已审核不通过"),
+    ),
+    "moderate_images": Spec(
+        f.ImagesForm,
+        lambda u, m, d: actions.moderate_images(actor=u, message_id=m.pk, decisions=d["decisions"]),
+        gettext_lazy("图片审核结果已保存"),
+        "web/staff/_panel_images.html",
     ),
     "merge": Spec(
         f.MergeForm, _merge, gettext_lazy("已合并为重复留言"), "web/staff/_panel_merge.html"
@@ -224,9 +235,15 @@ def _form_kwargs(action: str, user: User, message: Message) -> dict[str, Any]:
             "rule_due": workbench.rule_due(message),
         }
     if action in ("approve", "edit_public"):
-        return {
+        kwargs: dict[str, Any] = {
             "initial": {"public_title": message.public_title, "public_body": message.public_body}
         }
+        if action == "approve":
+            pending = message.attachments.filter(state=AttachmentState.PENDING).order_by("pk")
+            kwargs["images"] = list(pending.values_list("pk", flat=True))
+        return kwargs
+    if action == "moderate_images":
+        return {"images": list(message.attachments.order_by("pk").values_list("pk", "state"))}
     if action == "approve_reply":
         return {"initial": {"public_body": _pending_reply_text(message)}}
     if action == "supervise":
@@ -281,6 +298,9 @@ def _panels(
         spec = SPECS.get(action)
         # Transfer and assign share one routing panel (two submit buttons).
         if spec is None or (action == "transfer" and "assign" in allowed):
+            continue
+        # Before approval, the approve panel carries the per-image decisions.
+        if action == "moderate_images" and "approve" in allowed:
             continue
         form = bound.get(action) or make_form(action, user, message)
         label = TRANSITIONS[action].label
@@ -361,6 +381,7 @@ def render_detail(
         "can_classify": "reclassify" in allowed,
         "domains": Domain.objects.filter(level=1, is_active=True),
         "routing": intel_selectors.routing_suggestions(message) if "assign" in allowed else [],
+        "images": selectors.images_for(user, message),
         **_records(message),
     }
     if context["show_aids"]:

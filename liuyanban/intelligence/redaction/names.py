@@ -282,7 +282,15 @@ def name_at(text: str, i: int, *, strict: bool = True, strong: bool = False) -> 
             continue
         if part[0] in _NOT_GIVEN or text.startswith(TITLES, i + surname_len):
             return None
-        if not _ends_name(text, end) or (part[-1] in _PLACE_SUFFIX and not strong):
+        # After a strong cue a name may run straight into the next word: "我叫张伟今天来…".
+        run_on = (
+            strong
+            and (text[i : i + 2] in SURNAMES_2 or text[i] in SURNAMES_1)
+            and _is_common_word(text[end : end + 2])
+            and not _is_common_word(text[i : i + surname_len + 1])
+            and not _is_common_word(part)
+        )
+        if not (_ends_name(text, end) or run_on) or (part[-1] in _PLACE_SUFFIX and not strong):
             continue
         if given == 2 and part[1] in "于在是为与及等想要家的了" and _ends_name(text, end - 1):
             continue

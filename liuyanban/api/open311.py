@@ -31,10 +31,9 @@ from liuyanban.lifecycle.models import (
     Event,
     Message,
     Reply,
-    ReplyKind,
     ReplyState,
 )
-from liuyanban.lifecycle.selectors import public_messages
+from liuyanban.lifecycle.selectors import final_replies_for, public_messages
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.organizations.models import Board
 from liuyanban.taxonomy.models import Domain, Kind
@@ -234,15 +233,6 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 # --- reading requests -----------------------------------------------------------------
 
 
-def _final_reply(message: Message) -> Reply | None:
-    return (
-        message.replies.filter(kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED)
-        .select_related("organization")
-        .order_by("-pk")
-        .first()
-    )
-
-
 def _expected(due: date | None) -> str | None:
     if due is None:
         return None
@@ -255,9 +245,14 @@ def group(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 
 
-def request_row(message: Message) -> Row:
+def request_rows(messages: Sequence[Message]) -> list[Row]:
+    """Public messages as GeoReport service requests: one query for all final replies."""
+    replies = final_replies_for([m.pk for m in messages])
+    return [request_row(m, replies.get(m.pk)) for m in messages]
+
+
+def request_row(message: Message, reply: Reply | None) -> Row:
     """One public message as a GeoReport service request (no contact data)."""
-    reply = _final_reply(message)
     agency = reply.organization if reply else (message.unit or message.office)
     region = message.region
     return {
@@ -330,8 +325,9 @@ def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public requests by id list or filters. POST: create one (needs api_key)."""
     if request.method == "POST":
         return _create(request, fmt)
-    rows = [request_row(m) for m in _requests(request.GET)[:MAX_RESULTS]]
-    return respond(fmt, "service_requests", "request", rows)
+    return respond(
+        fmt, "service_requests", "request", request_rows(list(_requests(request.GET)[:MAX_RESULTS]))
+    )
 
 
 @require_GET
@@ -341,7 +337,7 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     message = _public().filter(tracking_number=request_id).first()
     if message is None:
         raise Open311Error(404, [f"service_request_id {request_id} not found"])
-    return respond(fmt, "service_requests", "request", [request_row(message)])
+    return respond(fmt, "service_requests", "request", request_rows([message]))
 
 
 @require_GET

@@ -15,8 +15,10 @@ from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from liuyanban.lifecycle import actions, search, selectors, stats_public
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
+from liuyanban.lifecycle.versions import board_name, message_name
 from liuyanban.web.errors import add_field_errors, error_response, handles_domain_errors
 from liuyanban.web.forms import EvaluateForm, ListFilterForm, SearchForm
+from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.public import is_htmx, login_redirect
 
 PAGE_SIZE = 20
@@ -28,6 +30,7 @@ def _query_without_cursor(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+@public_page(lambda code: (board_name(code),))
 def board(request: HttpRequest, code: str) -> HttpResponse:
     """A board: its messages (filtered, keyset-paginated) and its public record."""
     the_board = stats_public.active_board(code)
@@ -100,6 +103,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
     }
 
 
+@public_page(lambda tracking: (message_name(tracking),))
 @handles_domain_errors
 def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     """One message as the viewer may see it: public text, timeline, replies, ratings."""

@@ -10,7 +10,9 @@ into a ``service_request_id`` once the message is public.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time as pytime
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,8 +23,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import condition, require_GET, require_http_methods
 
+from liuyanban.core import versions
 from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
 from liuyanban.lifecycle.models import (
@@ -35,6 +39,7 @@ from liuyanban.lifecycle.models import (
 )
 from liuyanban.lifecycle.selectors import final_replies_for, public_messages
 from liuyanban.lifecycle.transitions import TRANSITIONS
+from liuyanban.lifecycle.versions import PUBLIC_LISTS
 from liuyanban.organizations.models import Board
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -43,6 +48,8 @@ from .auth import user_for_secret
 Row = dict[str, Any]
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+# A list's ETag turns over at least this often (its default window ends "now").
+ETAG_MAX_AGE = 60
 CHANGESET = "2025-01-01T00:00:00+08:00"
 # XML names of list items, by the name of the list.
 ITEM_TAGS = {
@@ -318,8 +325,25 @@ def _requests(params: Mapping[str, str]) -> QuerySet[Message]:
     return qs.order_by("-published_at", "-pk")
 
 
+def _list_etag(request: HttpRequest, fmt: str) -> str | None:
+    """A list's validator: the query, and the version every public message event changes.
+
+    The default window ends now, so the tag also turns over every ``ETAG_MAX_AGE`` seconds.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return None
+    parts = [
+        request.get_full_path(),
+        str(int(pytime.time() // ETAG_MAX_AGE)),
+        *versions.read(PUBLIC_LISTS),
+    ]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@gzip_page
+@condition(etag_func=_list_etag)
 @guarded
 def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public requests by id list or filters. POST: create one (needs api_key)."""

@@ -29,9 +29,13 @@ import json
 import multiprocessing
 import os
 import random
+import re
+import shutil
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -371,13 +375,13 @@ def load(messages: int, processes: int, rebuild: bool, texts: int) -> None:
     size = min(texts, messages)
     jobs = [(s, min(2000, size - s)) for s in range(0, size, 2000)]
     with ctx.Pool(processes, initializer=_worker_init, initargs=({},)) as pool:
-        texts = [t for part in pool.imap(_texts, jobs) for t in part]
+        pool_texts = [t for part in pool.imap(_texts, jobs) for t in part]
     print(
-        f"{len(texts):,} distinct texts redacted and segmented ({processes} processes) "
+        f"{len(pool_texts):,} distinct texts redacted and segmented ({processes} processes) "
         f"in {time.perf_counter() - t1:.0f} s",
         flush=True,
     )
-    _W["pool"] = texts
+    _W["pool"] = pool_texts
     tables = ["lifecycle_message", "lifecycle_event", "lifecycle_reply"]
     t2 = time.perf_counter()
     totals: dict[tuple[Any, ...], Counter[str]] = {}
@@ -446,8 +450,275 @@ def load(messages: int, processes: int, rebuild: bool, texts: int) -> None:
     print(f"load total {time.perf_counter() - t0:.0f} s", flush=True)
 
 
+# ---------------------------------------------------------------------------
+# Serving and measuring
+# ---------------------------------------------------------------------------
+
+RANDOM_PATHS_LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+math.randomseed(%d)
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+_WRK_LINE = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$")
+
+
+def _to_ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _wrk(
+    url: str, duration: int, connections: int, script: Path | None, headers: list[str]
+) -> dict[str, float]:
+    """One wrk round: req/s, p50 and p99 (ms), and the count of non-2xx/3xx answers."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "30s"]
+    for h in headers:
+        cmd += ["-H", h]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    result = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": 0.0}
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            result["rps"] = float(line.split()[1])
+        elif m := _WRK_LINE.match(line):
+            result["p" + m.group(1)] = _to_ms(m.group(2), m.group(3))
+        elif "Non-2xx or 3xx responses" in line:
+            result["errors"] = float(line.split()[-1])
+        elif "Socket errors" in line:
+            result["errors"] += sum(int(n) for n in re.findall(r"\d+", line))
+    return result
+
+
+def _words() -> tuple[str, str, int, int]:
+    """A rare two-character word and a common four-character word of the indexed text."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_text FROM lifecycle_message TABLESAMPLE SYSTEM (2) "
+            "WHERE search_text <> '' LIMIT 20000"
+        )
+        docs = [set(r[0].split()) for r in cursor.fetchall()]
+    df: Counter[str] = Counter(w for d in docs for w in d if re.fullmatch(r"[\u4e00-\u9fff]+", w))
+    n = len(docs)
+    two = [w for w, c in df.items() if len(w) == 2 and 0.0005 * n <= c <= 0.002 * n]
+    four = [w for w, c in df.most_common() if len(w) == 4]
+    rare = sorted(two)[len(two) // 2] if two else "物业"
+    common = four[0] if four else "物业管理"
+    return rare, common, df[rare], df[common]
+
+
+def _targets(base: str, workdir: Path) -> list[tuple[str, str, Path | None, list[str]]]:
+    """(label, url, wrk script, headers) of every page measured."""
+    from urllib.parse import quote
+
+    from django.db.models import Count
+
+    from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
+    from liuyanban.organizations.models import Board
+
+    def random_paths(name: str, paths: list[str], seed: int) -> Path:
+        listing = workdir / f"{name}.txt"
+        listing.write_text("\n".join(paths) + "\n")
+        script = workdir / f"{name}.lua"
+        script.write_text(RANDOM_PATHS_LUA % (listing, seed))
+        return script
+
+    rng = random.Random(7)
+    top = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+    ids = [rng.randint(1, top) for _ in range(60_000)]
+    public = list(
+        Message.objects.filter(pk__in=ids, status__in=PUBLIC_STATUSES, canonical__isnull=True)
+        .order_by("?")
+        .values_list("pk", "tracking_number")[:40_000]
+    )
+    busiest = (
+        Message.objects.filter(board__in=Board.objects.order_by("pk")[:200])
+        .values("board__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    board = busiest["board__code"] if busiest else Board.objects.first().code  # type: ignore[union-attr]
+    rare, common, n_rare, n_common = _words()
+    print(
+        f"search words from a 20,000-message sample: rare {rare!r} in {n_rare} messages, "
+        f"common {common!r} in {n_common}"
+    )
+    one = public[0][1]
+    return [
+        ("home", f"{base}/", None, []),
+        ("board (busiest)", f"{base}/boards/{board}/", None, []),
+        ("message, cached (one page)", f"{base}/messages/{one}/", None, []),
+        (
+            "message, uncached (40,000 random)",
+            base,
+            random_paths("messages", [f"/messages/{t}/" for _p, t in public], 1),
+            [],
+        ),
+        (f"search rare 2-char {rare}", f"{base}/search/?q={quote(rare)}", None, []),
+        (f"search common 4-char {common}", f"{base}/search/?q={quote(common)}", None, []),
+        (
+            "REST message read (random)",
+            base,
+            random_paths("rest", [f"/api/v1/messages/{t}" for _p, t in public], 2),
+            [],
+        ),
+        (
+            "Open311 requests.json (gzip)",
+            f"{base}/open311/v2/requests.json",
+            None,
+            ["Accept-Encoding: gzip"],
+        ),
+        ("statistics", f"{base}/stats/", None, []),
+    ]
+
+
+def _anchors(base: str, workdir: Path) -> list[tuple[str, str, Path | None, list[str]]]:
+    from liuyanban.lifecycle.models import Message
+
+    top = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+    rng = random.Random(3)
+    pk_paths = workdir / "pk.txt"
+    pk_paths.write_text("\n".join(f"/_bench/pk/?id={rng.randint(1, top)}" for _ in range(40_000)))
+    script = workdir / "pk.lua"
+    script.write_text(RANDOM_PATHS_LUA % (pk_paths, 3))
+    return [
+        ("ANCHOR empty view", f"{base}/_bench/empty/", None, []),
+        ("ANCHOR bare 20-row template", f"{base}/_bench/rows/", None, []),
+        ("ANCHOR primary-key read", base, script, []),
+    ]
+
+
+def _serve(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    cmd = [
+        str(Path(sys.executable).parent / "granian"),
+        "--interface",
+        "wsgi",
+        "--workers",
+        "2",
+        "--blocking-threads",
+        "1",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-ws",
+        "liuyanban.wsgi:application",
+    ]
+    server = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_bench/empty/", timeout=5).read()
+            return server
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise RuntimeError(f"granian did not start; see {log}")
+
+
 def run(port: int, duration: int, connections: int) -> None:
-    raise NotImplementedError
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: sudo apt-get install -y wrk")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 60),
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LIUYANBAN_BENCH_VIEWS": "1",
+        "STATIC_ROOT": str(out / "static"),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5"),
+        "LOG_LEVEL": "ERROR",
+    }
+    os.environ.update(env)
+    _django()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    cache.clear()  # Redis DB of this bench: every page starts uncached
+    base = f"http://127.0.0.1:{port}"
+    anchors = _anchors(base, out)
+    targets = _targets(base, out)
+    from django.db import connection
+
+    connection.close()
+    server = _serve(port, env, out / "granian.log")
+    results: list[tuple[str, dict[str, float]]] = []
+    try:
+        again = [(f"{label} (again)", url, script, h) for label, url, script, h in anchors]
+        for label, url, script, headers in [*anchors, *targets, *again]:
+            _wrk(url, 2, connections, script, headers)  # warm-up: connections, first renders
+            r = _wrk(url, duration, connections, script, headers)
+            results.append((label, r))
+            print(
+                f"  {label:<42} {r['rps']:>9,.1f} req/s  p50 {r['p50']:>9.1f} ms  "
+                f"p99 {r['p99']:>9.1f} ms  errors {int(r['errors'])}",
+                flush=True,
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    _report(results, connections, duration)
+
+
+def _report(results: list[tuple[str, dict[str, float]]], connections: int, duration: int) -> None:
+    by = dict(results)
+
+    def anchor(name: str) -> float:
+        both = [by[k]["rps"] for k in (name, f"{name} (again)") if k in by]
+        return sum(both) / len(both)
+
+    empty = anchor("ANCHOR empty view")
+    rows = anchor("ANCHOR bare 20-row template")
+    pk = anchor("ANCHOR primary-key read")
+    print()
+    print(
+        f"Real HTTP, synthetic data: granian WSGI x2, PostgreSQL, wrk {connections} connections, "
+        f"{duration} s per page, {date.today().isoformat()}, {os.cpu_count()} cores"
+    )
+    print(
+        f"anchors (mean of the rounds before and after): empty {empty:,.0f} req/s, "
+        f"20-row template {rows:,.0f}, primary-key read {pk:,.0f}"
+    )
+    print(f"{'page':<42} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9}  ratio to anchor")
+    for label, r in results:
+        if label.startswith("ANCHOR"):
+            continue
+        if "cached (one page)" in label:
+            ref, name = empty, "empty view"
+        elif label.startswith("REST"):
+            ref, name = pk, "pk read"
+        else:
+            ref, name = rows, "20-row template"
+        print(
+            f"{label:<42} {r['rps']:>9,.1f} {r['p50']:>9.1f} {r['p99']:>9.1f}  "
+            f"{r['rps'] / ref:.2f} x {name}"
+        )
+    cached = by["message, cached (one page)"]["rps"] / empty
+    uncached = by["message, uncached (40,000 random)"]["rps"] / rows
+    print(
+        f"goal cached message >= 0.5 x empty view: {cached:.2f} ({'met' if cached >= 0.5 else 'NOT met'})"
+    )
+    print(
+        f"goal uncached message >= 0.5 x 20-row template: {uncached:.2f} "
+        f"({'met' if uncached >= 0.5 else 'NOT met'})"
+    )
 
 
 def main() -> None:

@@ -239,4 +239,6 @@ LIUYANBAN: dict[str, Any] = {
     "LOGIN_LOCK_SECONDS": 900,
     "MESSAGES_PER_AUTHOR_PER_DAY": int(os.environ.get("MESSAGES_PER_AUTHOR_PER_DAY", "10")),
     "MESSAGES_PER_IP_PER_HOUR": int(os.environ.get("MESSAGES_PER_IP_PER_HOUR", "30")),
+    # Anchor views for bench/http_bench.py (an empty view, a bare list, a primary-key read).
+    "BENCH_VIEWS": env_bool("LIUYANBAN_BENCH_VIEWS", False),
 }

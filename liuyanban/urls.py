@@ -17,5 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open311/v2/", include("liuyanban.api.open311_urls")),
     path("", include("liuyanban.web.urls")),
 ]
+# Anchor views for bench/http_bench.py only; off unless LIUYANBAN_BENCH_VIEWS=1.
+if settings.LIUYANBAN.get("BENCH_VIEWS"):
+    urlpatterns.insert(0, path("_bench/", include("liuyanban.core.bench_views")))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

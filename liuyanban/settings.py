@@ -377,4 +377,6 @@ LIUYANBAN: dict[str, Any] = {
     "OPEN311_TOKEN_LOOKUPS_PER_MINUTE": int(
         os.environ.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", "30")
     ),
+    # Anchor views for bench/http_bench.py (an empty view, a bare list, a primary-key read).
+    "BENCH_VIEWS": env_bool("LIUYANBAN_BENCH_VIEWS", False),
 }

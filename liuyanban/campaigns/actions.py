@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.nicknames import public_nickname
 from liuyanban.accounts.selectors import AnyUser, has_role_over
-from liuyanban.core import ratelimit
+from liuyanban.core import ratelimit, versions
 from liuyanban.core.errors import (
     Conflict,
     InvalidInput,
@@ -50,6 +50,14 @@ from .models import (
 TITLE_MIN, TITLE_MAX = 5, 50
 BODY_MIN, BODY_MAX = 10, 2000
 MAX_QUESTIONS = 10
+# Content versions of the public campaign pages (see core.versions).
+CAMPAIGNS = "campaigns"
+
+
+def campaign_name(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
 BULK_MAX = 200
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
@@ -86,7 +94,9 @@ def _record(
     suggestion: Suggestion | None = None,
     **details: Any,
 ) -> CampaignEvent:
-    """Append the one event of this change."""
+    """Append the one event of this change; the campaign's pages get a new version on commit."""
+    names = (CAMPAIGNS, campaign_name(campaign.pk))
+    transaction.on_commit(lambda: versions.bump(*names))
     return CampaignEvent.objects.create(
         campaign=campaign,
         suggestion=suggestion,

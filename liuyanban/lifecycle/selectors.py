@@ -23,7 +23,17 @@ from liuyanban.core.errors import NotFound
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
-from .models import PUBLIC_STATUSES, Attachment, AttachmentState, Event, Message, Status
+from .models import (
+    PUBLIC_STATUSES,
+    Attachment,
+    AttachmentState,
+    Event,
+    Message,
+    Reply,
+    ReplyKind,
+    ReplyState,
+    Status,
+)
 from .workdays import add_working_days
 
 STAFF_ROLES = [r.value for r in Role if r != Role.ADMIN]
@@ -213,6 +223,23 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
 # ---------------------------------------------------------------------------
 # Worklists
 # ---------------------------------------------------------------------------
+
+
+def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
+    """The standing published final reply of each message (the latest), with its body.
+
+    One query for a whole page or export batch, instead of one per message.
+    """
+    out: dict[int, Reply] = {}
+    for reply in (
+        Reply.objects.filter(
+            message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
+        )
+        .select_related("organization")
+        .order_by("message_id", "pk")
+    ):
+        out[reply.message_id] = reply  # the latest wins
+    return out
 
 
 def moderation_queue(user: AnyUser) -> QuerySet[Message]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
+from liuyanban.campaigns import selectors as campaign_selectors
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import hotissues
 from liuyanban.lifecycle import actions, selectors
@@ -77,6 +78,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
     images = selectors.image_review_queue(user).annotate(
         pending_images=Count("attachments", filter=Q(attachments__state="pending"))
     )
+    suggestions = campaign_selectors.suggestions_to_moderate(user)
     return _page(
         request,
         "web/staff/moderation.html",
@@ -84,6 +86,11 @@ def moderation(request: HttpRequest) -> HttpResponse:
         items=items,
         total=queue.count(),
         image_queue=list(images[:100]),
+        suggestions=[
+            {"suggestion": s, "flags": len(workbench.flags(f"{s.title} {s.body}"))}
+            for s in suggestions[:100]
+        ],
+        suggestion_total=suggestions.count(),
     )
 
 

@@ -59,9 +59,10 @@ def _page(request: HttpRequest, template: str, user: User, **ctx: object) -> Htt
 def workbench_home(request: HttpRequest) -> HttpResponse:
     """Landing page: the user's queues with counts, and their latest notifications."""
     user = staff_user(request)
-    require_role(user, *Role.values)
+    roles = require_role(user, *Role.values)
     notes = user.notifications.order_by("-created_at")[:10]
-    return _page(request, "web/staff/workbench.html", user, notifications=notes)
+    admin = user.is_superuser or Role.ADMIN in roles
+    return _page(request, "web/staff/workbench.html", user, notifications=notes, admin=admin)
 
 
 @login_required

@@ -162,10 +162,16 @@ class MessageFact(models.Model):
 
 
 class Cursor(models.Model):
-    """The highest event id folded into the rollups (for catching up after a lost signal)."""
+    """How far the rollups have folded the event log.
+
+    Every event up to ``last_event_id`` is folded, except the ids in ``gaps`` (id → when
+    first skipped, epoch seconds): ids handed out to transactions that had not committed
+    yet when the fold passed them.
+    """
 
     name = models.CharField(max_length=30, primary_key=True)
     last_event_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("统计进度")

@@ -19,9 +19,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from liuyanban.core.errors import RateLimited
+from liuyanban.core import jobs, ratelimit
+from liuyanban.core.clientip import client_network
 from liuyanban.core.locks import exclusive
 
 from .models import Cursor, IndexWeights, PdfState, ReportPdf
@@ -56,17 +57,22 @@ def report_key(params: dict[str, str]) -> str:
 
 
 def _throttle(ip: str | None) -> None:
+    """New anonymous reports per address, counted on the limiter shared by every process."""
     limit, window = _limits()
-    since = timezone.now() - timedelta(seconds=window)
-    recent = ReportPdf.objects.filter(requested_ip=ip, anonymous=True, created_at__gte=since)
-    if ip and recent.count() >= limit:
-        raise RateLimited(_("生成 PDF 报告的请求过于频繁，请稍后再试，或登录后再下载。"))
+    rule = ratelimit.Rule(
+        "report-pdf",
+        limit=limit,
+        window=window,
+        message=gettext_lazy("生成 PDF 报告的请求过于频繁，请稍后再试，或登录后再下载。"),
+    )
+    ratelimit.take((rule, client_network(ip) if ip else None))
 
 
 def _enqueue(pdf_id: int) -> None:
+    """Queue the print in the transaction that created (or revived) the job: never lost."""
     from .tasks import render_report_pdf
 
-    transaction.on_commit(lambda: render_report_pdf.enqueue(pdf_id))
+    jobs.record(render_report_pdf, pdf_id)
 
 
 def request_pdf(
@@ -109,12 +115,13 @@ def _revive(job: ReportPdf) -> ReportPdf:
     started = job.started_at or job.created_at
     stuck = job.state == PdfState.RUNNING and started <= now - STALE_RUNNING
     if failed or stuck:
-        revived = ReportPdf.objects.filter(pk=job.pk, state=job.state).update(
-            state=PdfState.PENDING, error=""
-        )
-        if revived:
-            _enqueue(job.pk)
-            job.refresh_from_db()
+        with transaction.atomic():
+            revived = ReportPdf.objects.filter(pk=job.pk, state=job.state).update(
+                state=PdfState.PENDING, error=""
+            )
+            if revived:
+                _enqueue(job.pk)
+        job.refresh_from_db()
     return job
 
 

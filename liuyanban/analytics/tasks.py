@@ -10,16 +10,16 @@ from django_tasks import task
 from liuyanban.core.locks import LockBusy
 
 from .pdf_jobs import purge_old_pdfs, render
-from .rollups import fold_event
+from .rollups import fold_pending
 
 # While another report prints, a worker re-queues the job instead of waiting.
 PDF_REQUEUE_SECONDS = 5
 
 
 @task()
-def fold_message_event(message_id: int, event_id: int) -> bool:
-    """Fold one event's message into the rollups (run by the task worker)."""
-    return fold_event(message_id, event_id)
+def fold_events() -> int:
+    """Fold every event after the cursor into the rollups (idempotent); messages refreshed."""
+    return fold_pending()
 
 
 @task()

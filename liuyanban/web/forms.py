@@ -150,7 +150,7 @@ class WriteForm(forms.Form):
         label=_("公开昵称"),
         required=False,
         max_length=30,
-        help_text=_("显示在留言旁；不填则用您的账号昵称"),
+        help_text=_("显示在留言旁，2–20 个字符，不能包含手机号等个人信息；不填则用您的账号昵称"),
     )
     real_name = forms.CharField(label=_("真实姓名（不公开）"), required=False, max_length=50)
     phone = forms.CharField(
@@ -235,3 +235,14 @@ class EvaluateForm(forms.Form):
     )
 
     scales = ("solved", "attitude", "speed")
+
+
+class RehandlingForm(forms.Form):
+    """The dissatisfied author's request for 重办: why the answer does not settle the matter."""
+
+    reason = forms.CharField(
+        label=_("重办理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请说明申请重办的理由")},
+    )

@@ -16,8 +16,6 @@ from liuyanban.lifecycle import permissions
 from liuyanban.lifecycle.models import Message, Reply, ReplyState
 from liuyanban.lifecycle.selectors import available_actions, images_for, timeline
 
-STAFF_PREDICATES = ("moderator", "office", "unit", "supervisor", "leader")
-
 
 class RefOut(Schema):
     """A directory object by its stable code and its name."""
@@ -115,19 +113,6 @@ def ref(obj: object | None) -> dict[str, str] | None:
     return {"code": str(obj.code), "name": str(obj.name)}  # type: ignore[attr-defined]
 
 
-def is_staff_over(user: AnyUser, message: Message) -> bool:
-    """Whether ``user`` works on this message in any role (sees the original and drafts)."""
-    return bool(user.is_superuser) or any(
-        permissions.PREDICATES[name](user, message) for name in STAFF_PREDICATES
-    )
-
-
-def _may_see_original(user: AnyUser, message: Message) -> bool:
-    return bool(user.is_authenticated) and (
-        message.author_id == user.pk or is_staff_over(user, message)
-    )
-
-
 def summary(user: AnyUser, message: Message) -> dict[str, object]:
     """The list form of a message, with what the caller may do to it now."""
     return {
@@ -163,13 +148,13 @@ def _reply(reply: Reply, staff: bool) -> dict[str, object]:
 
 def detail(user: AnyUser, message: Message) -> dict[str, object]:
     """The full form: public text, published replies (drafts too for staff), the original for insiders."""
-    staff = bool(user.is_authenticated) and is_staff_over(user, message)
+    staff = permissions.is_insider(user, message)
     replies = message.replies.select_related("organization").order_by("pk")
     if not staff:
         replies = replies.filter(state=ReplyState.PUBLISHED)
     original = (
         {"title": message.title, "body": message.body, "location": message.location}
-        if _may_see_original(user, message)
+        if permissions.may_see_private(user, message)
         else None
     )
     return {
@@ -200,5 +185,5 @@ def detail(user: AnyUser, message: Message) -> dict[str, object]:
 
 def history(user: AnyUser, message: Message) -> list[dict[str, object]]:
     """The timeline, with private steps for staff only."""
-    staff = bool(user.is_authenticated) and is_staff_over(user, message)
+    staff = permissions.is_insider(user, message)
     return [dict(entry) for entry in timeline(message, staff=staff)]

@@ -438,6 +438,19 @@ def reopen(request: HttpRequest, tracking_number: str, payload: ReasonIn) -> dic
     )
 
 
+@router.post(PATH + "request-rehandling", response=RESPONSES, auth=AUTHENTICATED)
+def request_rehandling(
+    request: HttpRequest, tracking_number: str, payload: ReasonIn
+) -> dict[str, object]:
+    """The dissatisfied author asks once for re-handling (申请重办)."""
+    return perform(
+        request,
+        tracking_number,
+        "request_rehandling",
+        lambda u, m: actions.request_rehandling(actor=u, message_id=m, reason=payload.reason),
+    )
+
+
 @router.post(PATH + "support", response=RESPONSES, auth=AUTHENTICATED)
 def support(request: HttpRequest, tracking_number: str) -> dict[str, object]:
     """Say "me too" (附议), once per person."""

@@ -21,9 +21,13 @@ def test_run_scheduler_once_queues_and_runs_every_task(
     Message.objects.filter(pk=m.pk).update(current_due=m.submitted_at.date() - timedelta(days=30))
     call_command("run_scheduler", "--once")
     out = capsys.readouterr().out
-    assert out.count("queued:") == 6
+    assert out.count("queued:") == 7
     # The deadline job really ran (the test backend runs tasks inline): the overdue message escalated.
     assert Escalation.objects.filter(message=m, level="red").exists()
+    # So did the sweeper: its run is on record for the admins' page.
+    from liuyanban.core.models import SweepRun
+
+    assert SweepRun.objects.count() == 1
 
 
 @pytest.mark.django_db

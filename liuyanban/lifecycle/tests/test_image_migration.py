@@ -10,8 +10,8 @@ from liuyanban.lifecycle.attachments import Upload
 from liuyanban.lifecycle.models import Attachment, Status
 from liuyanban.testing.images import png_bytes
 
-BEFORE = [("lifecycle", "0004_public_list_indexes")]
-AFTER = [("lifecycle", "0005_attachment_moderation")]
+BEFORE = [("lifecycle", "0005_message_region_from_board")]
+AFTER = [("lifecycle", "0006_attachment_moderation")]
 
 
 @pytest.mark.django_db(transaction=True)

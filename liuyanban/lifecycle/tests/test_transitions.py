@@ -76,6 +76,9 @@ CALLS: dict[str, Call] = {
     ),
     "close": lambda w, a, m: actions.close_message(actor=a, message_id=m.pk),
     "reopen": lambda w, a, m: actions.reopen_message(actor=a, message_id=m.pk, reason="群众不满意"),
+    "request_rehandling": lambda w, a, m: actions.request_rehandling(
+        actor=a, message_id=m.pk, reason="路灯仍然不亮，问题没有解决"
+    ),
     "supervise": lambda w, a, m: supervision.issue_supervision(
         actor=a,
         message_id=m.pk,
@@ -128,7 +131,7 @@ def _prepare(w: World, action: str, m: Message) -> None:
             size=len(image.data),
             sha256=image.sha256,
         )
-    if action == "reopen" and m.status in (Status.REPLIED, Status.CLOSED):
+    if action in ("reopen", "request_rehandling") and m.status in (Status.REPLIED, Status.CLOSED):
         actions.evaluate_message(actor=w.alice, message_id=m.pk, solved=1, attitude=3, speed=3)
     if action == "decide_extension" and m.status in (Status.ASSIGNED, Status.IN_HANDLING):
         actions.request_extension(
@@ -205,6 +208,7 @@ STATUS_FOR = {a: sorted(row.sources)[0] for a, row in TRANSITIONS.items()}
 STATUS_FOR.update(
     {
         "reopen": Status.REPLIED,
+        "request_rehandling": Status.REPLIED,
         "evaluate": Status.REPLIED,
         "follow_up": Status.REPLIED,
         "decide_extension": Status.IN_HANDLING,

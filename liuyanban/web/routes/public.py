@@ -9,6 +9,11 @@ urlpatterns: list[URLPattern] = [
     path("messages/<str:tracking>/", public_pages.message_detail, name="message"),
     path("messages/<str:tracking>/support/", public_pages.support, name="support"),
     path("messages/<str:tracking>/evaluate/", public_pages.evaluate, name="evaluate"),
+    path(
+        "messages/<str:tracking>/rehandling/",
+        public_pages.request_rehandling,
+        name="request_rehandling",
+    ),
     path("images/<int:pk>/", public_pages.image, name="image"),
     path("search/", public_pages.search_page, name="search"),
     path("write/", public_write.write, name="write"),

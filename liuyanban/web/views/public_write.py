@@ -14,13 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import InvalidInput, RateLimited
 from liuyanban.lifecycle import actions, drafts, selectors, stats_public
 from liuyanban.lifecycle.models import DraftImage
 from liuyanban.organizations.models import Board
 from liuyanban.web.errors import add_field_errors, handles_domain_errors
 from liuyanban.web.forms import WriteForm
-from liuyanban.web.views.public import client_ip, is_htmx
+from liuyanban.web.views.public import is_htmx
 
 DRAFT_KEY = "write_draft"
 # The tokens of images kept in the draft store, inside the session's draft.

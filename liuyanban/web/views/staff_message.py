@@ -28,7 +28,7 @@ from liuyanban.intelligence import actions as intel_actions
 from liuyanban.intelligence import hotissues
 from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
-from liuyanban.lifecycle import actions, selectors
+from liuyanban.lifecycle import actions, permissions, selectors
 from liuyanban.lifecycle.models import (
     AttachmentState,
     Message,
@@ -322,8 +322,8 @@ def _panels(
 
 def _moderation_aids(message: Message) -> dict[str, Any]:
     """Redaction suggestions, flags and near-duplicates — for moderators' eyes."""
-    title_findings = workbench.personal_data(message.title)
-    body_findings = workbench.personal_data(message.body)
+    title_findings = workbench.personal_data(message, message.title)
+    body_findings = workbench.personal_data(message, message.body)
     return {
         "title_segments": segments(message.title, title_findings),
         "body_segments": segments(message.body, body_findings),
@@ -335,19 +335,23 @@ def _moderation_aids(message: Message) -> dict[str, Any]:
     }
 
 
-def _records(message: Message) -> dict[str, Any]:
-    """Everything staff see about the handling so far."""
-    contact = MessageContact.objects.filter(message=message).first()
+def _records(message: Message, *, private: bool, insider: bool) -> dict[str, Any]:
+    """Everything staff see about the handling so far; the private parts only if theirs to see.
+
+    ``private`` (contact data, original words) and ``insider`` (drafts, call notes, private
+    timeline steps) come from ``lifecycle.permissions``, as on every other interface.
+    """
+    replies = message.replies.select_related("organization").order_by("id")
     return {
-        "contact": contact,
+        "contact": MessageContact.objects.filter(message=message).first() if private else None,
         "assignments": message.assignments.select_related("from_org", "to_org", "created_by"),
-        "replies": message.replies.select_related("organization").order_by("id"),
+        "replies": replies if insider else replies.filter(state=ReplyState.PUBLISHED),
         "evaluations": message.evaluations.all(),
-        "follow_ups": message.follow_ups.order_by("date", "id"),
+        "follow_ups": message.follow_ups.order_by("date", "id") if insider else [],
         "extensions": message.extensions.select_related("organization").order_by("id"),
         "orders": message.supervision_orders.select_related("organization").order_by("id"),
         "instructions": message.instructions.select_related("leader").order_by("id"),
-        "timeline": selectors.timeline(message, staff=True),
+        "timeline": selectors.timeline(message, staff=insider),
     }
 
 
@@ -364,9 +368,17 @@ def render_detail(
     """The staff message page, with any bound (erroneous) forms left open."""
     allowed = selectors.available_actions(user, message)
     can_reply = [a for a in REPLY_ACTIONS if a in allowed]
-    pending = message.replies.filter(state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+    private = permissions.may_see_private(user, message)
+    insider = permissions.is_insider(user, message)
+    pending = (
+        message.replies.filter(state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+        if insider
+        else None
+    )
     context: dict[str, Any] = {
         "message": message,
+        "private": private,
+        "insider": insider,
         "deadline": deadline_of(message),
         "allowed": allowed,
         "panels": _panels(user, message, allowed, bound or {}),
@@ -374,15 +386,16 @@ def render_detail(
         "reply_form": reply_form or (f.ReplyForm(initial={"kind": "final"}) if can_reply else None),
         "quality": quality,
         "pending_quality": workbench.reply_quality(message, pending.body) if pending else None,
-        "show_aids": message.status in (Status.SUBMITTED, Status.PUBLISHED)
-        or "edit_public" in allowed,
+        # The aids quote the original: only for those who may read it.
+        "show_aids": private
+        and (message.status in (Status.SUBMITTED, Status.PUBLISHED) or "edit_public" in allowed),
         "queues": queue_links(user),
         "intel": intel_selectors.for_message(message),
         "can_classify": "reclassify" in allowed,
         "domains": Domain.objects.filter(level=1, is_active=True),
         "routing": intel_selectors.routing_suggestions(message) if "assign" in allowed else [],
         "images": selectors.images_for(user, message),
-        **_records(message),
+        **_records(message, private=private, insider=insider),
     }
     if context["show_aids"]:
         context.update(_moderation_aids(message))

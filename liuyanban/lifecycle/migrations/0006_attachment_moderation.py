@@ -22,7 +22,7 @@ def carry_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("lifecycle", "0004_public_list_indexes"),
+        ("lifecycle", "0005_message_region_from_board"),
     ]
 
     operations = [

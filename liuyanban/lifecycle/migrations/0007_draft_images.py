@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lifecycle', '0005_attachment_moderation'),
+        ('lifecycle', '0006_attachment_moderation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0001_rollups'),
+        ('analytics', '0002_cursor_gaps'),
     ]
 
     operations = [

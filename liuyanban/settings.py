@@ -17,6 +17,11 @@ Variables (all optional in development):
   REDIS_URL        enables the Redis cache and the RQ task backend
   TASKS_BACKEND    "db" (default), "rq" or "immediate"
   MEDIA_ROOT, STATIC_ROOT
+  TRUSTED_PROXY_COUNT how many proxies in front of the app append to X-Forwarded-For
+                   (default 0: the header is ignored, REMOTE_ADDR is the client)
+  WEBHOOK_ALLOW_HTTP        "1" allows http:// webhook URLs (default: only when DEBUG)
+  WEBHOOK_ALLOWED_NETWORKS  comma-separated CIDRs webhooks may reach although not public
+  OPEN311_TOKEN_LOOKUPS_PER_MINUTE  per client address (default 30)
 """
 
 from __future__ import annotations
@@ -105,7 +110,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the NUL check: what it refuses (a body over the limit) is answered in JSON too.
+    "liuyanban.api.middleware.JsonErrorsMiddleware",
     "liuyanban.core.replica.ReplicaMiddleware",
+    "csp.middleware.CSPMiddleware",
     "liuyanban.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -252,6 +260,11 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# Client addresses: X-Forwarded-For is believed only through this many proxies
+# (liuyanban.core.clientip). Rate limits count in Redis when REDIS_URL is set, else in
+# the database (liuyanban.core.ratelimit); never in per-process memory.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # Cache: Redis when configured, else process-local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -304,6 +317,25 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy on every response (django-csp). Scripts only from our own
+# static files (ECharts, htmx and Swagger UI are vendored): no inline script, no inline
+# event handler, no eval. Inline *styles* stay allowed: ECharts tooltips and the
+# campaign bar charts set style attributes, and the 500 page carries its own CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -315,8 +347,36 @@ LOGGING = {
 # (DeadlineRule, Organization settings); these are only the fall-backs.
 LIUYANBAN: dict[str, Any] = {
     "SITE_NAME": os.environ.get("SITE_NAME", "留言板"),
+    # Per account: 5 attempts at once, then waits of 30 s, 60 s, 120 s … up to 15 min
+    # (a stranger can slow an account, never lock it). Per network: 20 failures / 15 min.
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_DELAY_SECONDS": 30,
     "LOGIN_LOCK_SECONDS": 900,
+    "LOGIN_MAX_FAILURES_PER_IP": 20,
     "MESSAGES_PER_AUTHOR_PER_DAY": int(os.environ.get("MESSAGES_PER_AUTHOR_PER_DAY", "10")),
     "MESSAGES_PER_IP_PER_HOUR": int(os.environ.get("MESSAGES_PER_IP_PER_HOUR", "30")),
+    # Task workers (core/workers.py): a worker silent this long is dead and its task is
+    # re-queued; a task of a worker without heartbeats (db_worker) is re-queued after the lease.
+    "TASK_BEAT_TIMEOUT": int(os.environ.get("TASK_BEAT_TIMEOUT", "60")),
+    "TASK_LEASE": int(os.environ.get("TASK_LEASE", "3600")),
+    # REST API requests per caller (user, else client network): "600/m", "100/10s", "5000/h".
+    "API_RATE": os.environ.get("API_RATE", "600/m"),
+    # Images: bytes per upload, decoded pixels (a decompression bomb is refused), longest side kept.
+    "IMAGE_MAX_BYTES": int(os.environ.get("IMAGE_MAX_BYTES", str(5 * 1024 * 1024))),
+    "IMAGE_MAX_PIXELS": int(os.environ.get("IMAGE_MAX_PIXELS", "40000000")),
+    "IMAGE_MAX_SIDE": int(os.environ.get("IMAGE_MAX_SIDE", "2560")),
+    # PDF reports: new reports an anonymous address may ask for per window (seconds).
+    "PDF_ANON_PER_WINDOW": int(os.environ.get("PDF_ANON_PER_WINDOW", "3")),
+    "PDF_ANON_WINDOW": int(os.environ.get("PDF_ANON_WINDOW", "600")),
+    # Chromium's sandbox: auto (on unless running as root), on, off.
+    "CHROMIUM_SANDBOX": os.environ.get("CHROMIUM_SANDBOX", "auto"),
+    # Webhooks: plain http only in development and tests; networks (CIDR) an operator
+    # allows on purpose although they are not public (docs/security.md).
+    "WEBHOOK_ALLOW_HTTP": env_bool("WEBHOOK_ALLOW_HTTP", DEBUG),
+    "WEBHOOK_ALLOWED_NETWORKS": env_list("WEBHOOK_ALLOWED_NETWORKS"),
+    "OPEN311_TOKEN_LOOKUPS_PER_MINUTE": int(
+        os.environ.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", "30")
+    ),
+    # Anchor views for bench/http_bench.py (an empty view, a bare list, a primary-key read).
+    "BENCH_VIEWS": env_bool("LIUYANBAN_BENCH_VIEWS", False),
 }

@@ -1,7 +1,9 @@
-"""Intake analysis of one message: redaction suggestions, flags, classification, duplicates.
+"""Intake analysis of one message: redaction suggestions, flags, content words, classification,
+duplicates.
 
 Runs in a background task after the submission has committed, so a slow or failing
-model can never block or lose a submission; failures are recorded on the insight.
+model can never block or lose a submission; failures are recorded on the insight,
+except a lost database connection, which fails the task so that it is retried.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import asdict
 
 from django.db import transaction
 
+from liuyanban.core.jobs import is_transient
 from liuyanban.lifecycle.models import Message
+from liuyanban.lifecycle.redaction import author_identity
 
-from . import classification, duplicates
+from . import classification, duplicates, lexicon
 from .flags import DEFAULT_WORDLISTS, find_flags
 from .models import MessageInsight, Prediction, WordList
 from .redaction import find_personal_data
@@ -31,9 +35,16 @@ def wordlists() -> dict[str, list[str]]:
 
 
 def _findings(message: Message) -> list[dict[str, object]]:
+    who = author_identity(message)
     out = []
     for field in ("title", "body", "location"):
-        for f in find_personal_data(getattr(message, field)):
+        found = find_personal_data(
+            getattr(message, field),
+            author_names=who.names,
+            author_nicknames=who.nicknames,
+            author_numbers=who.numbers,
+        )
+        for f in found:
             out.append({"field": field, **asdict(f)})
     return out
 
@@ -45,6 +56,17 @@ def _flags(message: Message) -> list[dict[str, object]]:
         for f in find_flags(getattr(message, field), lists):
             out.append({"field": field, **asdict(f)})
     return out
+
+
+def _keywords(message: Message, findings: list[dict[str, object]]) -> list[str]:
+    """Content words of title and body with every personal-data finding blanked out first."""
+    texts = {"title": message.title, "body": message.body}
+    for f in sorted(findings, key=lambda f: -int(str(f["start"]))):
+        field = str(f["field"])
+        if field in texts:
+            start, end = int(str(f["start"])), int(str(f["end"]))
+            texts[field] = texts[field][:start] + " " + texts[field][end:]
+    return lexicon.message_keywords(texts["title"], texts["body"])
 
 
 def _predict(message: Message) -> None:
@@ -73,14 +95,19 @@ def analyse(message_id: int) -> MessageInsight | None:
     error = ""
     findings: list[dict[str, object]] = []
     flags: list[dict[str, object]] = []
+    words: list[str] = []
     try:
         findings = _findings(message)
         flags = _flags(message)
+        words = _keywords(message, findings)
         with transaction.atomic():
             sig = duplicates.store_signature(message)
             duplicates.link_duplicates(message, sig)
         _predict(message)
     except Exception as exc:  # a broken model must not lose the insight rows
+        if is_transient(exc):
+            # A lost connection is not a finding: fail the task so it runs again.
+            raise
         logger.exception("analysis of message %s failed", message_id)
         error = f"{type(exc).__name__}: {exc}"[:500]
     insight, _ = MessageInsight.objects.update_or_create(
@@ -88,6 +115,7 @@ def analyse(message_id: int) -> MessageInsight | None:
         defaults={
             "findings": findings,
             "flags": flags,
+            "keywords": words,
             "error": error,
             "duration_ms": int((time.perf_counter() - started) * 1000),
         },

@@ -67,13 +67,16 @@ class Prediction(models.Model):
 
 
 class MessageInsight(models.Model):
-    """Redaction suggestions and content flags found at intake, for the moderator."""
+    """Redaction suggestions, content flags and content words found at intake."""
 
     message = models.OneToOneField(
         "lifecycle.Message", on_delete=models.CASCADE, related_name="insight"
     )
     findings = models.JSONField(default=list)
     flags = models.JSONField(default=list)
+    # Distinct content words of title and body (personal data left out): what routing
+    # learns from and shows staff as evidence.
+    keywords = models.JSONField(default=list, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     analysed_at = models.DateTimeField(auto_now=True)

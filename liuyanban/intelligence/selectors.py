@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from liuyanban.lifecycle.models import Assignment, AssignmentRole, AssignmentState, Message
 from liuyanban.organizations.models import Organization, OrgKind
+from liuyanban.taxonomy.models import Domain, Kind
 
+from .lexicon import message_keywords
 from .models import DuplicateLink, LinkState, MessageInsight, Prediction
 from .routing import Case, RoutingModel, Suggestion
+from .text import is_keyword
 
 HISTORY_LIMIT = 5000
 _CACHE_SECONDS = 600
@@ -20,18 +24,67 @@ _models: dict[int, tuple[float, RoutingModel]] = {}
 
 
 @dataclass(frozen=True)
+class SuggestionView:
+    """A prediction as staff read it: the category's own name and a plain confidence."""
+
+    target: str
+    label: str
+    confidence: str
+    confirmed_label: str
+
+
+def _confidence_words(confidence: float) -> str:
+    # Staff act on a plain judgement, not on a calibrated figure with two decimals.
+    percent = round(confidence * 100)
+    if confidence >= 0.8:
+        return _("把握较大（%(p)s%%）") % {"p": percent}
+    if confidence >= 0.5:
+        return _("把握一般（%(p)s%%）") % {"p": percent}
+    return _("把握较小（%(p)s%%）") % {"p": percent}
+
+
+def _category_names(predictions: list[Prediction]) -> dict[tuple[str, str], str]:
+    codes = {c for p in predictions for c in (p.code, p.confirmed_code) if c}
+    names: dict[tuple[str, str], str] = {}
+    for code, name in Domain.objects.filter(code__in=codes).values_list("code", "name"):
+        names["domain", code] = name
+    for code, name in Kind.objects.filter(code__in=codes).values_list("code", "name"):
+        names["kind", code] = name
+    return names
+
+
+def suggestion_views(predictions: list[Prediction]) -> list[SuggestionView]:
+    """The predictions with names instead of codes; model versions stay in the admin."""
+    names = _category_names(predictions)
+    return [
+        SuggestionView(
+            target=p.target,
+            label=names.get((p.target, p.code), p.code),
+            confidence=_confidence_words(p.confidence),
+            confirmed_label=names.get((p.target, p.confirmed_code), p.confirmed_code)
+            if p.confirmed_code
+            else "",
+        )
+        for p in predictions
+    ]
+
+
+@dataclass(frozen=True)
 class Intelligence:
     """Everything the moderation and office screens show about one message."""
 
     predictions: list[Prediction]
+    suggestions: list[SuggestionView]
     insight: MessageInsight | None
     duplicates: list[DuplicateLink]
 
 
 def for_message(message: Message) -> Intelligence:
     """The stored intelligence of a message (computed in the background at intake)."""
+    predictions = list(Prediction.objects.filter(message=message).order_by("target"))
     return Intelligence(
-        predictions=list(Prediction.objects.filter(message=message).order_by("target")),
+        predictions=predictions,
+        suggestions=suggestion_views(predictions),
         insight=MessageInsight.objects.filter(message=message).first(),
         duplicates=list(
             DuplicateLink.objects.filter(message=message, state=LinkState.SUGGESTED).select_related(
@@ -53,6 +106,16 @@ def candidate_units(office: Organization) -> list[Organization]:
     return units
 
 
+def _words_of_search_text(text: str) -> list[str]:
+    """Content words of an indexed text, for messages analysed before keywords were stored.
+
+    The index holds jieba's search-mode words, sub-words included ("长沙市" also gives
+    "沙市"): a word inside a longer word of the same text is dropped.
+    """
+    words = list(dict.fromkeys(w for w in text.split() if is_keyword(w)))
+    return [w for w in words if not any(w != o and w in o for o in words)]
+
+
 def _history(office: Organization) -> list[Case]:
     """The office's recent lead assignments: accepted ones teach, returned ones warn."""
     rows = (
@@ -60,18 +123,23 @@ def _history(office: Organization) -> list[Case]:
         .exclude(state=AssignmentState.CANCELLED)
         .order_by("-id")
         .values_list(
-            "to_org_id", "state", "message__domain_id", "message__region_id", "message__search_text"
+            "to_org_id",
+            "state",
+            "message__domain_id",
+            "message__region_id",
+            "message__insight__keywords",
+            "message__search_text",
         )[:HISTORY_LIMIT]
     )
     return [
         Case(
             domain=domain,
-            words=(text or "").split(),
+            words=words if words else _words_of_search_text(text or ""),
             unit=unit,
             region=region,
             returned=state == AssignmentState.RETURNED,
         )
-        for unit, state, domain, region, text in rows
+        for unit, state, domain, region, words, text in rows
     ]
 
 
@@ -98,7 +166,9 @@ def routing_suggestions(message: Message, k: int = 3) -> list[dict[str, Any]]:
         declared.setdefault(unit_id, set()).add(domain_id)
     ranked: list[Suggestion] = routing_model(message.office).suggest(
         domain=message.domain_id,
-        words=(message.search_text or "").split(),
+        words=message_keywords(
+            message.public_title or message.title, message.public_body or message.body
+        ),
         candidates=[u.pk for u in units],
         declared=declared,
         region=message.region_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import jieba
@@ -60,25 +61,101 @@ def segment_for_search(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """A small built-in stop list (function words and board boilerplate)."""
-    words = """的 了 和 是 在 我 有 也 就 都 而 及 与 或 着 把 被 让 给 对 向 从 到 为 以 于 之 其 这 那
-    此 该 等 各 个 们 你 他 她 它 我们 你们 他们 请 您 能 会 要 可以 可 将 已 已经 还 又 再 并 但 却
-    如果 因为 所以 由于 因此 但是 而且 并且 然后 一个 一些 没有 不 没 很 非常 什么 怎么 如何 为什么
-    哪 哪里 多少 吗 呢 吧 啊 呀 哦 嗯 尊敬 领导 您好 你好 谢谢 感谢 希望 问题 情况 相关 有关 反映
-    一下 现在 目前 今年 去年 本人 自己 大家 进行 通过 根据 关于 这个 那个 这些 那些 这样 那样""".split()  # noqa: SIM905 - a readable block of words
+    """The platform's own stop list: function words, pronouns and message-board boilerplate.
+
+    Written for this product (not copied from a published list): words that say nothing
+    about what a message is about, so they must never be shown as evidence or weigh in a
+    comparison of two messages.
+    """
+    words = """的 地 得 了 着 过 和 跟 同 是 在 我 有 也 就 都 而 及 与 或 把 被 让 给 对 向 从 到 为 以
+    于 之 其 这 那 此 该 等 各 个 们 你 他 她 它 我们 你们 他们 她们 咱们 人家 本人 自己 大家 请 您
+    能 会 要 想 可以 可 将 已 已经 还 又 再 并 但 却 才 只 更 最 太 很 非常 十分 特别 比较 如果 要是
+    因为 所以 由于 因此 但是 而且 并且 然后 然而 虽然 不过 可是 或者 还是 以及 以便 为了 对于 关于
+    根据 通过 按照 经过 一个 一些 一直 一下 一样 一起 没有 不 没 不是 不能 不会 就是 都是 也是 还有
+    什么 怎么 怎样 如何 为什么 为何 哪 哪里 哪些 多少 几 吗 呢 吧 啊 呀 哦 嗯 哈 啦 嘛 么 之后 之前
+    以后 以前 时候 现在 目前 今年 去年 今天 昨天 当时 其中 其他 其它 这个 那个 这些 那些 这样 那样
+    这里 那里 这种 那种 进行 尊敬 领导 您好 你好 谢谢 感谢 希望 问题 情况 相关 有关 反映 请问 麻烦
+    恳请 望 盼 给予 一次 多次 这次 上述 如下 所述 以上 以下 等等 之类 左右 上 下 中 里 内 外""".split()  # noqa: SIM905 - a readable block of words
     return frozenset(words)
 
 
-def content_words(text: str) -> list[str]:
-    """Segmented words minus stop words, punctuation and single characters that are not CJK."""
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+class Lexicon:
+    """Names (regions, organisations, boards) that must come out of segmentation whole.
+
+    They act as user-dictionary words with priority: the longest name found at a position
+    is cut first and jieba segments only the text between names, so "沙市街道办事处" stays
+    one word instead of "沙市 / 街道 / 办事处". The process-wide jieba dictionary is left
+    unchanged (the search index depends on it staying the same in every process).
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        by_first: dict[str, list[str]] = {}
+        for name in {normalize(n) for n in names}:
+            if len(name) >= 2:
+                by_first.setdefault(name[0], []).append(name)
+        self._by_first = {k: sorted(v, key=len, reverse=True) for k, v in by_first.items()}
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_first.values())
+
+    def split(self, text: str) -> list[tuple[str, bool]]:
+        """``text`` as consecutive pieces, each marked True when it is a known name."""
+        pieces: list[tuple[str, bool]] = []
+        start = i = 0
+        while i < len(text):
+            name = next((n for n in self._by_first.get(text[i], ()) if text.startswith(n, i)), None)
+            if name is None:
+                i += 1
+                continue
+            if start < i:
+                pieces.append((text[start:i], False))
+            pieces.append((name, True))
+            i = start = i + len(name)
+        if start < len(text):
+            pieces.append((text[start:], False))
+        return pieces
+
+
+def content_words(text: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Segmented words minus stop words, punctuation and single characters that are not CJK.
+
+    With a ``lexicon``, its names are kept whole (see ``Lexicon``).
+    """
     stops = stopwords()
+    if lexicon is None:
+        words = segment(text)
+    else:
+        words = []
+        for piece, is_name in lexicon.split(normalize(text)):
+            words += [piece] if is_name else segment(piece)
     out = []
-    for w in segment(text):
+    for w in words:
         if w in stops:
             continue
-        if len(w) == 1 and not ("\u4e00" <= w <= "\u9fff"):
+        if len(w) == 1 and not _is_cjk(w):
             continue
         if all(unicodedata.category(c)[0] in "PSZ" for c in w):
             continue
         out.append(w)
     return out
+
+
+def is_keyword(word: str) -> bool:
+    """Worth showing as evidence: not a stop word, two or more characters, at least one
+    Chinese character (no numbers, codes, stray letters or punctuation)."""
+    return len(word) >= 2 and word not in stopwords() and any(_is_cjk(c) for c in word)
+
+
+def keywords(text: str, lexicon: Lexicon | None = None, limit: int = 80) -> list[str]:
+    """Distinct ``is_keyword`` words of ``text`` in order of first appearance, at most ``limit``."""
+    out: dict[str, None] = {}
+    for w in content_words(text, lexicon):
+        if is_keyword(w):
+            out.setdefault(w)
+            if len(out) >= limit:
+                break
+    return list(out)

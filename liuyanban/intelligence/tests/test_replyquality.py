@@ -8,7 +8,13 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from liuyanban.intelligence.management.commands.reply_quality_eval import evaluate, working_days
+from liuyanban.intelligence.management.commands.reply_quality_eval import (
+    agreement,
+    choose_cut,
+    evaluate,
+    split_labels,
+    working_days,
+)
 from liuyanban.intelligence.replyquality import score_reply, strip_boilerplate, timeliness
 
 DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "tipdm2020c"
@@ -93,3 +99,20 @@ def test_agreement_with_labels_on_real_replies(capsys: pytest.CaptureFixture[str
     assert 0.05 <= share <= 0.3
     call_command("reply_quality_eval", input=DATA / "attachment4_replies.csv")
     assert "perfunctory share" in capsys.readouterr().out
+
+
+def test_kappa_threshold_is_chosen_on_the_development_half_only() -> None:
+    labels = {i: int(i % 3 == 0) for i in range(200)}
+    dev, test = split_labels(labels)
+    assert set(dev).isdisjoint(test) and len(dev) + len(test) == 200
+    assert split_labels(labels) == (dev, test)  # a fixed split
+    assert abs(sum(dev.values()) - sum(test.values())) <= 1  # stratified
+    # Scores separate the classes at 0.3 on the development half; the test half is
+    # shifted so that a cut fitted on it would be 0.7.
+    scores = {i: (0.4 if y else 0.2) for i, y in dev.items()}
+    scores |= {i: (0.8 if y else 0.6) for i, y in test.items()}
+    assert choose_cut(scores, dev) == pytest.approx(0.3)
+    result = agreement("shifted", scores, labels)
+    assert result.cut == pytest.approx(0.3) and result.n_dev == len(dev) and result.n == len(test)
+    assert result.kappa == 0.0  # the development cut calls every test reply 1
+    assert result.auc == 1.0

@@ -331,7 +331,7 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
             env,
         )
     for name in ("worker_1", "worker_2"):
-        stack.start(name, [PY, "manage.py", "run_worker", "--name", name], env)
+        stack.start(name, [PY, "manage.py", "run_worker", "--worker-id", name], env)
     for name, port in apps.items():
         _wait(f"{name} answering", lambda port=port: _up(port), 90)  # type: ignore[misc]
 

@@ -15,7 +15,7 @@ Variables (all optional in development):
   DEFAULT_FROM_EMAIL
   SMS_BACKEND      dotted path of an SMS sender (default: console)
   REDIS_URL        enables the Redis cache and the RQ task backend
-  TASKS_BACKEND    "db" (default), "rq" or "immediate"
+  TASKS_BACKEND    "rq" (default with REDIS_URL), "db" (default without) or "immediate"
   MEDIA_ROOT, STATIC_ROOT
   TRUSTED_PROXY_COUNT how many proxies in front of the app append to X-Forwarded-For
                    (default 0: the header is ignored, REMOTE_ADDR is the client)

@@ -117,6 +117,8 @@ def get_suggestion_for_user(user: AnyUser, suggestion_id: int) -> Suggestion:
 
 def campaign_link_for_message(message: Message) -> Suggestion | None:
     """The published campaign suggestion a message came from (for the message page), if any."""
+    if message.source != "campaign":  # only a converted suggestion has one: skip the query
+        return None
     return (
         Suggestion.objects.select_related("campaign")
         .filter(message=message, status=SuggestionStatus.PUBLISHED)

@@ -268,7 +268,8 @@ def print_precision(result: dict[str, dict[str, Counter[str]]]) -> None:
         cells = []
         for label in labels:
             c = result[label][kind]
-            cell = f"{c['right'] / c['found']:.3f} ({c['right']}/{c['found']}; {c['same_kind']})"
+            found = max(1, c["found"])
+            cell = f"{c['right'] / found:.3f} ({c['right']}/{c['found']}; {c['same_kind']})"
             cells.append(f"{cell if c['found'] else '-':>26}")
         print(f"  {kind:<10}" + "".join(cells))
 

@@ -6,7 +6,7 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install browser lint types check migrations-check clean bench
+.PHONY: run serve test install browser lint types check migrations-check clean bench bench-serve
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ run: $(STAMP)
 	  $(PY) manage.py db_worker >var/worker.log 2>&1 & \
 	  $(PY) manage.py run_scheduler >var/scheduler.log 2>&1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The production stack on this machine (docs/deploy.md): migrate, collectstatic, then
+# granian (workers respawn), task workers and the scheduler under supervisord, which
+# restarts whatever dies. DATABASE_URL for PostgreSQL (SQLite in WAL mode without it),
+# REDIS_URL for the Redis cache and queue. Ctrl-C stops everything.
+serve: $(STAMP)
+	LYB_PY=$(abspath $(PY)) PORT=$(PORT) deploy/serve.sh
 
 # Debian's chromium and the CJK font for the browser tests; never a downloaded browser.
 browser:
@@ -56,3 +63,9 @@ clean:
 .PHONY: messages
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests && $(PY) manage.py compilemessages -l en --ignore=.venv
+
+# 100 concurrent requests through the production stack and kill -9 of each of its
+# processes (bench/serve_bench.py); wrk comes from Debian.
+bench-serve: $(STAMP)
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk)
+	$(PY) bench/serve_bench.py $(BENCH_ARGS)

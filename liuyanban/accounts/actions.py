@@ -8,10 +8,8 @@ the answer. Steps that check a code may say more, since the code proves the hold
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
-import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, password_validation
@@ -20,20 +18,13 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import Conflict, InvalidInput
 
 from . import throttle
 from .models import User, VerificationPurpose
+from .nicknames import validate_nickname
 from .verification import BIND, Contact, consume_code, issue_code, parse_contact
-
-NICKNAME_MIN = 2
-NICKNAME_MAX = 20
-# Seven or more digits in a row (after separators are dropped) look like a phone,
-# QQ or ID number: personal data that must not become a public name.
-_DIGIT_RUN = re.compile(r"\d{7,}")
-_NICKNAME_NOISE = re.compile(r"[\s\-_.·()（）]")
-_RESERVED_NICKNAME_WORDS = ("管理员", "客服", "官方", "admin")
-
 
 # --- Reading helpers used by the actions ----------------------------------------
 
@@ -52,22 +43,6 @@ def login_identifier(raw: str) -> str:
         return parse_contact(raw).value
     except InvalidInput:
         return raw
-
-
-def validate_nickname(nickname: str) -> str:
-    """The cleaned public nickname, or raise: 2–20 characters, no numbers, no official titles."""
-    nickname = unicodedata.normalize("NFKC", nickname).strip()
-    if not NICKNAME_MIN <= len(nickname) <= NICKNAME_MAX:
-        raise InvalidInput(
-            fields={"nickname": [_("昵称长度应为 2–20 个字符")]},
-        )
-    if _DIGIT_RUN.search(_NICKNAME_NOISE.sub("", nickname)) or "@" in nickname:
-        raise InvalidInput(
-            fields={"nickname": [_("昵称会公开显示，不能包含手机号、邮箱等个人信息")]},
-        )
-    if any(word in nickname.lower() for word in _RESERVED_NICKNAME_WORDS):
-        raise InvalidInput(fields={"nickname": [_("昵称不能冒用管理员、客服或官方名义")]})
-    return nickname
 
 
 def _validate_password(password: str, user: User, field: str = "password1") -> None:
@@ -144,13 +119,14 @@ def register_user(
 def log_in(*, request: HttpRequest, identifier: str, password: str) -> User:
     """Log in by phone, email or username, unless too many recent attempts failed."""
     ident = login_identifier(identifier)
-    ip = throttle.client_ip(request)
-    throttle.check_login_allowed(identifier=ident.lower(), ip=ip)
+    ip = client_ip(request)
+    # The attempt is claimed (and counted) before the password is checked: concurrent
+    # guesses cannot all slip in while the first ones are being evaluated.
+    subject = throttle.start_login(identifier=ident, ip=ip)
     user = authenticate(request, username=ident, password=password)
     if not isinstance(user, User):
-        throttle.record_login_failure(identifier=ident.lower(), ip=ip)
         raise InvalidInput(_("账号或密码不正确"))
-    throttle.clear_login_failures(identifier=ident.lower())
+    throttle.login_succeeded(subject=subject, ip=ip)
     login(request, user)
     return user
 
@@ -181,9 +157,7 @@ def reset_password(*, contact: Contact, code: str, new_password: str) -> User:
         user.set_password(new_password)
         _set_contact(user, contact)  # receiving the code proves the contact
         user.save()
-    for ident in (user.username, user.phone, user.email):
-        if ident:
-            throttle.clear_login_failures(identifier=ident.lower())
+    throttle.clear_account(user)
     return user
 
 

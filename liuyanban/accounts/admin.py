@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import LoginFailure, Membership, User, VerificationCode
+from .models import Membership, User, VerificationCode
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -82,12 +82,3 @@ class VerificationCodeAdmin(ReadOnlyAdmin):
     search_fields = ["target"]
     exclude = ["code_hash"]
     date_hierarchy = "created_at"
-
-
-@admin.register(LoginFailure)
-class LoginFailureAdmin(ReadOnlyAdmin):
-    """Throttle counters; deleting an identifier's rows unlocks it at once."""
-
-    list_display = ["key", "at"]
-    search_fields = ["key"]
-    date_hierarchy = "at"

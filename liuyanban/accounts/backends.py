@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
 from django.http import HttpRequest
 
 from .models import User
+from .selectors import user_for_login
 
 
 class PhoneOrEmailBackend(ModelBackend):
@@ -23,12 +23,7 @@ class PhoneOrEmailBackend(ModelBackend):
     ) -> User | None:
         if not username or password is None:
             return None
-        ident = username.strip()
-        user = (
-            User.objects.filter(Q(username=ident) | Q(email__iexact=ident) | Q(phone=ident))
-            .order_by("id")
-            .first()
-        )
+        user = user_for_login(username)
         if user is None:
             # Run the hasher anyway so that timing does not reveal which accounts exist.
             User().set_password(password)

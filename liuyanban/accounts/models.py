@@ -102,17 +102,3 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}:{self.target}"
-
-
-class LoginFailure(models.Model):
-    """Failed logins per identifier and IP, to throttle password guessing."""
-
-    key = models.CharField(max_length=300, db_index=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
-
-    def __str__(self) -> str:
-        return self.key

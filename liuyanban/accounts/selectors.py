@@ -54,3 +54,19 @@ def subtree_q(paths: Iterable[str], field: str = "") -> Q:
     for p in paths:
         q |= Q(**{lookup: p})
     return q
+
+
+def user_for_login(identifier: str) -> User | None:
+    """The account a login name means: its username, email (any case) or phone.
+
+    The one resolution used both to check the password and to count attempts per
+    account, so that three identifiers never mean three allowances.
+    """
+    ident = identifier.strip()
+    if not ident:
+        return None
+    return (
+        User.objects.filter(Q(username=ident) | Q(email__iexact=ident) | Q(phone=ident))
+        .order_by("id")
+        .first()
+    )

@@ -1,77 +1,37 @@
-"""Counting recent events per key to slow down guessing and spraying.
+"""Slowing down password guessing and code spraying, on the platform's one rate limiter.
 
-The counts live in ``LoginFailure`` rows (a key and a time), not in the cache: the
-default cache is per-process memory, so several workers would each allow the full
-number of guesses. Keys carry a prefix saying what they count:
+Logins are limited twice (``liuyanban.core.ratelimit`` counts both atomically in the
+store every worker shares):
 
-- ``login:id:<identifier>``  failed logins for one phone, email or username
-- ``login:ip:<address>``     failed logins from one network address
-- ``code-ip:<address>``      verification codes requested from one address
+* per **account**, whatever identifier was typed (phone, email or username resolve
+  to the same account first): ``LOGIN_MAX_FAILURES`` attempts at once, then a growing
+  delay before each further attempt (``LOGIN_DELAY_SECONDS`` doubling up to
+  ``LOGIN_LOCK_SECONDS``). A stranger can slow an account down but never lock its
+  owner out: once the delay has passed the right password works. A success resets it.
+* per **network** (``client_network`` of ``client_ip``): ``LOGIN_MAX_FAILURES_PER_IP``
+  attempts per ``LOGIN_LOCK_SECONDS`` window; successful logins are given back, so
+  the count is one of failures, and it blocks the guessing address only.
+
+Identifiers that match no account are limited under the identifier, exactly like an
+account, so the answers do not tell which accounts exist.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
 from django.conf import settings
-from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from liuyanban.core import ratelimit
+from liuyanban.core.clientip import client_network
 from liuyanban.core.errors import RateLimited
 
-from .models import LoginFailure
+from .models import User
+from .selectors import user_for_login
 
-KEY_MAX = 300  # LoginFailure.key max_length
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The address the request came from.
-
-    Only REMOTE_ADDR: X-Forwarded-For is set by the client unless a trusted proxy
-    overwrites it, so reading it would let anyone dodge the per-address limits.
-    A deployment behind a proxy must make the proxy set REMOTE_ADDR.
-    """
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
-def code_ip_key(ip: str) -> str:
-    """Key counting verification codes requested from ``ip``."""
-    return f"code-ip:{ip}"[:KEY_MAX]
-
-
-def login_keys(identifier: str, ip: str) -> tuple[str, str]:
-    """Keys counting failed logins for an identifier and for an address."""
-    return f"login:id:{identifier}"[:KEY_MAX], f"login:ip:{ip}"[:KEY_MAX]
-
-
-def count_recent(key: str, window: timedelta) -> int:
-    """How many events for ``key`` happened within ``window``."""
-    return LoginFailure.objects.filter(key=key, at__gt=timezone.now() - window).count()
-
-
-def record(key: str) -> None:
-    """Remember one event for ``key``."""
-    LoginFailure.objects.create(key=key)
-
-
-def clear(key: str) -> None:
-    """Forget every event for ``key``."""
-    LoginFailure.objects.filter(key=key).delete()
-
-
-def _retry_after(key: str, limit: int, window: timedelta) -> timedelta | None:
-    """How long until ``key`` drops below ``limit`` events in ``window``, or None if it is."""
-    times = list(
-        LoginFailure.objects.filter(key=key, at__gt=timezone.now() - window)
-        .order_by("-at")
-        .values_list("at", flat=True)[:limit]
-    )
-    if len(times) < limit:
-        return None
-    # The lock lifts when the oldest of the last ``limit`` events leaves the window.
-    return times[-1] + window - timezone.now()
+HOUR = 3600
 
 
 def _int_setting(name: str, default: int | None = None) -> int:
@@ -82,42 +42,76 @@ def _int_setting(name: str, default: int | None = None) -> int:
     return value
 
 
-def _login_limits() -> tuple[int, int, timedelta]:
-    """(failures per identifier, failures per address, window) from settings."""
+def _login_ip_rule() -> ratelimit.Rule:
     per_id = _int_setting("LOGIN_MAX_FAILURES")
-    # Many people share one address behind carrier-grade NAT; a deployment can
-    # allow more failures per address than per identifier.
-    per_ip = _int_setting("LOGIN_MAX_FAILURES_PER_IP", per_id)
-    return per_id, per_ip, timedelta(seconds=_int_setting("LOGIN_LOCK_SECONDS"))
+    return ratelimit.Rule(
+        "login-ip",
+        # Many people share one address behind carrier-grade NAT: a deployment can
+        # allow more failures per address than per account.
+        limit=_int_setting("LOGIN_MAX_FAILURES_PER_IP", per_id),
+        window=_int_setting("LOGIN_LOCK_SECONDS"),
+        message=gettext_lazy("您的网络登录失败次数过多，已被暂时限制，请稍后再试"),
+    )
 
 
-def check_login_allowed(*, identifier: str, ip: str) -> None:
-    """Refuse a login attempt while the identifier or the address is locked."""
-    per_id, per_ip, window = _login_limits()
-    id_key, ip_key = login_keys(identifier, ip)
-    waits = [
-        w for w in (_retry_after(id_key, per_id, window), _retry_after(ip_key, per_ip, window)) if w
-    ]
-    if waits:
-        minutes = max(1, math.ceil(max(waits).total_seconds() / 60))
-        raise RateLimited(
-            _(
-                "登录失败次数过多，账号或网络已被暂时锁定，请 %(minutes)d 分钟后再试，或通过验证码重置密码"
-            )
-            % {"minutes": minutes}
-        )
+def _account_gate() -> ratelimit.Gate:
+    return ratelimit.Gate(
+        "login-acct",
+        free=_int_setting("LOGIN_MAX_FAILURES"),
+        base=_int_setting("LOGIN_DELAY_SECONDS", 30),
+        cap=_int_setting("LOGIN_LOCK_SECONDS"),
+    )
 
 
-def record_login_failure(*, identifier: str, ip: str) -> None:
-    """Count one failed login against both the identifier and the address."""
-    for key in login_keys(identifier, ip):
-        record(key)
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return _("%(seconds)d 秒") % {"seconds": seconds}
+    return _("%(minutes)d 分钟") % {"minutes": math.ceil(seconds / 60)}
 
 
-def clear_login_failures(*, identifier: str) -> None:
-    """Forget an identifier's failures after a successful login or a password reset.
+def account_subject(identifier: str) -> str:
+    """What the per-account limit counts: the account, or the identifier if none matches."""
+    user = user_for_login(identifier)
+    return f"u{user.pk}" if user is not None else f"i:{identifier.strip().lower()}"
 
-    The address count is kept: clearing it on success would let one person with an
-    account reset the counter between guesses at other accounts.
+
+def start_login(*, identifier: str, ip: str) -> str:
+    """Claim one login attempt for the identifier's account from ``ip``, or refuse.
+
+    Returns the account subject to pass to ``login_succeeded``.
     """
-    clear(login_keys(identifier, "")[0])
+    network = client_network(ip)
+    ratelimit.take((_login_ip_rule(), network))
+    subject = account_subject(identifier)
+    wait = _account_gate().attempt(subject)
+    if wait:
+        raise RateLimited(
+            _("该账号登录失败次数过多，为保护账号安全，请 %(wait)s后再试，或通过验证码重置密码")
+            % {"wait": _wait_text(wait)},
+            retry_after=wait,
+        )
+    return subject
+
+
+def login_succeeded(*, subject: str, ip: str) -> None:
+    """The password was right: the account starts afresh and the address is given its try back."""
+    _account_gate().reset(subject)
+    ratelimit.give_back(_login_ip_rule(), client_network(ip))
+
+
+def clear_account(user: User) -> None:
+    """Forget an account's failed attempts (after a password reset through a code)."""
+    _account_gate().reset(f"u{user.pk}")
+
+
+def take_code_send(*, ip: str) -> None:
+    """Count one verification code sent to anyone from ``ip``; refuse past the hourly cap."""
+    from .verification import SENDS_PER_IP_PER_HOUR
+
+    rule = ratelimit.Rule(
+        "code-ip",
+        limit=SENDS_PER_IP_PER_HOUR,
+        window=HOUR,
+        message=gettext_lazy("您的网络在一小时内获取验证码的次数已达上限，请稍后再试"),
+    )
+    ratelimit.take((rule, client_network(ip)))

@@ -16,11 +16,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import DomainError, RateLimited
+from liuyanban.core.redirects import local_url
 
 from . import actions
 from .forms import (
@@ -34,7 +35,6 @@ from .forms import (
     contact_kind,
 )
 from .models import User
-from .throttle import client_ip
 from .verification import Contact
 
 BACKEND = settings.AUTHENTICATION_BACKENDS[0]
@@ -75,12 +75,8 @@ def _pending(request: HttpRequest, key: str) -> Contact | None:
 
 def _next_url(request: HttpRequest) -> str:
     """Where to go after logging in: a safe ``next`` or the home page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return str(settings.LOGIN_REDIRECT_URL)
+    target = request.POST.get("next") or request.GET.get("next")
+    return local_url(request, target, default=str(settings.LOGIN_REDIRECT_URL))
 
 
 def _send_code_page(
@@ -152,7 +148,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_next_url(request))
     form = LoginForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, None
     if request.method == "POST" and form.is_valid():
         try:
             actions.log_in(
@@ -162,10 +158,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             status = _show_error(form, exc)
+            retry_after = getattr(exc, "retry_after", None)
         else:
             return redirect(_next_url(request))
     next_url = request.POST.get("next") or request.GET.get("next", "")
-    return _render(request, "accounts/login.html", status, form=form, next=next_url)
+    response = _render(request, "accounts/login.html", status, form=form, next=next_url)
+    if status == 429 and retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 logout_view = auth_views.LogoutView.as_view(next_page=settings.LOGIN_REDIRECT_URL)

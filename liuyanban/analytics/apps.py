@@ -1,6 +1,7 @@
 """The analytics app listens to the lifecycle's events and keeps its own counts."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnalyticsConfig(AppConfig):
@@ -9,9 +10,28 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Subscribe to every message event (sent after commit by the lifecycle)."""
+        """Subscribe to every message event; tell the sweeper about unfolded events."""
+        from datetime import timedelta
+
+        from liuyanban.core import jobs, sweeper
         from liuyanban.lifecycle.signals import message_event
 
-        from .rollups import on_message_event
+        from . import rollups
+        from .tasks import fold_events
 
-        message_event.connect(on_message_event, dispatch_uid="analytics.rollups")
+        message_event.connect(rollups.on_message_event, dispatch_uid="analytics.rollups")
+
+        def repair() -> int:
+            missing = rollups.unfolded(older_than=timedelta(seconds=30))
+            if missing:
+                jobs.record_once(fold_events)
+            return missing
+
+        sweeper.register(
+            sweeper.Check(
+                "unfolded_events",
+                _("未计入统计的留言事件"),
+                lambda: rollups.unfolded(older_than=timedelta(seconds=30)),
+                repair,
+            )
+        )

@@ -162,10 +162,16 @@ class MessageFact(models.Model):
 
 
 class Cursor(models.Model):
-    """The highest event id folded into the rollups (for catching up after a lost signal)."""
+    """How far the rollups have folded the event log.
+
+    Every event up to ``last_event_id`` is folded, except the ids in ``gaps`` (id → when
+    first skipped, epoch seconds): ids handed out to transactions that had not committed
+    yet when the fold passed them.
+    """
 
     name = models.CharField(max_length=30, primary_key=True)
     last_event_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("统计进度")
@@ -196,3 +202,40 @@ class IndexWeights(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply}/{self.on_time}/{self.satisfaction}/{self.reopen}"
+
+
+class PdfState(models.TextChoices):
+    """Where a PDF report is: waiting for the printer, printing, done, or failed."""
+
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("生成中")
+    READY = "ready", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+class ReportPdf(models.Model):
+    """One printed report for a scope, period, language and data version (the cache key).
+
+    Printing runs in the task worker, one Chromium at a time; everyone asking for the
+    same report while the data is unchanged gets this one file.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    params = models.JSONField(default=dict)
+    html = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=8, choices=PdfState.choices, default=PdfState.PENDING)
+    content = models.BinaryField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True, default="")
+    requested_ip = models.GenericIPAddressField(null=True, blank=True)
+    anonymous = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF 报告")
+        verbose_name_plural = _("PDF 报告")
+        indexes = [models.Index(fields=["requested_ip", "created_at"], name="reportpdf_ip_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]} {self.state}"

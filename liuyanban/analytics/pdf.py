@@ -7,6 +7,7 @@ tables as the HTML report. The page's ``/static/`` links are rewritten to local
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -33,6 +34,21 @@ def _browser() -> str:
     raise PdfUnavailable("chromium not found")
 
 
+def sandbox_flags() -> list[str]:
+    """Chromium's own sandbox wherever it can run: not as root, where Chromium refuses it.
+
+    ``LIUYANBAN["CHROMIUM_SANDBOX"]``: "auto" (default: sandboxed unless running as
+    root), "on" or "off" (for containers without user namespaces). Running the worker
+    as an unprivileged user is the way to get the sandbox; see docs/reports-pdf.md.
+    """
+    mode = str(settings.LIUYANBAN.get("CHROMIUM_SANDBOX", "auto")).lower()
+    if mode == "on":
+        return []
+    if mode == "off" or os.geteuid() == 0:
+        return ["--no-sandbox"]
+    return []
+
+
 def _localise(html: str) -> str:
     """Point static links at the files on disk (unknown files are dropped)."""
 
@@ -53,7 +69,7 @@ def html_to_pdf(html: str, timeout: float = 60) -> bytes:
         command = [
             browser,
             "--headless",
-            "--no-sandbox",
+            *sandbox_flags(),
             "--disable-gpu",
             "--disable-dev-shm-usage",
             f"--user-data-dir={tmp}/profile",

@@ -10,8 +10,22 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         """Listen to lifecycle events for webhooks (the lifecycle never imports us)."""
+        from django.utils.translation import gettext_lazy as _
+
+        from liuyanban.core import jobs, sweeper
         from liuyanban.lifecycle.signals import message_event
 
-        from .webhooks import on_message_event
+        from . import webhooks
+        from .tasks import deliver_due_webhooks
 
-        message_event.connect(on_message_event, dispatch_uid="api.webhooks")
+        message_event.connect(webhooks.on_message_event, dispatch_uid="api.webhooks")
+
+        def repair() -> int:
+            late = webhooks.overdue()
+            if late:
+                jobs.record_once(deliver_due_webhooks)
+            return late
+
+        sweeper.register(
+            sweeper.Check("overdue_webhooks", _("逾期未投递的 Webhook"), webhooks.overdue, repair)
+        )

@@ -53,6 +53,13 @@ class BearerToken(HttpBearer):
 class WebSession(SessionAuth):
     """The signed-in web user; unsafe methods must carry the CSRF token."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No signed-in session means no credentials: the caller gets 401, not a CSRF 403.
+        # The CSRF check is for requests that do carry a session.
+        if request.headers.get("Authorization") or not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if request.headers.get("Authorization"):
             return None  # a token was sent: the bearer scheme answers for it

@@ -7,26 +7,22 @@ many messages match. Only public wording is exported, never contact data.
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from itertools import islice
 from typing import Any
 
 from django.db.models import Avg, Count, QuerySet
-from django.utils import timezone
 
+from liuyanban.core import tabular
 from liuyanban.lifecycle.models import (
     Evaluation,
     Message,
-    Reply,
-    ReplyKind,
-    ReplyState,
     Resolution,
     Status,
 )
+from liuyanban.lifecycle.selectors import final_replies_for
 
 CHUNK = 2000
 FIELDS = [
@@ -56,8 +52,6 @@ EXTRA = ["回复单位", "正式回复", "评价数", "解决程度", "办理态
 HEADER = [label for _, label in FIELDS if label] + EXTRA
 STATUS_LABELS = {s.value: str(s.label) for s in Status}
 RESOLUTION_LABELS = {r.value: str(r.label) for r in Resolution}
-# Spreadsheet programs run cells starting with these as formulas.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -89,27 +83,12 @@ def filtered(qs: QuerySet[Message], f: ExportFilters) -> QuerySet[Message]:
     return qs
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _extras(ids: list[int]) -> tuple[dict[int, tuple[str, str]], dict[int, dict[str, Any]]]:
     """The published final reply and the rating averages of a batch of messages."""
-    replies: dict[int, tuple[str, str]] = {}
-    for message_id, org, body in (
-        Reply.objects.filter(message_id__in=ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED)
-        .order_by("message_id", "pk")
-        .values_list("message_id", "organization__name", "public_body")
-    ):
-        replies[message_id] = (org, body)  # the latest wins
+    replies = {
+        message_id: (reply.organization.name, reply.public_body)
+        for message_id, reply in final_replies_for(ids).items()
+    }
     ratings = {
         row["message_id"]: row
         for row in Evaluation.objects.filter(message_id__in=ids)
@@ -130,8 +109,7 @@ def _avg(value: float | None) -> Any:
 
 
 def rows(qs: QuerySet[Message]) -> Iterator[list[Any]]:
-    """The header, then one list of cells per message, in id order."""
-    yield HEADER
+    """One list of cells per message, in id order (``core.tabular`` neutralises them)."""
     values = qs.order_by("pk").values_list(*[name for name, _ in FIELDS])
     for batch in _batches(values.iterator(chunk_size=CHUNK)):
         replies, ratings = _extras([row[0] for row in batch])
@@ -149,50 +127,23 @@ def rows(qs: QuerySet[Message]) -> Iterator[list[Any]]:
                 _avg(rating.get("attitude")),
                 _avg(rating.get("speed")),
             ]
-            yield [_cell(c) for c in cells]
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
+            yield cells
 
 
 def stream_csv(qs: QuerySet[Message]) -> Iterator[bytes]:
-    """CSV in UTF-8 with a BOM (so Excel reads the Chinese), one chunk per 200 rows."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff".encode()
-    buffer: list[str] = []
-    for row in rows(qs):
-        buffer.append(writer.writerow(row))
-        if len(buffer) >= 200:
-            yield "".join(buffer).encode()
-            buffer = []
-    if buffer:
-        yield "".join(buffer).encode()
+    """CSV in UTF-8 with a BOM (so Excel reads the Chinese), streamed in chunks."""
+    return tabular.csv_chunks(rows(qs), header=HEADER)
+
+
+def _sheet(qs: QuerySet[Message]) -> tabular.Sheet:
+    return tabular.Sheet("留言", HEADER, rows(qs))
 
 
 def write_xlsx(qs: QuerySet[Message], path: str) -> int:
     """Write the workbook to ``path`` row by row (constant memory); returns the message count."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_urls": False})
-    sheet = book.add_worksheet("留言")
-    bold = book.add_format({"bold": True})
-    count = -1
-    for index, row in enumerate(rows(qs)):
-        sheet.write_row(index, 0, row, bold if index == 0 else None)
-        count = index
-    book.close()
-    return count
+    return tabular.write_xlsx(path, [_sheet(qs)])
 
 
 def xlsx_tempfile(qs: QuerySet[Message]) -> str:
     """A temporary XLSX file of ``qs``; the caller opens it and removes it."""
-    with tempfile.NamedTemporaryFile(
-        prefix="liuyanban-export-", suffix=".xlsx", delete=False
-    ) as handle:
-        path = handle.name
-    write_xlsx(qs, path)
-    return path
+    return tabular.xlsx_tempfile([_sheet(qs)])

@@ -48,7 +48,13 @@ COLUMNS: dict[str, tuple[str, bool]] = {
 SOURCE_ALIASES = {"热线": "hotline", "12345": "hotline", "信箱": "mailbox", "来信": "letter"}
 SOURCE_RE = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 # The lifecycle's field names → our columns, for its validation messages.
-FIELD_COLUMNS = {"title": "title", "body": "body", "location": "location", "region": "region"}
+FIELD_COLUMNS = {
+    "title": "title",
+    "body": "body",
+    "location": "location",
+    "region": "region",
+    "nickname": "nickname",
+}
 
 
 @dataclass

@@ -10,32 +10,42 @@ into a ``service_request_id`` once the message is public.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import time as pytime
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import condition, require_GET, require_http_methods
 
+from liuyanban.core import ratelimit, versions
+from liuyanban.core.clientip import client_ip, client_network
 from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
+from liuyanban.core.text import printable, printable_tree
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
 from liuyanban.lifecycle.models import (
     OPEN_STATUSES,
     PUBLIC_STATUSES,
+    Attachment,
+    AttachmentState,
     Event,
     Message,
     Reply,
-    ReplyKind,
     ReplyState,
 )
-from liuyanban.lifecycle.selectors import public_messages
+from liuyanban.lifecycle.selectors import final_replies_for, public_messages, published_images
 from liuyanban.lifecycle.transitions import TRANSITIONS
+from liuyanban.lifecycle.versions import PUBLIC_LISTS
 from liuyanban.organizations.models import Board
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -44,6 +54,8 @@ from .auth import user_for_secret
 Row = dict[str, Any]
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+# A list's ETag turns over at least this often (its default window ends "now").
+ETAG_MAX_AGE = 60
 CHANGESET = "2025-01-01T00:00:00+08:00"
 # XML names of list items, by the name of the list.
 ITEM_TAGS = {
@@ -53,6 +65,11 @@ ITEM_TAGS = {
     "values": "value",
 }
 TITLE_LENGTH = 30
+# Dates outside this range are refused: nothing was published before, and far dates
+# overflow the 90-day window arithmetic.
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 1, 1)
+TOKEN_WINDOW = timedelta(minutes=1)
 
 
 class Open311Error(Exception):
@@ -106,7 +123,8 @@ def to_xml(root: str, item: str | None, data: Row | list[Row]) -> bytes:
 def respond(
     fmt: str, root: str, item: str | None, data: Row | list[Row], status: int = 200
 ) -> HttpResponse:
-    """The same data as JSON or XML."""
+    """The same data as JSON or XML; text without control characters, so XML stays well-formed."""
+    data = printable_tree(data)
     if fmt == "xml":
         return HttpResponse(
             to_xml(root, item, data), status=status, content_type="text/xml; charset=utf-8"
@@ -234,15 +252,6 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 # --- reading requests -----------------------------------------------------------------
 
 
-def _final_reply(message: Message) -> Reply | None:
-    return (
-        message.replies.filter(kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED)
-        .select_related("organization")
-        .order_by("-pk")
-        .first()
-    )
-
-
 def _expected(due: date | None) -> str | None:
     if due is None:
         return None
@@ -255,9 +264,23 @@ def group(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 
 
-def request_row(message: Message) -> Row:
+def _media_url(message: Message, site: str) -> str:
+    """The first published image (a moderator's decision), as an absolute URL; else empty."""
+    images = getattr(message, "public_images", None)
+    if images is None:
+        images = list(published_images(message)[:1])
+    first = images[0] if images else None
+    return f"{site}{first.get_absolute_url()}" if first is not None else ""
+
+
+def request_rows(messages: Sequence[Message], site: str = "") -> list[Row]:
+    """Public messages as GeoReport service requests: one query for all final replies."""
+    replies = final_replies_for([m.pk for m in messages])
+    return [request_row(m, replies.get(m.pk), site) for m in messages]
+
+
+def request_row(message: Message, reply: Reply | None, site: str = "") -> Row:
     """One public message as a GeoReport service request (no contact data)."""
-    reply = _final_reply(message)
     agency = reply.organization if reply else (message.unit or message.office)
     region = message.region
     return {
@@ -277,19 +300,24 @@ def request_row(message: Message) -> Row:
         "zipcode": "",
         "lat": region.latitude if region and region.latitude is not None else "",
         "long": region.longitude if region and region.longitude is not None else "",
-        "media_url": "",
+        "media_url": _media_url(message, site),
     }
 
 
 def _when(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value)
-    if parsed is None:
-        day = parse_date(value)
-        parsed = datetime.combine(day, time.min) if day else None
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            parsed = datetime.combine(day, time.min) if day else None
+    except ValueError:  # well-formed but impossible, e.g. 2025-02-30 or 9999-99-99
+        parsed = None
     if parsed is None:
         raise Open311Error(400, [f"{name}: not a W3C datetime"])
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
+    if not timezone.make_aware(EARLIEST) <= parsed <= timezone.make_aware(LATEST):
+        raise Open311Error(400, [f"{name}: must be between 2000 and 2100"])
     return parsed
 
 
@@ -301,7 +329,16 @@ def _window(params: Mapping[str, str]) -> tuple[datetime, datetime]:
 
 
 def _public() -> QuerySet[Message]:
-    return public_messages().select_related("domain", "office", "unit", "region")
+    images = Attachment.objects.filter(state=AttachmentState.PUBLISHED).order_by("pk")
+    return (
+        public_messages()
+        .select_related("domain", "office", "unit", "region")
+        .prefetch_related(Prefetch("attachments", queryset=images, to_attr="public_images"))
+    )
+
+
+def _site(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _requests(params: Mapping[str, str]) -> QuerySet[Message]:
@@ -323,14 +360,31 @@ def _requests(params: Mapping[str, str]) -> QuerySet[Message]:
     return qs.order_by("-published_at", "-pk")
 
 
+def _list_etag(request: HttpRequest, fmt: str) -> str | None:
+    """A list's validator: the query, and the version every public message event changes.
+
+    The default window ends now, so the tag also turns over every ``ETAG_MAX_AGE`` seconds.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return None
+    parts = [
+        request.get_full_path(),
+        str(int(pytime.time() // ETAG_MAX_AGE)),
+        *versions.read(PUBLIC_LISTS),
+    ]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@gzip_page
+@condition(etag_func=_list_etag)
 @guarded
 def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public requests by id list or filters. POST: create one (needs api_key)."""
     if request.method == "POST":
         return _create(request, fmt)
-    rows = [request_row(m) for m in _requests(request.GET)[:MAX_RESULTS]]
+    rows = request_rows(list(_requests(request.GET)[:MAX_RESULTS]), _site(request))
     return respond(fmt, "service_requests", "request", rows)
 
 
@@ -341,17 +395,29 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     message = _public().filter(tracking_number=request_id).first()
     if message is None:
         raise Open311Error(404, [f"service_request_id {request_id} not found"])
-    return respond(fmt, "service_requests", "request", [request_row(message)])
+    return respond(fmt, "service_requests", "request", request_rows([message], _site(request)))
+
+
+def _throttle_tokens(request: HttpRequest) -> None:
+    """Tokens are tracking numbers: guessing them must be slow (one count shared by all workers)."""
+    limit = int(settings.LIUYANBAN.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", 30))
+    rule = ratelimit.Rule("open311-token", limit=limit, window=int(TOKEN_WINDOW.total_seconds()))
+    try:
+        ratelimit.take((rule, client_network(client_ip(request))))
+    except RateLimited:
+        raise Open311Error(429, ["too many token lookups, try again in a minute"]) from None
 
 
 @require_GET
 @guarded
 def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
-    """The request id of a token: empty while the message waits for moderation."""
-    message = Message.objects.filter(tracking_number=token).only("status", "canonical").first()
-    if message is None:
-        raise Open311Error(404, [f"token {token} not found"])
-    public = message.status in PUBLIC_STATUSES and message.canonical_id is None
+    """The request id of a token once its message is public, else empty.
+
+    An unknown token answers exactly like one waiting for moderation (or rejected,
+    or merged): otherwise the answer would tell which tracking numbers exist.
+    """
+    _throttle_tokens(request)
+    public = _public().filter(tracking_number=token).exists()
     row = {"service_request_id": token if public else "", "token": token}
     return respond(fmt, "service_requests", "request", [row])
 
@@ -370,13 +436,21 @@ def _location(data: Mapping[str, str]) -> str:
         return address
     lat, long = data.get("lat", "").strip(), data.get("long", "").strip()
     if lat and long:
-        try:
-            return f"{float(lat):.6f},{float(long):.6f}"
-        except ValueError:
-            raise Open311Error(400, ["lat/long: not numbers"]) from None
+        return f"{_degrees(lat, 'lat', 90):.6f},{_degrees(long, 'long', 180):.6f}"
     if data.get("address_id", "").strip():
         return data["address_id"].strip()
     raise Open311Error(400, ["location: lat & long, address_string or address_id is required"])
+
+
+def _degrees(value: str, name: str, bound: int) -> float:
+    """A finite coordinate within ±``bound`` degrees (``nan``, ``inf`` and 1e999 are not)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise Open311Error(400, [f"{name}: not a number"]) from None
+    if not math.isfinite(number) or not -bound <= number <= bound:
+        raise Open311Error(400, [f"{name}: must be a number between -{bound} and {bound}"])
+    return number
 
 
 def _title(description: str) -> str:
@@ -387,6 +461,8 @@ def _title(description: str) -> str:
 
 def draft_from_form(data: Mapping[str, str]) -> Draft:
     """The web form's Draft from GeoReport parameters."""
+    # Control characters go before storage (the XML feed could not carry them).
+    data = {key: printable(value) for key, value in data.items()}
     missing = [
         name
         for name in ("service_code", "description", "attribute[kind]", "attribute[board]")
@@ -420,7 +496,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(403, ["api_key: missing, invalid or revoked"])
     draft = draft_from_form(request.POST)
     try:
-        message = submit_message(author=user, draft=draft, ip=request.META.get("REMOTE_ADDR"))
+        message = submit_message(author=user, draft=draft, ip=client_ip(request))
     except InvalidInput as error:
         fields = {FIELD_NAMES.get(k, "description"): v for k, v in error.fields.items()}
         raise _from_domain(InvalidInput(error.message, fields=fields)) from None

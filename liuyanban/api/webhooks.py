@@ -16,10 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +25,7 @@ from django.utils import timezone
 from liuyanban.lifecycle.models import Event, Message
 from liuyanban.lifecycle.selectors import PUBLIC_DETAIL_KEYS
 
+from . import outbound
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -125,19 +123,21 @@ def record_deliveries(event: Event) -> list[WebhookDelivery]:
 
 
 def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Signal receiver: record deliveries, then hand them to the task queue."""
+    """Signal receiver, inside the event's transaction: record deliveries and their tasks."""
+    from liuyanban.core import jobs
+
     from .tasks import deliver_webhook
 
     for delivery in record_deliveries(event):
-        transaction.on_commit(partial(enqueue, deliver_webhook, delivery.pk))
+        jobs.record(deliver_webhook, delivery.pk)
 
 
-def enqueue(task: Any, delivery_id: int) -> None:
-    """Enqueue without ever failing the caller (a broken queue is retried by the sweeper)."""
-    try:
-        task.enqueue(delivery_id)
-    except Exception:  # the queue may be down; deliver_webhooks will pick it up
-        logger.exception("webhook delivery %s not enqueued", delivery_id)
+def overdue(now: datetime | None = None) -> int:
+    """Pending deliveries whose attempt is more than a minute late (for the sweeper)."""
+    now = now or timezone.now()
+    return WebhookDelivery.objects.filter(
+        state=DeliveryState.PENDING, next_attempt_at__lt=now - timedelta(minutes=1)
+    ).count()
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
@@ -151,13 +151,8 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST and return the HTTP status (an HTTP error status is returned, not raised)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
+    """POST to a checked public address and return the HTTP status (see ``outbound``)."""
+    return outbound.post(url, body, headers, timeout=TIMEOUT_SECONDS)
 
 
 def attempt(delivery_id: int) -> str:
@@ -179,8 +174,8 @@ def attempt(delivery_id: int) -> str:
     status, error = 0, ""
     try:
         status = post(delivery.endpoint.url, body, headers)
-    except (OSError, ValueError) as exc:  # refused, timed out, DNS, bad URL
-        error = f"{type(exc).__name__}: {exc}"[:300]
+    except outbound.DeliveryFailed as exc:  # refused, timed out, DNS, blocked address
+        error = str(exc)
     return _finish(delivery, status, error)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,9 +15,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import Role, User
+from liuyanban.accounts.nicknames import public_nickname
 from liuyanban.accounts.selectors import AnyUser, has_role_over
+from liuyanban.core import ratelimit, versions
 from liuyanban.core.errors import (
     Conflict,
     InvalidInput,
@@ -47,6 +50,14 @@ from .models import (
 TITLE_MIN, TITLE_MAX = 5, 50
 BODY_MIN, BODY_MAX = 10, 2000
 MAX_QUESTIONS = 10
+# Content versions of the public campaign pages (see core.versions).
+CAMPAIGNS = "campaigns"
+
+
+def campaign_name(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
 BULK_MAX = 200
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
@@ -83,7 +94,9 @@ def _record(
     suggestion: Suggestion | None = None,
     **details: Any,
 ) -> CampaignEvent:
-    """Append the one event of this change."""
+    """Append the one event of this change; the campaign's pages get a new version on commit."""
+    names = (CAMPAIGNS, campaign_name(campaign.pk))
+    transaction.on_commit(lambda: versions.bump(*names))
     return CampaignEvent.objects.create(
         campaign=campaign,
         suggestion=suggestion,
@@ -291,8 +304,7 @@ def _validate_draft(campaign: Campaign, draft: SuggestionDraft) -> dict[str, Any
         domain = campaign.domains.filter(pk=draft.domain_id).first()
         if domain is None:
             errors["domain"] = [_("请选择本次征集涉及的领域")]
-    if len(draft.nickname) > 30:
-        errors["nickname"] = [_("昵称不能超过 30 个字")]
+    _collect(errors, public_nickname, draft.nickname, fallback="")
     if errors:
         raise InvalidInput(fields=errors)
     return {"title": title, "body": body, "answers": answers, "region": region, "domain": domain}
@@ -306,12 +318,18 @@ def _check_open(campaign: Campaign, now: datetime) -> None:
         raise Conflict(_("征集已结束，不再接收建言"))
 
 
-def _check_rate(author: User, campaign: Campaign, now: datetime) -> None:
-    recent = Suggestion.objects.filter(
-        author=author, campaign=campaign, submitted_at__gte=now - timedelta(days=1)
-    ).count()
-    if recent >= _limit("SUGGESTIONS_PER_USER_PER_CAMPAIGN_PER_DAY", 10):
-        raise RateLimited(_("您今天在本次征集中提交的建言已达上限，请明天再试"))
+def _suggestion_rule() -> ratelimit.Rule:
+    return ratelimit.Rule(
+        "suggestion-author",
+        limit=_limit("SUGGESTIONS_PER_USER_PER_CAMPAIGN_PER_DAY", 10),
+        window=86400,
+        message=gettext_lazy("您今天在本次征集中提交的建言已达上限，请明天再试"),
+    )
+
+
+def _take_rate(author: User, campaign: Campaign) -> None:
+    """Count one suggestion per author and campaign today, atomically; refuse past the limit."""
+    ratelimit.take((_suggestion_rule(), f"{author.pk}:{campaign.pk}"))
 
 
 def submit_suggestion(
@@ -329,10 +347,13 @@ def submit_suggestion(
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFound()
+    # A given ``now`` replays history (the demo, imports): only live submissions count.
+    live = now is None
     now = now or timezone.now()
     _check_open(campaign, now)
     clean = _validate_draft(campaign, draft)
-    _check_rate(author, campaign, now)
+    if live:
+        _take_rate(author, campaign)
     try:
         with transaction.atomic():
             suggestion = _create_suggestion(author, campaign, draft, clean, key, now)
@@ -342,6 +363,8 @@ def submit_suggestion(
         existing = Suggestion.objects.filter(author=author, idempotency_key=key).first()
         if existing is None or not key:
             raise
+        if live:
+            ratelimit.give_back(_suggestion_rule(), f"{author.pk}:{campaign.pk}")
         return existing
     return suggestion
 
@@ -357,7 +380,7 @@ def _create_suggestion(
     return Suggestion.objects.create(
         campaign=campaign,
         author=author,
-        nickname=(draft.nickname.strip() or author.nickname or _("网友"))[:30],
+        nickname=public_nickname(draft.nickname, fallback=author.nickname or _("网友"))[:30],
         region=clean["region"],
         domain=clean["domain"],
         title=clean["title"],
@@ -516,7 +539,8 @@ def convert_to_message(
             title=suggestion.title,
             body=_message_body(suggestion),
             region_id=suggestion.region_id,
-            nickname=suggestion.nickname,
+            # Shown as before; a stored name that fails today's rule falls back to the account's.
+            nickname=_collect({}, public_nickname, suggestion.nickname, fallback="") or "",
             idempotency_key=f"campaign-suggestion-{suggestion.pk}",
             source="campaign",
         )

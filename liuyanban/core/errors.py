@@ -69,6 +69,18 @@ class Conflict(DomainError):
 
 
 class RateLimited(DomainError):
+    """Too many attempts; ``retry_after`` (seconds) says when trying again makes sense."""
+
     status = 429
     code = "rate_limited"
     default_message = _("操作过于频繁，请稍后再试")
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        retry_after: int | None = None,
+    ):
+        super().__init__(message, fields=fields)
+        self.retry_after = retry_after

@@ -2,6 +2,8 @@
 
 PostgreSQL text cannot hold U+0000; without this, a client sending one (in a query
 string, a form or JSON) would meet a 500 deep in the ORM instead of a clear 400.
+Every spelling counts: a raw NUL, ``%00`` in the path, the query or a url-encoded
+form (checked after decoding), and ``\u0000`` in JSON.
 """
 
 from __future__ import annotations
@@ -13,21 +15,25 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.utils.translation import gettext as _
 
 API_PREFIXES = ("/api/", "/open311/")
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def _has_nul(request: HttpRequest) -> bool:
-    if "\x00" in request.path:
+    if "\x00" in request.path or "%00" in request.META.get("RAW_URI", ""):
         return True
-    for values in request.GET.lists():
-        if any("\x00" in v for v in [values[0], *values[1]]):
+    for key, values in request.GET.lists():
+        if any("\x00" in v for v in [key, *values]):
             return True
     if request.method not in ("POST", "PUT", "PATCH"):
         return False
-    if request.content_type == "multipart/form-data":
-        # Uploaded files may hold NUL bytes (every image does); only the text fields matter.
-        return any("\x00" in v for _k, vs in request.POST.lists() for v in vs)
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        # The decoded fields: ``%00`` in a url-encoded body is a NUL once decoded. Uploaded
+        # files may hold NUL bytes (every image does); only the text fields matter.
+        return any("\x00" in k or "\x00" in v for k, vs in request.POST.lists() for v in vs)
     body = request.body
-    # Raw NUL bytes, and the JSON escape for it.
+    # Raw NUL bytes, the JSON escape for it, and %00 in a url-encoded body Django leaves raw.
+    if request.content_type == FORM_TYPES[1] and b"%00" in body:
+        return True
     return b"\x00" in body or b"\\u0000" in body.lower()
 
 

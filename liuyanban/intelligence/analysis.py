@@ -2,7 +2,8 @@
 duplicates.
 
 Runs in a background task after the submission has committed, so a slow or failing
-model can never block or lose a submission; failures are recorded on the insight.
+model can never block or lose a submission; failures are recorded on the insight,
+except a lost database connection, which fails the task so that it is retried.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import asdict
 
 from django.db import transaction
 
+from liuyanban.core.jobs import is_transient
 from liuyanban.lifecycle.models import Message
+from liuyanban.lifecycle.redaction import author_identity
 
 from . import classification, duplicates, lexicon
 from .flags import DEFAULT_WORDLISTS, find_flags
@@ -32,9 +35,16 @@ def wordlists() -> dict[str, list[str]]:
 
 
 def _findings(message: Message) -> list[dict[str, object]]:
+    who = author_identity(message)
     out = []
     for field in ("title", "body", "location"):
-        for f in find_personal_data(getattr(message, field)):
+        found = find_personal_data(
+            getattr(message, field),
+            author_names=who.names,
+            author_nicknames=who.nicknames,
+            author_numbers=who.numbers,
+        )
+        for f in found:
             out.append({"field": field, **asdict(f)})
     return out
 
@@ -95,6 +105,9 @@ def analyse(message_id: int) -> MessageInsight | None:
             duplicates.link_duplicates(message, sig)
         _predict(message)
     except Exception as exc:  # a broken model must not lose the insight rows
+        if is_transient(exc):
+            # A lost connection is not a finding: fail the task so it runs again.
+            raise
         logger.exception("analysis of message %s failed", message_id)
         error = f"{type(exc).__name__}: {exc}"[:500]
     insight, _ = MessageInsight.objects.update_or_create(

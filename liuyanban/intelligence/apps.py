@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntelligenceConfig(AppConfig):
@@ -7,8 +8,19 @@ class IntelligenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from liuyanban.core import sweeper
         from liuyanban.lifecycle.signals import message_event
 
-        from .handlers import on_message_event
+        from . import handlers
 
-        message_event.connect(on_message_event, dispatch_uid="intelligence.on_message_event")
+        message_event.connect(
+            handlers.on_message_event, dispatch_uid="intelligence.on_message_event"
+        )
+        sweeper.register(
+            sweeper.Check(
+                "unanalysed_messages",
+                _("缺少受理分析的留言"),
+                lambda: handlers.unanalysed().count(),
+                handlers.queue_missing_analyses,
+            )
+        )

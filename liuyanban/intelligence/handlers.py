@@ -8,42 +8,52 @@ default redactor of published text; everything else reaches intelligence only th
 
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
 from typing import Any
 
-from liuyanban.lifecycle.models import Event
+from django.utils import timezone
 
-logger = logging.getLogger(__name__)
+from liuyanban.core import jobs
+from liuyanban.lifecycle.models import Event, Message
+
+# A message younger than this may simply be waiting in the queue.
+ANALYSIS_GRACE = timedelta(seconds=60)
+SWEEP_BATCH = 500
 
 
 def on_message_event(sender: Any, event: Event, **kwargs: Any) -> None:
-    """Queue intake analysis for every new submission; remember merges of suggested duplicates;
-    queue the hot-issue update of every published message."""
-    if event.action == "approve":
-        _queue_hot_issue(event.message_id)
-        return
-    if event.action == "merge":
+    """Inside the event's transaction: record intake analysis of every new submission and the
+    hot-issue update of every published message; remember merges of suggested duplicates."""
+    from .tasks import analyse_message, update_hot_issue
+
+    if event.action == "submit":
+        jobs.record(analyse_message, event.message_id)
+    elif event.action == "approve":
+        # Hot issues are grouped in the background, never in the moderator's request.
+        jobs.record(update_hot_issue, event.message_id)
+    elif event.action == "merge":
         from .models import DuplicateLink, LinkState
 
         DuplicateLink.objects.filter(
             message_id=event.message_id, candidate__tracking_number=event.details.get("into", "")
         ).update(state=LinkState.MERGED)
-        return
-    if event.action != "submit":
-        return
+
+
+def unanalysed() -> Any:
+    """Messages past the grace period without their intake analysis."""
+    return Message.objects.filter(
+        insight__isnull=True, submitted_at__lt=timezone.now() - ANALYSIS_GRACE
+    )
+
+
+def queue_missing_analyses() -> int:
+    """The sweeper's repair: queue analysis of each unanalysed message not already queued."""
     from .tasks import analyse_message
 
-    try:
-        analyse_message.enqueue(event.message_id)
-    except Exception:  # the queue being down must not break the submission path
-        logger.exception("could not queue analysis of message %s", event.message_id)
-
-
-def _queue_hot_issue(message_id: int) -> None:
-    """Hot issues are grouped in the background, never in the moderator's request."""
-    from .tasks import update_hot_issue
-
-    try:
-        update_hot_issue.enqueue(message_id)
-    except Exception:  # the queue being down must not break publishing
-        logger.exception("could not queue the hot-issue update of message %s", message_id)
+    waiting = jobs.waiting_first_args(analyse_message)
+    queued = 0
+    for message_id in unanalysed().order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]:
+        if message_id not in waiting:
+            jobs.record(analyse_message, message_id)
+            queued += 1
+    return queued

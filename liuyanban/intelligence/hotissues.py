@@ -33,8 +33,9 @@ from django.utils.translation import gettext as _
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
-from liuyanban.core.errors import InvalidInput, NotFound
+from liuyanban.core.errors import InvalidInput, NotFound, NotPermitted
 from liuyanban.lifecycle.models import Message, Reply
+from liuyanban.lifecycle.permissions import is_insider
 from liuyanban.lifecycle.selectors import get_message_for_user, public_messages
 from liuyanban.notifications.actions import notify
 
@@ -510,6 +511,9 @@ def record_quality_feedback(
     if not is_staff_member(actor):
         raise NotFound()
     message = get_message_for_user(actor, pk=message_id)
+    # Seeing a message (an analyst does) is not handling it: marks come from its handlers.
+    if not is_insider(actor, message):
+        raise NotPermitted(_("只有办理本留言的工作人员可以对回复评分提出纠错"))
     reply = None
     if reply_id is not None:
         reply = Reply.objects.filter(pk=reply_id, message=message).first()

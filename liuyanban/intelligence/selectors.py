@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from liuyanban.lifecycle.models import Assignment, AssignmentRole, AssignmentState, Message
 from liuyanban.organizations.models import Organization, OrgKind
+from liuyanban.taxonomy.models import Domain, Kind
 
 from .lexicon import message_keywords
 from .models import DuplicateLink, LinkState, MessageInsight, Prediction
@@ -22,18 +24,67 @@ _models: dict[int, tuple[float, RoutingModel]] = {}
 
 
 @dataclass(frozen=True)
+class SuggestionView:
+    """A prediction as staff read it: the category's own name and a plain confidence."""
+
+    target: str
+    label: str
+    confidence: str
+    confirmed_label: str
+
+
+def _confidence_words(confidence: float) -> str:
+    # Staff act on a plain judgement, not on a calibrated figure with two decimals.
+    percent = round(confidence * 100)
+    if confidence >= 0.8:
+        return _("把握较大（%(p)s%%）") % {"p": percent}
+    if confidence >= 0.5:
+        return _("把握一般（%(p)s%%）") % {"p": percent}
+    return _("把握较小（%(p)s%%）") % {"p": percent}
+
+
+def _category_names(predictions: list[Prediction]) -> dict[tuple[str, str], str]:
+    codes = {c for p in predictions for c in (p.code, p.confirmed_code) if c}
+    names: dict[tuple[str, str], str] = {}
+    for code, name in Domain.objects.filter(code__in=codes).values_list("code", "name"):
+        names["domain", code] = name
+    for code, name in Kind.objects.filter(code__in=codes).values_list("code", "name"):
+        names["kind", code] = name
+    return names
+
+
+def suggestion_views(predictions: list[Prediction]) -> list[SuggestionView]:
+    """The predictions with names instead of codes; model versions stay in the admin."""
+    names = _category_names(predictions)
+    return [
+        SuggestionView(
+            target=p.target,
+            label=names.get((p.target, p.code), p.code),
+            confidence=_confidence_words(p.confidence),
+            confirmed_label=names.get((p.target, p.confirmed_code), p.confirmed_code)
+            if p.confirmed_code
+            else "",
+        )
+        for p in predictions
+    ]
+
+
+@dataclass(frozen=True)
 class Intelligence:
     """Everything the moderation and office screens show about one message."""
 
     predictions: list[Prediction]
+    suggestions: list[SuggestionView]
     insight: MessageInsight | None
     duplicates: list[DuplicateLink]
 
 
 def for_message(message: Message) -> Intelligence:
     """The stored intelligence of a message (computed in the background at intake)."""
+    predictions = list(Prediction.objects.filter(message=message).order_by("target"))
     return Intelligence(
-        predictions=list(Prediction.objects.filter(message=message).order_by("target")),
+        predictions=predictions,
+        suggestions=suggestion_views(predictions),
         insight=MessageInsight.objects.filter(message=message).first(),
         duplicates=list(
             DuplicateLink.objects.filter(message=message, state=LinkState.SUGGESTED).select_related(

@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class LifecycleConfig(AppConfig):
     name = "liuyanban.lifecycle"
     label = "lifecycle"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .redaction import check_redactor
+
+        checks.register(check_redactor)
+        # Every event gives the pages showing its message a new version (cache, ETag).
+        from .signals import message_event
+        from .versions import on_message_event
+
+        message_event.connect(on_message_event, dispatch_uid="lifecycle.versions")

@@ -51,6 +51,12 @@ def escalation_thresholds() -> dict[str, int]:
     return {"reminder": 1, "yellow": 5, "red": 10, **configured}
 
 
+def rehandling_window_days() -> int:
+    """Working days after a poor rating in which the author may ask for 重办 (configurable)."""
+    days: int = settings.LIUYANBAN.get("REHANDLING_WINDOW_DAYS", 5)
+    return days
+
+
 def warning_days() -> int:
     """Working days before the deadline at which the near-deadline warning goes out."""
     days: int = settings.LIUYANBAN.get("WARNING_DAYS", 2)

@@ -180,6 +180,16 @@ class Message(models.Model):
                 condition=Q(status__in=sorted(PUBLIC_STATUS_VALUES), canonical__isnull=True),
                 name="msg_public_newest",
             ),
+            # The home page's latest answers: newest final reply first, public rows only.
+            models.Index(
+                fields=["-replied_at", "-id"],
+                condition=Q(
+                    status__in=sorted(str(s) for s in ANSWERED_STATUSES),
+                    canonical__isnull=True,
+                    replied_at__isnull=False,
+                ),
+                name="msg_public_answered",
+            ),
             models.Index(fields=["status", "-published_at", "-id"], name="msg_pub"),
             models.Index(fields=["region", "-published_at"], name="msg_region_pub"),
             models.Index(fields=["domain", "-published_at"], name="msg_domain_pub"),
@@ -212,8 +222,16 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
 
 
+class AttachmentState(models.TextChoices):
+    """An image's own moderation: nothing is public until a moderator publishes it."""
+
+    PENDING = "pending", _("待审核")
+    PUBLISHED = "published", _("已公开")
+    WITHHELD = "withheld", _("不公开")
+
+
 class Attachment(models.Model):
-    """An image attached to a message; its type is sniffed from its bytes."""
+    """An image attached to a message, re-encoded on upload (no metadata), moderated one by one."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
@@ -221,15 +239,55 @@ class Attachment(models.Model):
     extension = models.CharField(max_length=8)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    is_public = models.BooleanField(default=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    state = models.CharField(
+        max_length=10, choices=AttachmentState.choices, default=AttachmentState.PENDING
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
+        indexes = [models.Index(fields=["state", "message"], name="attachment_state_idx")]
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]}.{self.extension}"
+
+    def get_absolute_url(self) -> str:
+        # Served through a view that checks the moderation state, never straight from /media/.
+        from django.urls import reverse
+
+        return reverse("web:image", args=[self.pk])
+
+
+def draft_image_path(instance: DraftImage, filename: str) -> str:
+    return f"drafts/{instance.token[:2]}/{instance.token}.{instance.extension}"
+
+
+class DraftImage(models.Model):
+    """An image chosen on the write page, kept (already re-encoded) until the message is sent.
+
+    The browser forgets chosen files after a preview; this keeps them server-side for
+    their owner only, under a random token. Stale ones are purged daily.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, unique=True)
+    file = models.FileField(upload_to=draft_image_path)
+    content_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=8)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("草稿图片")
+        verbose_name_plural = _("草稿图片")
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class Event(models.Model):
@@ -358,6 +416,10 @@ class Reply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+# A 解决程度 at or below this is 不满意: the office is told, and the author may ask for 重办.
+POOR_SOLVED = 2
 
 
 class Evaluation(models.Model):

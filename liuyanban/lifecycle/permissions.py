@@ -13,7 +13,8 @@ from django.utils import timezone
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, has_role_over
 
-from .models import AssignmentMode, ExtensionState, Message
+from .deadlines import rehandling_window_days
+from .models import POOR_SOLVED, AssignmentMode, ExtensionState, Message
 from .transitions import TRANSITIONS
 from .workdays import working_days_between
 
@@ -97,14 +98,54 @@ PREDICATES: dict[str, Predicate] = {
 }
 
 
+# Who works on a message in a role of its own: they read the author's words and contact.
+INSIDER_PREDICATES = ("moderator", "office", "unit", "supervisor", "leader")
+
+
+def is_insider(user: AnyUser, message: Message) -> bool:
+    """Whether ``user`` works on this message (moderates, holds, handles, supervises, leads it).
+
+    Seeing a message is wider: an analyst or a clerk of a parent body sees it for
+    statistics and oversight, but is not an insider.
+    """
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or any(
+        PREDICATES[name](user, message) for name in INSIDER_PREDICATES
+    )
+
+
+def may_see_private(user: AnyUser, message: Message) -> bool:
+    """The one answer, on every interface, for the author's contact data and original text.
+
+    The author (of this message, not of one merged into it) and insiders; everyone
+    else, staff included, reads the public version only.
+    """
+    if not user.is_authenticated:
+        return False
+    return message.author_id == user.pk or is_insider(user, message)
+
+
 def _can_reopen(user: AnyUser, message: Message) -> bool:
     # Reopened once at most, and only after a poor rating or a dissatisfied follow-up.
     if message.reopen_count > 0:
         return False
     return (
-        message.evaluations.filter(solved__lte=2).exists()
+        message.evaluations.filter(solved__lte=POOR_SOLVED).exists()
         or message.follow_ups.filter(satisfied=False).exists()
     )
+
+
+def _can_request_rehandling(user: AnyUser, message: Message) -> bool:
+    # Once per message (shared with the office's reopen), after the author's own poor
+    # rating, within the configured number of working days of that rating.
+    if message.reopen_count > 0 or user.pk is None:
+        return False
+    rating = message.evaluations.filter(author_id=user.pk, solved__lte=POOR_SOLVED).first()
+    if rating is None:
+        return False
+    rated_on = timezone.localdate(rating.created_at)
+    return working_days_between(rated_on, timezone.localdate()) <= rehandling_window_days()
 
 
 def _can_request_extension(user: AnyUser, message: Message) -> bool:
@@ -132,14 +173,20 @@ def _has_not_supported(user: AnyUser, message: Message) -> bool:
     return user.pk is not None and not message.supports.filter(user_id=user.pk).exists()
 
 
+def _has_images(user: AnyUser, message: Message) -> bool:
+    return message.attachments.exists()
+
+
 # Conditions beyond status and role, so that buttons appear only when the action can succeed.
 GUARDS: dict[str, Predicate] = {
     "reopen": _can_reopen,
+    "request_rehandling": _can_request_rehandling,
     "request_extension": _can_request_extension,
     "decide_extension": _has_pending_extension,
     "evaluate": _has_not_evaluated,
     "respond_supervision": _has_open_order,
     "support": _has_not_supported,
+    "moderate_images": _has_images,
 }
 
 

@@ -23,7 +23,17 @@ from liuyanban.core.errors import NotFound
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
-from .models import PUBLIC_STATUSES, Event, Message, Status
+from .models import (
+    PUBLIC_STATUSES,
+    Attachment,
+    AttachmentState,
+    Event,
+    Message,
+    Reply,
+    ReplyKind,
+    ReplyState,
+    Status,
+)
 from .workdays import add_working_days
 
 STAFF_ROLES = [r.value for r in Role if r != Role.ADMIN]
@@ -78,6 +88,60 @@ def get_message_for_user(
     if message is None or not can_see(user, message):
         raise NotFound()
     return message
+
+
+# ---------------------------------------------------------------------------
+# Images: published ones for everyone who sees the message; the rest for its staff
+# and its author only
+# ---------------------------------------------------------------------------
+
+
+def _sees_unpublished_images(user: AnyUser, message: Message) -> bool:
+    """Images pending or withheld are the author's original material: the private funnel."""
+    return permissions.may_see_private(user, message)
+
+
+def published_images(message: Message) -> QuerySet[Attachment]:
+    """The images the public sees: published ones, and only while the message is public."""
+    if message.status not in PUBLIC_STATUSES or message.canonical_id is not None:
+        return Attachment.objects.none()
+    return message.attachments.filter(state=AttachmentState.PUBLISHED).order_by("pk")
+
+
+def images_for(user: AnyUser, message: Message) -> list[Attachment]:
+    """The images of ``message`` this user may see (call after ``get_message_for_user``)."""
+    if _sees_unpublished_images(user, message):
+        return list(message.attachments.order_by("pk"))
+    return list(published_images(message))
+
+
+def get_attachment_for_user(user: AnyUser, pk: int) -> Attachment:
+    """One image the user may see, or NotFound (the same answer for missing and not yours)."""
+    image = (
+        Attachment.objects.select_related("message__board__organization", "message__office")
+        .select_related("message__unit")
+        .filter(pk=pk)
+        .first()
+    )
+    if image is None or not can_see(user, image.message):
+        raise NotFound()
+    if _sees_unpublished_images(user, image.message):
+        return image
+    if not published_images(image.message).filter(pk=pk).exists():
+        raise NotFound()
+    return image
+
+
+def image_review_queue(user: AnyUser) -> QuerySet[Message]:
+    """Public messages with images still awaiting a moderator (e.g. after bulk approval)."""
+    paths = role_paths(user, [Role.MODERATOR])
+    return (
+        Message.objects.filter(status__in=PUBLIC_STATUSES, canonical__isnull=True)
+        .filter(subtree_q(paths, "board__organization"))
+        .filter(pk__in=Attachment.objects.filter(state=AttachmentState.PENDING).values("message"))
+        .select_related("board")
+        .order_by("published_at", "pk")
+    )
 
 
 def available_actions(user: AnyUser, message: Message) -> list[str]:
@@ -159,6 +223,23 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
 # ---------------------------------------------------------------------------
 # Worklists
 # ---------------------------------------------------------------------------
+
+
+def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
+    """The standing published final reply of each message (the latest), with its body.
+
+    One query for a whole page or export batch, instead of one per message.
+    """
+    out: dict[int, Reply] = {}
+    for reply in (
+        Reply.objects.filter(
+            message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
+        )
+        .select_related("organization")
+        .order_by("message_id", "pk")
+    ):
+        out[reply.message_id] = reply  # the latest wins
+    return out
 
 
 def moderation_queue(user: AnyUser) -> QuerySet[Message]:
@@ -283,11 +364,16 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
             if e.action in TRANSITIONS
             else str(_EXTRA_LABELS.get(e.action, e.action))
         )
-        if staff:
+        if e.actor_id is not None and e.actor_id == message.author_id:
+            # The author appears under the public nickname everywhere, never the login name.
+            actor = message.author_nickname or (str(e.actor.public_name) if e.actor else "")
+        elif staff:
             actor = str(e.actor_org or "") + (f" · {e.actor.get_username()}" if e.actor else "")
-            details = e.details
         else:
             actor = str(e.actor_org) if e.actor_org else ""
+        if staff:
+            details = e.details
+        else:
             details = {k: v for k, v in e.details.items() if k in PUBLIC_DETAIL_KEYS}
         out.append(
             {

@@ -1,7 +1,9 @@
 """Signals other apps listen to; the lifecycle never imports its listeners.
 
-``message_event`` is sent after commit for every event, so analytics and
-intelligence can keep their own records without touching the workflow.
+``message_event`` is sent for every event *inside the transaction that writes it*, so
+analytics, intelligence and webhooks record the work that must follow (with
+``core.jobs.record``) atomically with the change; the work itself runs in the task
+worker after commit. A listener that fails rolls the change back.
 """
 
 import django.dispatch

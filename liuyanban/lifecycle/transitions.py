@@ -50,6 +50,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("merge", {S.SUBMITTED, S.PUBLISHED}, {S.MERGED}, "moderator", _("合并重复留言")),
         _t("edit_public", {S.SUBMITTED} | VISIBLE, set(), "moderator", _("修改公开内容")),
         _t("reclassify", {S.SUBMITTED} | OPEN, set(), "triage", _("调整领域和类型")),
+        _t("moderate_images", {S.SUBMITTED} | VISIBLE, set(), "moderator", _("审核图片")),
         _t("accept", {S.PUBLISHED}, {S.ACCEPTED}, "office", _("受理")),
         _t("transfer", {S.PUBLISHED, S.ACCEPTED}, {S.ASSIGNED}, "office", _("转办")),
         _t("assign", {S.PUBLISHED, S.ACCEPTED}, {S.ASSIGNED}, "office", _("交办")),
@@ -71,6 +72,14 @@ TRANSITIONS: dict[str, Transition] = {
         _t("follow_up", {S.REPLIED, S.CLOSED}, {S.REPLIED, S.CLOSED}, "office", _("回访")),
         _t("close", {S.REPLIED}, {S.CLOSED}, "office", _("办结")),
         _t("reopen", {S.REPLIED, S.CLOSED}, {S.IN_HANDLING}, "office", _("重办")),
+        # The dissatisfied author's own recourse: back to the office's queue to route again.
+        _t(
+            "request_rehandling",
+            {S.REPLIED, S.CLOSED},
+            {S.ACCEPTED},
+            "author",
+            _("申请重办"),
+        ),
         _t("supervise", OPEN | {S.REPLIED}, set(), "supervisor", _("督办")),
         _t("respond_supervision", OPEN | {S.REPLIED, S.CLOSED}, set(), "handler", _("反馈督办")),
         _t("instruct", VISIBLE, set(), "leader", _("领导批示")),

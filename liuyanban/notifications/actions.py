@@ -1,11 +1,9 @@
-"""Writing notifications: rows now, the email copy after the transaction commits."""
+"""Writing notifications: rows and the task that emails their copies, in one transaction."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-
-from django.db import transaction
 
 from liuyanban.accounts.models import User
 
@@ -22,7 +20,7 @@ def notify(
     message_id: int | None = None,
     url: str = "",
 ) -> list[Notification]:
-    """Notify each distinct user once; email copies are queued on commit."""
+    """Notify each distinct user once; their email copies are queued in the same transaction."""
     seen: set[int] = set()
     rows = []
     for user in users:
@@ -35,17 +33,12 @@ def notify(
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.pk]
     if ids:
-        transaction.on_commit(lambda: _enqueue_email(ids))
+        from liuyanban.core import jobs
+
+        from .tasks import email_notifications
+
+        jobs.record(email_notifications, ids)
     return created
-
-
-def _enqueue_email(ids: list[int]) -> None:
-    from .tasks import email_notifications
-
-    try:
-        email_notifications.enqueue(ids)
-    except Exception:  # a broken queue must never fail the action that already committed
-        logger.exception("could not queue notification email")
 
 
 def mark_read(*, user: User, ids: list[int] | None = None) -> int:

@@ -9,7 +9,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from .loading import repair_paths
-from .models import Board, Organization, Region, UnitTemplate
+from .models import Board, Organization, Region, RegionCorrection, UnitTemplate
 
 
 @admin.register(Region)
@@ -94,3 +94,10 @@ class UnitTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_editable = ["sort_order", "is_active"]
     search_fields = ["code", "name"]
     filter_horizontal = ["domains"]
+
+
+@admin.register(RegionCorrection)
+class RegionCorrectionAdmin(admin.ModelAdmin[RegionCorrection]):
+    list_display = ["code", "former_name", "name", "note", "corrected_at"]
+    search_fields = ["code", "name", "former_name"]
+    readonly_fields = ["former_name", "corrected_at"]

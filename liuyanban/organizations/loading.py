@@ -13,7 +13,7 @@ import csv
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -741,6 +741,16 @@ def normalise_provinces(provinces: Iterable[str]) -> list[str]:
     return result
 
 
+def apply_corrections(divisions: list[Division]) -> list[Division]:
+    """The divisions with the operator's name corrections (a dated code table stays usable)."""
+    from .models import RegionCorrection
+
+    names = dict(RegionCorrection.objects.values_list("code", "name"))
+    if not names:
+        return divisions
+    return [replace(d, name=names.get(d.code, d.name)) for d in divisions]
+
+
 def load_directory(source: Path | None = None, provinces: Sequence[str] = ()) -> LoadReport:
     """Build or refresh the national directory from a code table (cpca's by default)."""
     started = time.perf_counter()
@@ -750,6 +760,7 @@ def load_directory(source: Path | None = None, provinces: Sequence[str] = ()) ->
     unknown = sorted(set(wanted) - known)
     if unknown:
         raise ValueError(f"区划表中没有这些省级代码：{', '.join(unknown)}")
+    divisions = apply_corrections(divisions)
     with transaction.atomic():
         plan = plan_directory(divisions, active_templates(), wanted)
         regions = sync_regions(plan.regions)

@@ -37,6 +37,28 @@ class Region(models.Model):
         return self.name
 
 
+class RegionCorrection(models.Model):
+    """An operator's correction of a region's name (宁乡县 → 宁乡市), applied by every load.
+
+    The code stays the same, so the region, its bodies, boards and messages keep their rows
+    and links; the former name is kept for the record and for search.
+    """
+
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("现名称"), max_length=50)
+    former_name = models.CharField(_("原名称"), max_length=50, blank=True, default="")
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+    corrected_at = models.DateTimeField(_("更正时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("区划名称更正")
+        verbose_name_plural = _("区划名称更正")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.former_name} → {self.name}"
+
+
 class OrgKind(models.TextChoices):
     PLATFORM = "platform", _("平台")
     PARTY = "party", _("党委")

@@ -6,7 +6,7 @@ from typing import TypedDict
 
 from django.db.models import Q, QuerySet
 
-from .models import Board, Level, Organization, OrgKind
+from .models import Board, Level, Organization, OrgKind, RegionCorrection
 
 
 class DirectoryCounts(TypedDict):
@@ -39,16 +39,36 @@ def top_level_governments() -> QuerySet[Organization]:
 
 
 def search_directory(query: str, limit: int = 50) -> list[Board | Organization]:
-    """Boards first, then bodies, whose name or pinyin contains the query."""
+    """Boards first, then bodies, whose name or pinyin contains the query.
+
+    A region's former name (宁乡县, corrected to 宁乡市) still finds the region's
+    party committee, government and their boards.
+    """
     q = query.strip().lower()
     if not q:
         return []
-    match = Q(name__icontains=q) | Q(pinyin__icontains=q.replace(" ", ""))
-    boards = list(
-        Board.objects.filter(match, is_active=True).select_related("organization")[:limit]
+    names = Q(name__icontains=q) | Q(pinyin__icontains=q.replace(" ", ""))
+    board_match, org_match = names, names
+    renamed = list(
+        RegionCorrection.objects.filter(former_name__icontains=q).values_list("code", flat=True)
     )
-    orgs = list(Organization.objects.filter(match, is_active=True)[: max(0, limit - len(boards))])
+    if renamed:
+        board_match |= Q(organization__region__code__in=renamed)
+        org_match |= Q(region__code__in=renamed, kind__in=[OrgKind.PARTY, OrgKind.GOVERNMENT])
+    boards = list(
+        Board.objects.filter(board_match, is_active=True).select_related("organization")[:limit]
+    )
+    orgs = list(
+        Organization.objects.filter(org_match, is_active=True)[: max(0, limit - len(boards))]
+    )
     return [*boards, *orgs]
+
+
+def central_body() -> Organization | None:
+    """The platform's root (中央), whose ministries have boards of their own."""
+    return Organization.objects.filter(
+        kind=OrgKind.PLATFORM, parent__isnull=True, is_active=True
+    ).first()
 
 
 class OrganizationPage(TypedDict):
@@ -78,11 +98,15 @@ def organization_page(org: Organization) -> OrganizationPage:
         ancestors.append(node)
         node = node.parent
     ancestors.reverse()
+    owners = [org, *region_bodies]
+    if org.kind == OrgKind.PLATFORM:
+        # 中央 has no board of its own: its page lists the central bodies' boards.
+        owners += [c for c in children if c.kind == OrgKind.MINISTRY]
     return {
         "boards": list(
-            Board.objects.filter(
-                organization__in=[org, *region_bodies], is_active=True
-            ).select_related("organization")
+            Board.objects.filter(organization__in=owners, is_active=True).select_related(
+                "organization"
+            )
         ),
         "units": [c for c in children if c.kind == OrgKind.DEPARTMENT],
         "sub_governments": [c for c in children if c.kind != OrgKind.DEPARTMENT],

@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from liuyanban.core.errors import (
     DomainError,
@@ -27,6 +26,7 @@ from liuyanban.core.errors import (
     NotPermitted,
     RateLimited,
 )
+from liuyanban.core.redirects import local_url
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -43,12 +43,7 @@ def add_field_errors(form: forms.Form, exc: InvalidInput) -> None:
 
 def _safe_back(request: HttpRequest, back: str | None) -> str:
     """Where to send the user after a stale action: ``back``, the referrer, or home."""
-    for candidate in (back, request.META.get("HTTP_REFERER")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-    return "/"
+    return local_url(request, back, request.META.get("HTTP_REFERER"), default="/")
 
 
 def error_response(

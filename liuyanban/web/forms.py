@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from liuyanban.lifecycle.actions import Contact, Draft
-from liuyanban.lifecycle.attachments import MAX_BYTES, MAX_FILES, Upload
+from liuyanban.lifecycle.attachments import MAX_FILES, Upload, limits
 from liuyanban.lifecycle.selectors import PublicFilters
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -118,8 +118,12 @@ class ImagesField(forms.FileField):
         if len(files) > MAX_FILES:
             raise forms.ValidationError(_("最多上传 %d 张图片") % MAX_FILES)
         for f in files:
-            if f.size and f.size > MAX_BYTES:
-                raise forms.ValidationError(_("图片“%s”超过 5MB") % f.name[:40])
+            max_bytes = limits()[0]
+            if f.size and f.size > max_bytes:
+                raise forms.ValidationError(
+                    _("图片“%(name)s”超过 %(n)dMB")
+                    % {"name": f.name[:40], "n": max(1, max_bytes // (1024 * 1024))}
+                )
         return files
 
 
@@ -146,7 +150,7 @@ class WriteForm(forms.Form):
         label=_("公开昵称"),
         required=False,
         max_length=30,
-        help_text=_("显示在留言旁；不填则用您的账号昵称"),
+        help_text=_("显示在留言旁，2–20 个字符，不能包含手机号等个人信息；不填则用您的账号昵称"),
     )
     real_name = forms.CharField(label=_("真实姓名（不公开）"), required=False, max_length=50)
     phone = forms.CharField(
@@ -161,10 +165,14 @@ class WriteForm(forms.Form):
         required=False,
         help_text=_("最多 5 张，每张不超过 5MB（JPEG、PNG、GIF、WebP）"),
     )
+    # Tokens of images kept server-side from an earlier preview (ticked = keep).
+    kept_images = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        tokens = self.data.getlist("kept_images") if hasattr(self.data, "getlist") else []
+        self.fields["kept_images"].choices = [(t[:32], t[:32]) for t in tokens]  # type: ignore[attr-defined]
         self.fields["domain"].choices = domain_choices()  # type: ignore[attr-defined]
         self.fields["kind"].choices = kind_choices()  # type: ignore[attr-defined]
         if not self.is_bound and not self.initial.get("idempotency_key"):
@@ -186,9 +194,12 @@ class WriteForm(forms.Form):
                 phone=d.get("phone", ""),
                 address=d.get("address", ""),
             ),
-            attachments=[Upload(f.name or "", f.read()) for f in d.get("images") or []],
             idempotency_key=(d.get("idempotency_key") or "")[:64],
         )
+
+    def uploads(self) -> list[Upload]:
+        """The newly chosen files (call after ``is_valid``)."""
+        return [Upload(f.name or "", f.read()) for f in self.cleaned_data.get("images") or []]
 
     def saved_fields(self) -> dict[str, str]:
         """The typed text to keep as a server-side draft."""
@@ -224,3 +235,14 @@ class EvaluateForm(forms.Form):
     )
 
     scales = ("solved", "attitude", "speed")
+
+
+class RehandlingForm(forms.Form):
+    """The dissatisfied author's request for 重办: why the answer does not settle the matter."""
+
+    reason = forms.CharField(
+        label=_("重办理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请说明申请重办的理由")},
+    )

@@ -80,6 +80,64 @@ class PublicTextForm(forms.Form):
     public_body = forms.CharField(label=_("公开内容"), widget=forms.Textarea(attrs={"rows": 8}))
 
 
+def _image_ids(value: str) -> list[int]:
+    return [int(x) for x in value.split(",") if x.strip().isdigit()]
+
+
+class ApproveForm(PublicTextForm):
+    """Approval: the public text, and a "publish" box per image, ticked by default.
+
+    Every image shown gets a decision: ticked ones are published with the message,
+    the others withheld. ``cleaned_data["images"]`` maps image ids to the decision.
+    """
+
+    publish_images = forms.MultipleChoiceField(
+        label=_("随留言公开的图片（取消勾选则不公开）"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    images_shown = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, images: list[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = images or []
+        self.fields["publish_images"].choices = [(str(pk), str(pk)) for pk in ids]  # type: ignore[attr-defined]
+        self.fields["publish_images"].initial = [str(pk) for pk in ids]
+        self.fields["images_shown"].initial = ",".join(str(pk) for pk in ids)
+        if not ids:
+            del self.fields["publish_images"], self.fields["images_shown"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        shown = _image_ids(data.get("images_shown") or "")
+        ticked = set(_image_ids(",".join(data.get("publish_images") or [])))
+        data["images"] = {pk: "published" if pk in ticked else "withheld" for pk in shown}
+        return data
+
+
+class ImagesForm(forms.Form):
+    """Publish or withhold each image of a message (pending ones default to publish)."""
+
+    def __init__(self, *args: Any, images: list[tuple[int, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for pk, state in images or []:
+            self.fields[f"image_{pk}"] = forms.ChoiceField(
+                label=_("图片 %d") % pk,
+                choices=[("published", _("公开")), ("withheld", _("不公开"))],
+                initial="withheld" if state == "withheld" else "published",
+                widget=forms.RadioSelect,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["decisions"] = {
+            int(name.removeprefix("image_")): value
+            for name, value in data.items()
+            if name.startswith("image_") and value
+        }
+        return data
+
+
 class MergeForm(forms.Form):
     """Merge into another message, given by its tracking number."""
 

@@ -28,6 +28,7 @@ from liuyanban.lifecycle.models import (
     Status,
     Step,
 )
+from liuyanban.lifecycle.redaction import author_identity
 from liuyanban.lifecycle.workdays import working_days_between
 from liuyanban.organizations.models import Organization
 from liuyanban.supervision.models import SupervisionOrder, SupervisionRound
@@ -92,7 +93,7 @@ def office_sections(user: AnyUser) -> dict[str, QuerySet[Message]]:
     inbox = selectors.office_inbox(user)
     return {
         "to_accept": inbox.filter(status=Status.PUBLISHED),
-        "to_route": inbox.filter(status__in=[Status.PUBLISHED, Status.ACCEPTED]),
+        "to_route": inbox.filter(status=Status.ACCEPTED),
         "to_review": inbox.filter(status=Status.REVIEWING),
         "extensions": inbox.filter(extensions__state=ExtensionState.PENDING),
         "follow_up": inbox.filter(status=Status.REPLIED),
@@ -215,9 +216,12 @@ def rule_due(message: Message, today: date | None = None) -> date:
 # ---------------------------------------------------------------------------
 
 
-def personal_data(text: str) -> list[Finding]:
-    """Suggested redactions in the author's original words."""
-    return find_personal_data(text)
+def personal_data(message: Message, text: str) -> list[Finding]:
+    """Suggested redactions in the author's original words (their own names included)."""
+    who = author_identity(message)
+    return find_personal_data(
+        text, author_names=who.names, author_nicknames=who.nicknames, author_numbers=who.numbers
+    )
 
 
 def flags(text: str) -> list[Flag]:

@@ -78,8 +78,14 @@ def test_xlsx_download_has_every_table(client: Client, filled: World) -> None:
     assert [sheet.cell(2, 1).value, sheet.cell(2, 2).value] == ["收到留言", "4"]
 
 
-def test_pdf_download_is_printed_from_the_report_page(client: Client, filled: World) -> None:
+def test_pdf_download_is_printed_from_the_report_page(
+    client: Client, filled: World, django_capture_on_commit_callbacks: Any
+) -> None:
     url = reverse("web:stats_report_download", args=["pdf"]) + _query(filled)
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = client.get(url)
+    assert waiting.status_code == 202 and "报告正在生成" in waiting.content.decode()
+    # The task (inline in tests) printed it with the real Chromium.
     response = client.get(url)
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
@@ -98,3 +104,25 @@ def test_dashboard_refuses_citizens(client: Client, world: World, settings: Any)
     assert client.get(reverse("web:stats_dashboard")).status_code == 403
     client.logout()
     assert client.get(reverse("web:stats_dashboard")).status_code == 302
+
+
+def test_messages_take_their_boards_region_and_the_heat_table_shows_regions(
+    client: Client, filled: World
+) -> None:
+    from liuyanban.lifecycle.models import Message
+
+    regions = set(Message.objects.values_list("board__code", "region__name"))
+    assert regions == {(filled.east_board.code, "东区"), (filled.west_board.code, "西区")}
+    html = client.get(reverse("web:stats")).content.decode()
+    heat = html.split('id="heat-h"')[1].split("</thead>")[0]
+    assert "东区" in heat and "西区" in heat and "未注明" not in heat
+
+
+def test_a_stated_region_is_kept(world: World) -> None:
+    from liuyanban.organizations.models import Level, Region
+
+    street = Region.objects.create(
+        code="990101001", name="幸福街道", level=Level.COUNTY, parent=world.east_region
+    )
+    m = world.submit(None, region_id=street.pk)
+    assert m.region_id == street.pk

@@ -2,14 +2,19 @@
 
 Domain errors carry their own status and code; ninja's own errors (bad JSON,
 schema violations, missing credentials, throttling, CSRF) get the same shape.
-Anything else is a bug and stays a 500.
+What Django answers before or around the API (no such route, a method the route
+does not take, a body over the size limit, a bug's 500) is turned into the same
+object by ``liuyanban.api.middleware.JsonErrorsMiddleware`` with ``http_error_body``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -22,7 +27,7 @@ from liuyanban.core.errors import (
     RateLimited,
 )
 
-ERROR_STATUSES = (400, 401, 403, 404, 409, 429)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 429)
 
 
 class ErrorOut(Schema):
@@ -79,6 +84,38 @@ def _http_error(exc: HttpError) -> DomainError:
     return error
 
 
+def _too_large() -> DomainError:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    error = DomainError(
+        _("请求内容过大，上限为 %(mb)d MB") % {"mb": max(1, limit // (1024 * 1024))}
+    )
+    error.status, error.code = 413, "too_large"
+    return error
+
+
+def http_error_body(status: int) -> dict[str, Any]:
+    """The error object for a bare HTTP status that no domain error produced."""
+    known: dict[int, DomainError] = {
+        400: InvalidInput(_("请求无效")),
+        401: NotAuthenticated(),
+        403: NotPermitted(),
+        404: NotFound(_("接口地址不存在")),
+        429: RateLimited(),
+    }
+    if status == 413:
+        return error_body(_too_large())
+    if status in known:
+        return error_body(known[status])
+    code, message = {
+        405: ("method_not_allowed", _("该接口不支持此请求方法")),
+        406: ("not_acceptable", _("无法提供所要求的格式")),
+        415: ("unsupported_media_type", _("请求内容类型不受支持，请使用 application/json")),
+    }.get(status, ("server_error", _("服务器内部错误，请稍后重试")))
+    if status < 500 and code == "server_error":
+        code, message = "invalid", _("请求无效")
+    return {"code": code, "message": message, "fields": {}}
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on ``api`` (the last registered class wins for its subclasses)."""
     api.add_exception_handler(DomainError, lambda r, e: _respond(api, r, e))  # type: ignore[arg-type]
@@ -91,3 +128,11 @@ def install(api: NinjaAPI) -> None:
         lambda r, e: _respond(api, r, _http_error(e)),  # type: ignore[arg-type]
     )
     api.add_exception_handler(Http404, lambda r, e: _respond(api, r, NotFound()))
+    api.add_exception_handler(RequestDataTooBig, lambda r, e: _respond(api, r, _too_large()))
+    # A form or multipart body sent to a JSON endpoint: the stream was already parsed.
+    api.add_exception_handler(
+        RawPostDataException,
+        lambda r, e: _respond(
+            api, r, InvalidInput(_("请求内容必须是 JSON（Content-Type: application/json）"))
+        ),
+    )

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from liuyanban.accounts.selectors import AnyUser
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import InvalidInput
 from liuyanban.lifecycle import selectors
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
@@ -216,7 +217,5 @@ def draft_from(payload: MessageIn) -> Draft:
 def create_message(request: HttpRequest, payload: MessageIn) -> Status:
     """Write a message; it waits for moderation. Attachments are base64 images in the JSON body."""
     user = signed_in(request)
-    message = submit_message(
-        author=user, draft=draft_from(payload), ip=request.META.get("REMOTE_ADDR")
-    )
+    message = submit_message(author=user, draft=draft_from(payload), ip=client_ip(request))
     return Status(201, detail(user, get_message_for_user(user, pk=message.pk)))

@@ -14,9 +14,7 @@ from ninja import Schema
 from liuyanban.accounts.selectors import AnyUser
 from liuyanban.lifecycle import permissions
 from liuyanban.lifecycle.models import Message, Reply, ReplyState
-from liuyanban.lifecycle.selectors import available_actions, timeline
-
-STAFF_PREDICATES = ("moderator", "office", "unit", "supervisor", "leader")
+from liuyanban.lifecycle.selectors import available_actions, images_for, timeline
 
 
 class RefOut(Schema):
@@ -43,6 +41,17 @@ class OriginalOut(Schema):
     title: str
     body: str
     location: str
+
+
+class ImageOut(Schema):
+    """An attached image; ``url`` is a path on this site. The public sees published ones only."""
+
+    id: int
+    url: str
+    content_type: str
+    width: int
+    height: int
+    state: str
 
 
 class MessageSummaryOut(Schema):
@@ -73,6 +82,7 @@ class MessageOut(MessageSummaryOut):
     merged_into: str | None
     replies: list[ReplyOut]
     original: OriginalOut | None
+    images: list[ImageOut]
 
 
 class MessagePageOut(Schema):
@@ -101,19 +111,6 @@ def ref(obj: object | None) -> dict[str, str] | None:
     if obj is None:
         return None
     return {"code": str(obj.code), "name": str(obj.name)}  # type: ignore[attr-defined]
-
-
-def is_staff_over(user: AnyUser, message: Message) -> bool:
-    """Whether ``user`` works on this message in any role (sees the original and drafts)."""
-    return bool(user.is_superuser) or any(
-        permissions.PREDICATES[name](user, message) for name in STAFF_PREDICATES
-    )
-
-
-def _may_see_original(user: AnyUser, message: Message) -> bool:
-    return bool(user.is_authenticated) and (
-        message.author_id == user.pk or is_staff_over(user, message)
-    )
 
 
 def summary(user: AnyUser, message: Message) -> dict[str, object]:
@@ -151,13 +148,13 @@ def _reply(reply: Reply, staff: bool) -> dict[str, object]:
 
 def detail(user: AnyUser, message: Message) -> dict[str, object]:
     """The full form: public text, published replies (drafts too for staff), the original for insiders."""
-    staff = bool(user.is_authenticated) and is_staff_over(user, message)
+    staff = permissions.is_insider(user, message)
     replies = message.replies.select_related("organization").order_by("pk")
     if not staff:
         replies = replies.filter(state=ReplyState.PUBLISHED)
     original = (
         {"title": message.title, "body": message.body, "location": message.location}
-        if _may_see_original(user, message)
+        if permissions.may_see_private(user, message)
         else None
     )
     return {
@@ -172,10 +169,21 @@ def detail(user: AnyUser, message: Message) -> dict[str, object]:
         "merged_into": message.canonical.tracking_number if message.canonical else None,
         "replies": [_reply(r, staff) for r in replies],
         "original": original,
+        "images": [
+            {
+                "id": a.pk,
+                "url": a.get_absolute_url(),
+                "content_type": a.content_type,
+                "width": a.width,
+                "height": a.height,
+                "state": a.state,
+            }
+            for a in images_for(user, message)
+        ],
     }
 
 
 def history(user: AnyUser, message: Message) -> list[dict[str, object]]:
     """The timeline, with private steps for staff only."""
-    staff = bool(user.is_authenticated) and is_staff_over(user, message)
+    staff = permissions.is_insider(user, message)
     return [dict(entry) for entry in timeline(message, staff=staff)]

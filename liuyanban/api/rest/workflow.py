@@ -68,9 +68,16 @@ def _message_id(user: User, tracking_number: str, field: str) -> int:
 # --- moderation ---------------------------------------------------------------
 
 
+ImageDecision = Literal["published", "withheld"]
+
+
 class ApproveIn(Schema):
     public_title: str | None = Field(None, max_length=200)
     public_body: str | None = Field(None, max_length=10000)
+    images: dict[int, ImageDecision] = Field(
+        default_factory=dict,
+        description="image id → published or withheld; images not named stay pending (not public)",
+    )
 
 
 @router.post(PATH + "approve", response=RESPONSES, auth=AUTHENTICATED)
@@ -85,7 +92,25 @@ def approve(request: HttpRequest, tracking_number: str, payload: ApproveIn) -> d
             message_id=m,
             public_title=payload.public_title,
             public_body=payload.public_body,
+            images=payload.images,
         ),
+    )
+
+
+class ImagesIn(Schema):
+    images: dict[int, ImageDecision] = Field(..., description="image id → published or withheld")
+
+
+@router.post(PATH + "moderate-images", response=RESPONSES, auth=AUTHENTICATED)
+def moderate_images(
+    request: HttpRequest, tracking_number: str, payload: ImagesIn
+) -> dict[str, object]:
+    """Publish or withhold images one by one (审核图片), before or after the text is approved."""
+    return perform(
+        request,
+        tracking_number,
+        "moderate_images",
+        lambda u, m: actions.moderate_images(actor=u, message_id=m, decisions=payload.images),
     )
 
 
@@ -410,6 +435,19 @@ def reopen(request: HttpRequest, tracking_number: str, payload: ReasonIn) -> dic
         tracking_number,
         "reopen",
         lambda u, m: actions.reopen_message(actor=u, message_id=m, reason=payload.reason),
+    )
+
+
+@router.post(PATH + "request-rehandling", response=RESPONSES, auth=AUTHENTICATED)
+def request_rehandling(
+    request: HttpRequest, tracking_number: str, payload: ReasonIn
+) -> dict[str, object]:
+    """The dissatisfied author asks once for re-handling (申请重办)."""
+    return perform(
+        request,
+        tracking_number,
+        "request_rehandling",
+        lambda u, m: actions.request_rehandling(actor=u, message_id=m, reason=payload.reason),
     )
 
 

@@ -13,7 +13,7 @@ from liuyanban.api.models import ApiToken
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle() -> None:
-    """The throttle counts in the cache; every test starts from zero."""
+    """Nothing cached from an earlier test (the throttle's counts roll back with the database)."""
     cache.clear()
 
 

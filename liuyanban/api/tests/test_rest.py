@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from liuyanban.api.models import ApiToken
+from liuyanban.testing.images import png_bytes
 
 TODAY = timezone.localdate()
 REPLY = "经核实，幸福路路灯线路老化，已于本周更换线路并恢复照明。"
@@ -95,7 +96,7 @@ def test_permission_matrix(
 
 def test_full_loop_with_available_actions(world: Any, as_: Any) -> None:
     alice, mona, olga, uma = as_("alice"), as_("mona"), as_("olga"), as_("uma")
-    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32).decode()
+    png = base64.b64encode(png_bytes()).decode()
     created = alice.post(
         "/messages",
         {
@@ -249,3 +250,23 @@ def test_docs_page_is_self_contained(world: Any, as_: Any) -> None:
     html = as_(None).get("/docs").content.decode()
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_a_decompression_bomb_is_a_400_not_a_500(world: Any, as_: Any) -> None:
+    from liuyanban.testing.images import bomb_png
+
+    created = as_("alice").post(
+        "/messages",
+        {
+            "board": "990101-head",
+            "domain": "urban",
+            "kind": "complaint",
+            "title": "东区幸福路路灯长期不亮",
+            "body": "幸福路从一号到九号的路灯已经三个月不亮了，晚上出行很不安全。",
+            "attachments": [
+                {"name": "b.png", "data_base64": base64.b64encode(bomb_png()).decode()}
+            ],
+        },
+    )
+    assert created.status_code == 400
+    assert "像素过多" in created.json()["fields"]["attachments"][0]

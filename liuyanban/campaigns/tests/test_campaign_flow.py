@@ -16,9 +16,10 @@ from liuyanban.campaigns import actions, selectors
 from liuyanban.campaigns.models import Campaign, CampaignEvent, Suggestion, SuggestionStatus
 from liuyanban.lifecycle.models import Status
 from liuyanban.taxonomy.models import Domain
+from liuyanban.testing.images import png_bytes
 from liuyanban.testing.world import World
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = png_bytes()
 
 IDEAS = [
     ("食堂推行小份菜", "建议单位食堂推行小份菜和半份菜，按需取餐，减少剩饭剩菜的浪费。"),

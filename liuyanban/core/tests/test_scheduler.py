@@ -21,6 +21,29 @@ def test_run_scheduler_once_queues_and_runs_every_task(
     Message.objects.filter(pk=m.pk).update(current_due=m.submitted_at.date() - timedelta(days=30))
     call_command("run_scheduler", "--once")
     out = capsys.readouterr().out
-    assert out.count("queued:") == 4
+    assert out.count("queued:") == 7
     # The deadline job really ran (the test backend runs tasks inline): the overdue message escalated.
     assert Escalation.objects.filter(message=m, level="red").exists()
+    # So did the sweeper: its run is on record for the admins' page.
+    from liuyanban.core.models import SweepRun
+
+    assert SweepRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_daily_purges_run_from_the_scheduler(world: World) -> None:
+    from datetime import timedelta
+
+    from liuyanban.analytics.models import ReportPdf
+    from liuyanban.lifecycle.attachments import Upload
+    from liuyanban.lifecycle.drafts import keep_draft_images
+    from liuyanban.lifecycle.models import DraftImage
+    from liuyanban.testing.images import png_bytes
+
+    (draft,) = keep_draft_images(owner=world.alice, uploads=[Upload("a.png", png_bytes())])
+    week_ago = draft.created_at - timedelta(days=8)
+    DraftImage.objects.update(created_at=week_ago)
+    ReportPdf.objects.create(key="old", params={})
+    ReportPdf.objects.update(created_at=week_ago)
+    call_command("run_scheduler", "--once")
+    assert not DraftImage.objects.exists() and not ReportPdf.objects.exists()

@@ -11,6 +11,7 @@ from django.test import Client
 from liuyanban.demo import world
 from liuyanban.demo.generator import generate_message, generate_reply
 from liuyanban.lifecycle.models import Message, Status
+from liuyanban.organizations.models import Board, Level, Organization, OrgKind
 
 
 def test_generator_writes_valid_messages() -> None:
@@ -31,6 +32,12 @@ def test_seed_demo_has_every_state_and_runs_once(capsys: pytest.CaptureFixture[s
     call_command("seed_demo", messages=30)
     statuses = set(Message.objects.values_list("status", flat=True))
     assert statuses == {s.value for s in Status}
+    # The directory is national: 中央's bodies and every province, not only 湖南.
+    provinces = Organization.objects.filter(kind=OrgKind.GOVERNMENT, level=Level.PROVINCE)
+    assert provinces.count() == 31
+    assert Board.objects.filter(organization__kind=OrgKind.MINISTRY).exists()
+    # Every message has its region, for the statistics' heat table and map.
+    assert not Message.objects.filter(region__isnull=True).exists()
     count = Message.objects.count()
     call_command("seed_demo")
     assert Message.objects.count() == count

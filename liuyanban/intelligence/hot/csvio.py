@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from liuyanban.core import tabular
 from liuyanban.intelligence.text import normalize
 
 from .features import HotInput
@@ -100,7 +101,4 @@ def detail_rows(issues: list[HotIssue], body_chars: int | None = 60) -> list[lis
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     """UTF-8 with BOM so that spreadsheet programs detect the encoding."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
+    tabular.write_csv(path, rows, header=header, bom=True)

@@ -13,10 +13,17 @@ from .moderation import (
     approve_message,
     edit_public_text,
     merge_message,
+    moderate_images,
     reclassify_message,
     reject_message,
 )
-from .rating import close_message, evaluate_message, record_follow_up, reopen_message
+from .rating import (
+    close_message,
+    evaluate_message,
+    record_follow_up,
+    reopen_message,
+    request_rehandling,
+)
 from .replies import approve_reply, reply_final, reply_interim, send_back_reply
 from .routing import accept_message, assign_message, return_message, sign_message, transfer_message
 from .supports import staff_members, support_message
@@ -54,6 +61,7 @@ __all__ = [
     "lock_message",
     "merge_message",
     "message_url",
+    "moderate_images",
     "new_tracking_number",
     "reclassify_message",
     "record_event",
@@ -63,6 +71,7 @@ __all__ = [
     "reply_final",
     "reply_interim",
     "request_extension",
+    "request_rehandling",
     "return_message",
     "send_back_reply",
     "sign_message",

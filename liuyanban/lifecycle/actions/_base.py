@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,7 +90,9 @@ def _record(
         is_public=public,
         details=details or {},
     )
-    transaction.on_commit(lambda: signals.message_event.send(sender=Event, event=event))
+    # Listeners record their follow-up work in this transaction (core.jobs): the change
+    # and the work it needs commit together or not at all.
+    signals.message_event.send(sender=Event, event=event)
     return event
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from liuyanban.taxonomy.models import Domain, Kind
 
 from ..deadlines import due_date
 from ..models import (
+    Attachment,
+    AttachmentState,
     Message,
     Resolution,
     Status,
@@ -47,15 +50,47 @@ def _set_public(message: Message, title: str | None, body: str | None) -> dict[s
     return changed
 
 
+ImageDecisions = Mapping[int, str]
+DECIDED = (AttachmentState.PUBLISHED, AttachmentState.WITHHELD)
+
+
+def _decide_images(message: Message, decisions: ImageDecisions) -> dict[str, list[int]]:
+    """Set each named image's state; the event's details list what went which way."""
+    images = {a.pk: a for a in Attachment.objects.select_for_update().filter(message=message)}
+    unknown = [pk for pk in decisions if pk not in images]
+    bad = [state for state in decisions.values() if state not in DECIDED]
+    if unknown or bad:
+        raise InvalidInput(fields={"images": [_("图片不存在或审核结果无效")]})
+    now = timezone.now()
+    out: dict[str, list[int]] = {"images_published": [], "images_withheld": []}
+    for pk, state in sorted(decisions.items()):
+        image = images[pk]
+        image.state, image.moderated_at = state, now
+        image.save(update_fields=["state", "moderated_at"])
+        key = "images_published" if state == AttachmentState.PUBLISHED else "images_withheld"
+        out[key].append(pk)
+    return {k: v for k, v in out.items() if v}
+
+
 @transaction.atomic
 def approve_message(
-    *, actor: User, message_id: int, public_title: str | None = None, public_body: str | None = None
+    *,
+    actor: User,
+    message_id: int,
+    public_title: str | None = None,
+    public_body: str | None = None,
+    images: ImageDecisions | None = None,
 ) -> Message:
-    """Publish a message (审核通过), with the moderator's final public version."""
+    """Publish a message (审核通过), with the moderator's final public version.
+
+    ``images`` maps attachment ids to "published" or "withheld"; images not named stay
+    pending (bulk approval never publishes an image the moderator has not looked at).
+    """
     message = _lock(message_id)
     _check(actor, message, "approve")
     before = message.status
-    edits = _set_public(message, public_title, public_body)
+    edits: dict[str, Any] = dict(_set_public(message, public_title, public_body))
+    edits.update(_decide_images(message, images or {}))
     today = _today()
     message.status = Status.PUBLISHED
     message.published_at = timezone.now()
@@ -78,6 +113,10 @@ def reject_message(*, actor: User, message_id: int, reason: str) -> Message:
     before = message.status
     message.status = Status.REJECTED
     message.resolution = Resolution.REJECTED
+    # A rejected message is never public, so neither are its images.
+    message.attachments.filter(state=AttachmentState.PENDING).update(
+        state=AttachmentState.WITHHELD, moderated_at=timezone.now()
+    )
     message.current_due = None
     message.closed_at = timezone.now()
     message.save()
@@ -178,6 +217,25 @@ def reclassify_message(
     _record(
         message=message,
         action="reclassify",
+        from_status=message.status,
+        actor=actor,
+        details=details,
+        public=False,
+    )
+    return message
+
+
+@transaction.atomic
+def moderate_images(*, actor: User, message_id: int, decisions: ImageDecisions) -> Message:
+    """Publish or withhold a message's images one by one (审核图片), before or after approval."""
+    message = _lock(message_id)
+    _check(actor, message, "moderate_images")
+    if not decisions:
+        raise InvalidInput(fields={"images": [_("请至少选择一张图片的审核结果")]})
+    details = _decide_images(message, decisions)
+    _record(
+        message=message,
+        action="moderate_images",
         from_status=message.status,
         actor=actor,
         details=details,

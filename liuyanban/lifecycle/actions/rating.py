@@ -17,6 +17,7 @@ from liuyanban.notifications.actions import notify
 
 from ..deadlines import due_date
 from ..models import (
+    POOR_SOLVED,
     AssignmentRole,
     AssignmentState,
     Evaluation,
@@ -25,7 +26,7 @@ from ..models import (
     Status,
     Step,
 )
-from ..redaction import public_text
+from ..redaction import author_identity, public_text
 from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _today, _url
 
 # ---------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def evaluate_message(
             evaluation = Evaluation.objects.create(
                 message=message,
                 author=actor,
-                comment=public_text(comment) if comment else "",
+                comment=public_text(comment, author_identity(message)) if comment else "",
                 created_at=timezone.now(),
                 **scores,
             )
@@ -70,7 +71,7 @@ def evaluate_message(
         message.closed_at = timezone.now()
         message.save()
     _record(message=message, action="evaluate", from_status=before, actor=actor, details=scores)
-    if solved <= 2:
+    if solved <= POOR_SOLVED:
         notify(
             users=_staff_of(message.office, Role.CLERK),
             verb="poor_rating",
@@ -168,6 +169,41 @@ def reopen_message(*, actor: User, message_id: int, reason: str) -> Message:
         users=_staff_of(message.unit, Role.OFFICER),
         verb="reopened",
         text=_("留言发回重办：%s") % reason,
+        message_id=message.pk,
+        url=_url(message),
+    )
+    return message
+
+
+@transaction.atomic
+def request_rehandling(*, actor: User, message_id: int, reason: str) -> Message:
+    """The dissatisfied author asks once for 重办: back to the office's queue with a new deadline."""
+    message = _lock(message_id)
+    _check(actor, message, "request_rehandling")
+    reason = _text(reason, field_name="reason", label=_("重办理由"), min_len=4, max_len=1000)
+    before = message.status
+    message.status = Status.ACCEPTED
+    message.reopen_count += 1
+    message.closed_at = None
+    message.unit = None
+    message.extension_used = False
+    # The office routes it again, and the re-handling has a reply deadline of its own.
+    message.reply_due = due_date(
+        start=_today(), organization=message.office, kind=message.kind, step=Step.REPLY
+    )
+    message.current_due = message.reply_due
+    message.save()
+    _record(
+        message=message,
+        action="request_rehandling",
+        from_status=before,
+        actor=actor,
+        details={"reason": reason, "due": message.reply_due.isoformat()},
+    )
+    notify(
+        users=_staff_of(message.office, Role.CLERK),
+        verb="rehandling_requested",
+        text=_("留言人申请重办“%(t)s”：%(r)s") % {"t": message.public_title, "r": reason},
         message_id=message.pk,
         url=_url(message),
     )

@@ -22,7 +22,7 @@ from ..models import (
     Resolution,
     Status,
 )
-from ..redaction import public_text
+from ..redaction import author_identity, public_reply_text
 from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _url
 
 # ---------------------------------------------------------------------------
@@ -47,7 +47,7 @@ def reply_interim(*, actor: User, message_id: int, body: str) -> Reply:
         author=actor,
         kind=ReplyKind.INTERIM,
         body=text,
-        public_body=public_text(text),
+        public_body=public_reply_text(text, author_identity(message)),
         state=ReplyState.PUBLISHED,
         created_at=now,
         published_at=now,
@@ -86,7 +86,7 @@ def reply_final(*, actor: User, message_id: int, body: str, resolution: str) -> 
         author=actor,
         kind=ReplyKind.FINAL,
         body=text,
-        public_body=public_text(text),
+        public_body=public_reply_text(text, author_identity(message)),
         resolution=resolution,
         state=ReplyState.PENDING_REVIEW if needs_review else ReplyState.PUBLISHED,
         created_at=now,

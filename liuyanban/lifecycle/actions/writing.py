@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import User
+from liuyanban.accounts.nicknames import public_nickname
+from liuyanban.core import ratelimit
+from liuyanban.core.clientip import client_network
 from liuyanban.core.errors import (
     InvalidInput,
-    RateLimited,
 )
 from liuyanban.organizations.models import Board, Region
 from liuyanban.taxonomy.models import Domain, Kind
@@ -26,7 +29,7 @@ from ..models import (
     MessageContact,
     Status,
 )
-from ..redaction import public_text
+from ..redaction import Identity, public_text
 from ._base import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, _record, _text
 
 # ---------------------------------------------------------------------------
@@ -63,26 +66,69 @@ class Draft:
     external_id: str = ""
 
 
+# A day holds a million numbers; eight draws in a row all taken would need ~full days.
+TRACKING_ATTEMPTS = 8
+
+
 def new_tracking_number() -> str:
     """A short, unguessable, human-friendly number: LY + date + 6 random digits."""
     return f"LY{timezone.localdate():%y%m%d}{secrets.randbelow(10**6):06d}"
 
 
-def _check_rate_limits(author: User | None, ip: str | None) -> None:
+def _create_with_fresh_number(fields: dict[str, Any]) -> Message:
+    """Create the message under a tracking number no other message has.
+
+    The number stays random (unguessable), so two submissions can draw the same one
+    (a few a day at thousands a day); the loser of that draw draws again. Each try runs
+    in a savepoint so the surrounding transaction survives the refused insert.
+    """
+    for attempt in range(TRACKING_ATTEMPTS):
+        number = new_tracking_number()
+        try:
+            with transaction.atomic():
+                return Message.objects.create(tracking_number=number, **fields)
+        except IntegrityError:
+            taken = Message.objects.filter(tracking_number=number).exists()
+            if not taken or attempt == TRACKING_ATTEMPTS - 1:
+                raise  # another constraint (the idempotency key), or luck beyond belief
+    raise AssertionError("unreachable")
+
+
+def _submission_rules() -> tuple[ratelimit.Rule, ratelimit.Rule]:
+    """(per author per calendar day, per network per hour), limits from settings."""
     limits = settings.LIUYANBAN
-    now = timezone.now()
+    return (
+        ratelimit.Rule(
+            "message-author",
+            limit=limits["MESSAGES_PER_AUTHOR_PER_DAY"],
+            window=86400,
+            message=gettext_lazy("您今天提交的留言已达上限，请明天再试"),
+        ),
+        ratelimit.Rule(
+            "message-ip",
+            limit=limits["MESSAGES_PER_IP_PER_HOUR"],
+            window=3600,
+            message=gettext_lazy("该网络提交的留言过多，请稍后再试"),
+        ),
+    )
+
+
+def _take_rate_limits(author: User | None, ip: str | None) -> None:
+    """Count this submission against its author and its network, atomically; refuse past either."""
+    per_author, per_ip = _submission_rules()
+    ratelimit.take(
+        (per_author, str(author.pk) if author is not None else None),
+        (per_ip, client_network(ip) if ip else None),
+    )
+
+
+def _give_back_rate_limits(author: User | None, ip: str | None) -> None:
+    """A submission that turned out to be a repeat costs nothing."""
+    per_author, per_ip = _submission_rules()
     if author is not None:
-        day = Message.objects.filter(
-            author=author, submitted_at__range=(now - timedelta(days=1), now)
-        )
-        if day.count() >= limits["MESSAGES_PER_AUTHOR_PER_DAY"]:
-            raise RateLimited(_("您今天提交的留言已达上限，请明天再试"))
+        ratelimit.give_back(per_author, str(author.pk))
     if ip:
-        hour = Message.objects.filter(
-            submit_ip=ip, submitted_at__range=(now - timedelta(hours=1), now)
-        )
-        if hour.count() >= limits["MESSAGES_PER_IP_PER_HOUR"]:
-            raise RateLimited(_("该网络提交的留言过多，请稍后再试"))
+        ratelimit.give_back(per_ip, client_network(ip))
 
 
 def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
@@ -115,9 +161,16 @@ def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
             errors.update(exc.fields)
     if len(draft.location) > 200:
         errors["location"] = [_("地点不能超过 200 个字")]
+    try:
+        public_nickname(draft.nickname, fallback="")
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     if errors:
         raise InvalidInput(fields=errors)
     assert board is not None and domain is not None and kind is not None
+    # A stated region is finer; otherwise the message belongs where its board's body is.
+    if region is None:
+        region = board.organization.region
     return board, domain, kind, region
 
 
@@ -131,7 +184,7 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
             return existing
     board, domain, kind, region = _validate_draft(draft)
     images = check_uploads(draft.attachments)
-    _check_rate_limits(author, ip)
+    _take_rate_limits(author, ip)
     try:
         with transaction.atomic():
             message = _create_message(author, draft, board, domain, kind, region, ip)
@@ -143,6 +196,8 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
                     extension=image.extension,
                     size=len(image.data),
                     sha256=image.sha256,
+                    width=image.width,
+                    height=image.height,
                 )
             _record(message=message, action="submit", from_status="", actor=author)
     except IntegrityError:
@@ -152,8 +207,21 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
         ).first()
         if existing is None or not draft.idempotency_key:
             raise
+        _give_back_rate_limits(author, ip)
         return existing
     return message
+
+
+def _draft_identity(author: User | None, draft: Draft) -> Identity:
+    """The writer's own names and numbers, which the public version must not show."""
+    names = [draft.contact.real_name, author.real_name if author else ""]
+    nicknames = [draft.nickname, author.nickname if author else ""]
+    numbers = [draft.contact.phone, author.phone if author else ""]
+    return Identity(
+        names=tuple(n.strip() for n in names if n.strip()),
+        nicknames=tuple(n.strip() for n in nicknames if n.strip()),
+        numbers=tuple(n.strip() for n in numbers if n.strip()),
+    )
 
 
 def _create_message(
@@ -166,12 +234,14 @@ def _create_message(
     ip: str | None,
 ) -> Message:
     title, body = draft.title.strip(), draft.body.strip()
-    message = Message.objects.create(
-        tracking_number=new_tracking_number(),
+    who = _draft_identity(author, draft)
+    fields = dict(
         board=board,
         office=board.organization,
         author=author,
-        author_nickname=(draft.nickname or (author.nickname if author else "") or _("网友"))[:30],
+        author_nickname=public_nickname(
+            draft.nickname, fallback=(author.nickname if author else "") or _("网友")
+        )[:30],
         source=draft.source,
         external_id=draft.external_id,
         domain=domain,
@@ -181,14 +251,15 @@ def _create_message(
         title=title,
         body=body,
         # The suggested public version; the moderator confirms or edits it.
-        public_title=public_text(title)[:50],
-        public_body=public_text(body),
-        public_location=public_text(draft.location.strip())[:200],
+        public_title=public_text(title, who)[:50],
+        public_body=public_text(body, who),
+        public_location=public_text(draft.location.strip(), who)[:200],
         status=Status.SUBMITTED,
         submitted_at=timezone.now(),
         idempotency_key=draft.idempotency_key[:64],
         submit_ip=ip,
     )
+    message = _create_with_fresh_number(fields)
     c = draft.contact
     MessageContact.objects.create(
         message=message,

@@ -19,9 +19,10 @@ from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.attachments import Upload
 from liuyanban.lifecycle.models import Event, Message, Resolution, Status
 from liuyanban.notifications.models import Notification
+from liuyanban.testing.images import png_bytes
 from liuyanban.testing.world import World
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def test_submission_redacts_the_public_version_and_keeps_the_original(world: World) -> None:

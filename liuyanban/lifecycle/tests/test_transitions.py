@@ -11,11 +11,13 @@ from django.contrib.auth.models import AnonymousUser
 
 from liuyanban.core.errors import Conflict, InvalidTransition, NotFound, NotPermitted
 from liuyanban.lifecycle import actions, permissions
-from liuyanban.lifecycle.models import Event, Extension, Message, Resolution, Status
+from liuyanban.lifecycle.attachments import Upload, check_uploads
+from liuyanban.lifecycle.models import Attachment, Event, Extension, Message, Resolution, Status
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.supervision import actions as supervision
 from liuyanban.supervision.models import SupervisionOrder
 from liuyanban.taxonomy.models import Domain
+from liuyanban.testing.images import png_bytes
 from liuyanban.testing.world import World, today
 
 Call = Callable[[World, Any, Message], object]
@@ -33,6 +35,11 @@ CALLS: dict[str, Call] = {
     ),
     "reclassify": lambda w, a, m: actions.reclassify_message(
         actor=a, message_id=m.pk, domain_id=Domain.objects.get(code="housing").pk
+    ),
+    "moderate_images": lambda w, a, m: actions.moderate_images(
+        actor=a,
+        message_id=m.pk,
+        decisions={pk: "published" for pk in m.attachments.values_list("pk", flat=True)},
     ),
     "accept": lambda w, a, m: actions.accept_message(actor=a, message_id=m.pk),
     "transfer": lambda w, a, m: actions.transfer_message(
@@ -69,6 +76,9 @@ CALLS: dict[str, Call] = {
     ),
     "close": lambda w, a, m: actions.close_message(actor=a, message_id=m.pk),
     "reopen": lambda w, a, m: actions.reopen_message(actor=a, message_id=m.pk, reason="群众不满意"),
+    "request_rehandling": lambda w, a, m: actions.request_rehandling(
+        actor=a, message_id=m.pk, reason="路灯仍然不亮，问题没有解决"
+    ),
     "supervise": lambda w, a, m: supervision.issue_supervision(
         actor=a,
         message_id=m.pk,
@@ -111,7 +121,17 @@ def _holder(w: World, permission: str, m: Message) -> Any:
 
 def _prepare(w: World, action: str, m: Message) -> None:
     """Create the precondition an action's guard needs, where the status allows it."""
-    if action == "reopen" and m.status in (Status.REPLIED, Status.CLOSED):
+    if action == "moderate_images":
+        (image,) = check_uploads([Upload("a.png", png_bytes())])
+        Attachment.objects.create(
+            message=m,
+            file=image.as_file(),
+            content_type=image.content_type,
+            extension=image.extension,
+            size=len(image.data),
+            sha256=image.sha256,
+        )
+    if action in ("reopen", "request_rehandling") and m.status in (Status.REPLIED, Status.CLOSED):
         actions.evaluate_message(actor=w.alice, message_id=m.pk, solved=1, attitude=3, speed=3)
     if action == "decide_extension" and m.status in (Status.ASSIGNED, Status.IN_HANDLING):
         actions.request_extension(
@@ -188,6 +208,7 @@ STATUS_FOR = {a: sorted(row.sources)[0] for a, row in TRANSITIONS.items()}
 STATUS_FOR.update(
     {
         "reopen": Status.REPLIED,
+        "request_rehandling": Status.REPLIED,
         "evaluate": Status.REPLIED,
         "follow_up": Status.REPLIED,
         "decide_extension": Status.IN_HANDLING,

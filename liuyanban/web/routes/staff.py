@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from liuyanban.web.views import staff, staff_message
+from liuyanban.web.views import staff, staff_message, system
 
 urlpatterns: list[URLPattern] = [
     path("work/", staff.workbench_home, name="workbench"),
@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("work/supervision/rounds/<int:pk>/", staff.round_detail, name="work_round"),
     path("work/leader/", staff.leader, name="work_leader"),
     path("work/organizations/", staff.org_picker, name="work_org_picker"),
+    path("work/system/", system.background_work, name="work_system"),
     path("work/messages/<str:tracking>/", staff_message.detail, name="work_message"),
     path("work/messages/<str:tracking>/reply/", staff_message.reply, name="work_reply"),
     path("work/messages/<str:tracking>/classify/", staff_message.classify, name="work_classify"),

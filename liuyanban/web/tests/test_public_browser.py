@@ -158,3 +158,38 @@ def test_citizen_writes_and_visitor_finds_the_answer(live_server: Any, browser: 
 def _shoot_page(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+
+
+def test_dissatisfied_citizen_asks_for_rehandling(live_server: Any, browser: Browser) -> None:
+    world = build_world()
+    base = live_server.url
+    message = world.submit(None, title="东区幸福路路灯一直不亮")
+    _handle(world, message)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/?next=/messages/{message.tracking_number}/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "pw-alice")
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**/messages/{message.tracking_number}/")
+
+    # Rated 1/2/1: the message is still answered, and the author is offered recourse.
+    for name, value in (("solved", "1"), ("attitude", "2"), ("speed", "1")):
+        page.check(f"#rate-{name}-{value}")
+    page.click("form.evaluate button[type=submit]")
+    page.wait_for_load_state()
+    # The three scales of the rating sit on one line.
+    tops = page.eval_on_selector_all(
+        "dl.scores > div", "els => els.map(e => Math.round(e.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 3 and len(set(tops)) == 1, tops
+    assert "对答复不满意？" in page.inner_text("main")
+    page.fill("#id_reason", "答复说已经修好，但路灯到今天还是不亮")
+    page.click("#rehandle-h ~ form button[type=submit]")
+    page.wait_for_load_state()
+    assert "已申请重办" in page.inner_text("main")
+    assert "申请重办" in page.inner_text("ol.timeline")
+    _shoot_page(page, "rehandling")
+    context.close()
+    message.refresh_from_db()
+    assert message.status == "accepted" and message.reopen_count == 1

@@ -9,9 +9,10 @@ from django.test import Client
 
 from liuyanban.lifecycle.models import Message
 from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.testing.images import png_bytes
 from liuyanban.testing.world import World
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def _html(response: Any) -> str:
@@ -174,3 +175,82 @@ def test_similar_published_messages_are_shown_while_writing(
         )
     )
     assert "已有类似留言" not in unrelated
+
+
+def test_a_decompression_bomb_is_a_400_with_the_reason(client: Client, world: World) -> None:
+    from liuyanban.testing.images import bomb_png
+
+    client.force_login(world.alice)
+    response = client.post(
+        "/write/", {**_form(world), "images": [SimpleUploadedFile("bomb.png", bomb_png())]}
+    )
+    assert response.status_code == 400
+    assert "像素过多" in _html(response)
+    assert not Message.objects.exists()
+
+
+def test_preview_keeps_the_chosen_image_until_submission(client: Client, world: World) -> None:
+    from liuyanban.lifecycle.models import DraftImage
+    from liuyanban.testing.images import jpeg_with_gps
+
+    client.force_login(world.alice)
+    shown = client.post(
+        "/write/",
+        {**_form(world), "preview": "1", "images": [SimpleUploadedFile("p.jpg", jpeg_with_gps())]},
+    )
+    assert shown.status_code == 200
+    (kept,) = DraftImage.objects.all()
+    page = _html(shown)
+    # The preview shows the image, and the form carries it on (ticked) without re-choosing.
+    assert page.count(f"/write/images/{kept.token}/") == 2
+    assert f'name="kept_images" value="{kept.token}" checked' in page
+    thumb = client.get(f"/write/images/{kept.token}/")
+    assert thumb.status_code == 200 and b"Exif" not in thumb.content
+    # Nobody else can load it.
+    other = Client()
+    other.force_login(world.bob)
+    assert other.get(f"/write/images/{kept.token}/").status_code == 404
+    # Leaving and coming back keeps it too (the session's draft).
+    assert f"/write/images/{kept.token}/" in _html(client.get("/write/"))
+    done = client.post("/write/", {**_form(world), "submit": "1", "kept_images": [kept.token]})
+    assert done.status_code == 302
+    image = Message.objects.get().attachments.get()
+    assert image.state == "pending" and image.content_type == "image/jpeg"
+
+
+def test_an_unticked_kept_image_is_not_sent(client: Client, world: World) -> None:
+    client.force_login(world.alice)
+    client.post(
+        "/write/",
+        {**_form(world), "preview": "1", "images": [SimpleUploadedFile("a.png", PNG)]},
+    )
+    done = client.post("/write/", {**_form(world), "submit": "1"})
+    assert done.status_code == 302
+    assert not Message.objects.get().attachments.exists()
+
+
+def test_someone_elses_token_is_ignored(client: Client, world: World) -> None:
+    from liuyanban.lifecycle.attachments import Upload
+    from liuyanban.lifecycle.drafts import keep_draft_images
+
+    (theirs,) = keep_draft_images(owner=world.bob, uploads=[Upload("a.png", PNG)])
+    client.force_login(world.alice)
+    done = client.post("/write/", {**_form(world), "submit": "1", "kept_images": [theirs.token]})
+    assert done.status_code == 302
+    assert not Message.objects.get().attachments.exists()
+
+
+def test_stale_kept_images_are_purged(world: World) -> None:
+    from datetime import timedelta
+
+    from liuyanban.lifecycle.attachments import Upload
+    from liuyanban.lifecycle.drafts import keep_draft_images, purge_draft_images
+    from liuyanban.lifecycle.models import DraftImage
+
+    (old,) = keep_draft_images(owner=world.alice, uploads=[Upload("a.png", PNG)])
+    keep_draft_images(owner=world.alice, uploads=[Upload("b.png", PNG)])
+    DraftImage.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(days=2))
+    assert purge_draft_images() == 1
+    assert purge_draft_images() == 0
+    assert DraftImage.objects.count() == 1
+    assert not old.file.storage.exists(old.file.name)

@@ -409,7 +409,9 @@ def test_prediction_correction_and_routing_suggestions_on_the_staff_page(
     )
     login(client, "olga")
     page = page_of(client, m)
-    assert "智能分类建议" in page and "v-test" in page
+    # Staff read the domain's own name and a plain confidence; the model version is for the admin.
+    assert "智能分类建议" in page and "交通" in page and "把握一般（61%）" in page
+    assert "v-test" not in page and "transport（" not in page
     assert "智能推荐承办单位" in page and "东区住房和城乡建设局" in page
     response = client.post(
         reverse("web:work_classify", args=[m.tracking_number]), {"domain": "housing"}
@@ -425,3 +427,23 @@ def test_prediction_correction_and_routing_suggestions_on_the_staff_page(
         ).status_code
         == 404
     )
+
+
+def test_timeline_names_the_author_by_public_nickname_never_login(
+    client: Client, world: World
+) -> None:
+    m = world.message_in(Status.PUBLISHED)
+    page = page_of(login(client, "olga"), m)
+    assert m.author is not None and m.author_nickname
+    assert m.author_nickname in page.split("完整流程记录")[1]
+    assert (
+        f"· {m.author.get_username()}<" not in page and f"· {m.author.get_username()} " not in page
+    )
+
+
+def test_lead_hint_stays_under_the_lead_field(client: Client, world: World) -> None:
+    m = world.message_in(Status.ACCEPTED)
+    page = page_of(login(client, "olga"), m)
+    assert page.count("或从本单位下属单位中选择") == 1
+    requirements = page.split('name="requirements"')[1].split("</div>")[0]
+    assert "或从本单位下属单位中选择" not in requirements

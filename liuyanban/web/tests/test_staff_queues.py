@@ -193,3 +193,12 @@ def test_workbench_links_the_staff_dashboard(client: Client, world: World) -> No
     page = text(client.get(reverse("web:workbench")))
     assert reverse("web:stats_dashboard") in page
     assert client.get(reverse("web:stats_dashboard")).status_code == 200
+
+
+def test_office_lists_a_message_under_one_job_only(client: Client, world: World) -> None:
+    published = world.message_in(Status.PUBLISHED, title="只在待受理里出现的留言")
+    accepted = world.message_in(Status.ACCEPTED, title="已受理等待交办的留言")
+    page = text(login(client, "olga").get(reverse("web:work_office")))
+    to_accept, to_route = page.split('id="s-route"')[0], page.split('id="s-route"')[1]
+    assert published.title in to_accept and published.title not in to_route
+    assert accepted.title in to_route.split("</section>")[0]

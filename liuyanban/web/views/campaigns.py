@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
@@ -22,9 +21,12 @@ from django.views.decorators.http import require_POST
 from liuyanban.campaigns import actions, permissions, selectors
 from liuyanban.campaigns.models import Campaign, CampaignKind, Phase, SuggestionStatus
 from liuyanban.campaigns.tasks import compute_topics
+from liuyanban.core import tabular
 from liuyanban.core.errors import DomainError, NotFound
+from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle.attachments import Upload
 from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.web.pagecache import public_page
 
 REVIEW_PAGE_SIZE = 50
 PUBLIC_PAGE_SIZE = 30
@@ -64,31 +66,16 @@ def _do(request: HttpRequest, work: Callable[[], object], done: str) -> str | No
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the button was on (only a local path), else ``fallback``."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(local_url(request, request.POST.get("next"), default=fallback))
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _csv(rows: Iterable[Iterable[object]], filename: str) -> StreamingHttpResponse:
+def _csv(rows: Iterable[Sequence[object]], filename: str) -> StreamingHttpResponse:
     """Stream rows as UTF-8 CSV with a BOM, so spreadsheet programs read the Chinese."""
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(tabular.csv_chunks(rows), content_type=tabular.CSV_MIME)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -96,6 +83,7 @@ def _csv(rows: Iterable[Iterable[object]], filename: str) -> StreamingHttpRespon
 # --- Public pages -------------------------------------------------------------------
 
 
+@public_page(lambda: (actions.CAMPAIGNS,))
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """Open, upcoming and closed campaigns."""
     ctx = {
@@ -159,6 +147,7 @@ class SuggestionForm(forms.Form):
         )
 
 
+@public_page(lambda campaign_id: (actions.campaign_name(campaign_id),))
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """A campaign: description, questions, the submit form and the published suggestions."""
     campaign = _campaign_or_404(campaign_id)
@@ -237,6 +226,7 @@ def support(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     return _back(request, reverse("web:campaign_suggestion", args=[suggestion_id]))
 
 
+@public_page(lambda campaign_id: (actions.campaign_name(campaign_id),))
 def results(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The public results: counts by day, participants by region, topics, adopted suggestions."""
     campaign = _campaign_or_404(campaign_id)

@@ -14,11 +14,6 @@ def login_redirect(request: HttpRequest, next_url: str) -> HttpResponse:
     return response
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from (the proxy sets REMOTE_ADDR correctly)."""
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def is_htmx(request: HttpRequest) -> bool:
     """Whether htmx sent the request (django-htmx's middleware sets ``request.htmx``)."""
     return bool(getattr(request, "htmx", False))

@@ -9,14 +9,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
+from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle import actions, search, selectors, stats_public
+from liuyanban.lifecycle.deadlines import rehandling_window_days
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
+from liuyanban.lifecycle.versions import board_name, message_name
 from liuyanban.web.errors import add_field_errors, error_response, handles_domain_errors
-from liuyanban.web.forms import EvaluateForm, ListFilterForm, SearchForm
+from liuyanban.web.forms import EvaluateForm, ListFilterForm, RehandlingForm, SearchForm
+from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.public import is_htmx, login_redirect
 
 PAGE_SIZE = 20
@@ -28,6 +32,7 @@ def _query_without_cursor(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+@public_page(lambda code: (board_name(code),))
 def board(request: HttpRequest, code: str) -> HttpResponse:
     """A board: its messages (filtered, keyset-paginated) and its public record."""
     the_board = stats_public.active_board(code)
@@ -91,15 +96,18 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "timeline": selectors.timeline(message),
         "replies": stats_public.published_replies(message),
         "evaluations": stats_public.evaluations_of(message),
-        "images": list(message.attachments.filter(is_public=True)),
+        # Only published images, for the author too: this page is what the public sees.
+        "images": list(selectors.published_images(message)),
         "similar": _similar(message),
         "campaign_suggestion": campaign_link_for_message(message),
+        "rehandling_days": rehandling_window_days(),
         "absolute_url": request.build_absolute_uri(
             reverse("web:message", args=[message.tracking_number])
         ),
     }
 
 
+@public_page(lambda tracking: (message_name(tracking),))
 @handles_domain_errors
 def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     """One message as the viewer may see it: public text, timeline, replies, ratings."""
@@ -107,7 +115,33 @@ def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     ctx = _message_context(request, message)
     if "evaluate" in ctx["allowed"]:
         ctx["evaluate_form"] = EvaluateForm()
+    if "request_rehandling" in ctx["allowed"]:
+        ctx["rehandling_form"] = RehandlingForm()
     return render(request, "web/public/message.html", ctx)
+
+
+@require_POST
+@handles_domain_errors
+def request_rehandling(request: HttpRequest, tracking: str) -> HttpResponse:
+    """The author, not satisfied with the answer, asks once for the matter to be handled again."""
+    url = reverse("web:message", args=[tracking])
+    if not request.user.is_authenticated:
+        return login_redirect(request, url)
+    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
+    form = RehandlingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.request_rehandling(
+                actor=request.user, message_id=message.pk, reason=form.cleaned_data["reason"]
+            )
+        except InvalidInput as exc:
+            add_field_errors(form, exc)
+        else:
+            flash.success(request, _("已申请重办，受理机构将重新交办并在期限内答复"))
+            return redirect(url)
+    ctx = _message_context(request, message)
+    ctx["rehandling_form"] = form
+    return render(request, "web/public/message.html", ctx, status=400)
 
 
 @require_POST
@@ -157,7 +191,7 @@ def evaluate(request: HttpRequest, tracking: str) -> HttpResponse:
             add_field_errors(form, exc)
         else:
             flash.success(request, _("感谢您的评价"))
-            return redirect(request.POST.get("back") or url)
+            return redirect(local_url(request, request.POST.get("back"), default=url))
     ctx = _message_context(request, message)
     ctx["evaluate_form"] = form
     return render(request, "web/public/message.html", ctx, status=400)
@@ -185,3 +219,26 @@ def search_page(request: HttpRequest) -> HttpResponse:
             return render(request, "web/public/_message_rows.html", ctx)
     ctx["q"] = query
     return render(request, "web/public/search.html", ctx)
+
+
+@require_GET
+@handles_domain_errors
+def image(request: HttpRequest, pk: int) -> HttpResponse:
+    """One attached image: published ones for everyone, the rest for the message's staff."""
+    attachment = selectors.get_attachment_for_user(request.user, pk)
+    try:
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    # Images are small once re-encoded (bounded by IMAGE_MAX_SIDE), so they are read whole.
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{attachment.pk}.{attachment.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    # A moderator may withhold an image later: shared caches keep published ones briefly only.
+    public = (
+        attachment.state == "published"
+        and selectors.published_images(attachment.message).filter(pk=pk).exists()
+    )
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response

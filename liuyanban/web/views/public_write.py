@@ -14,14 +14,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import InvalidInput, RateLimited
-from liuyanban.lifecycle import actions, selectors, stats_public
+from liuyanban.lifecycle import actions, drafts, selectors, stats_public
+from liuyanban.lifecycle.models import DraftImage
 from liuyanban.organizations.models import Board
 from liuyanban.web.errors import add_field_errors, handles_domain_errors
 from liuyanban.web.forms import WriteForm
-from liuyanban.web.views.public import client_ip, is_htmx
+from liuyanban.web.views.public import is_htmx
 
 DRAFT_KEY = "write_draft"
+# The tokens of images kept in the draft store, inside the session's draft.
+KEPT_KEY = "kept_images"
 # Action error keys that belong to a differently named form field.
 FIELD_ALIASES = {"attachments": "images"}
 
@@ -68,12 +72,18 @@ def write(request: HttpRequest) -> HttpResponse:
         initial = dict(request.session.get(DRAFT_KEY, {}))
         if request.GET.get("change"):
             initial.pop("board", None)
-        return _render(request, WriteForm(initial=initial))
+        kept = _kept(request, list(initial.pop(KEPT_KEY, [])))
+        return _render(request, WriteForm(initial=initial), kept=kept)
     form = WriteForm(request.POST, request.FILES)
     valid = form.is_valid()
-    request.session[DRAFT_KEY] = form.saved_fields()
-    if not valid:
-        return _render(request, form, status=400)
+    kept = (
+        _keep_images(request, form)
+        if valid
+        else _kept(request, request.POST.getlist("kept_images"))
+    )
+    request.session[DRAFT_KEY] = {**form.saved_fields(), KEPT_KEY: [d.token for d in kept]}
+    if not valid or form.errors:
+        return _render(request, form, status=400, kept=kept)
     if request.POST.get("preview"):
         d = form.cleaned_data
         return _render(
@@ -81,8 +91,32 @@ def write(request: HttpRequest) -> HttpResponse:
             form,
             preview=_preview(form),
             similar=_similar_to(d.get("title", ""), d.get("body", "")),
+            kept=kept,
         )
-    return _submit(request, form)
+    return _submit(request, form, kept)
+
+
+def _kept(request: HttpRequest, tokens: list[str]) -> list[DraftImage]:
+    return drafts.draft_images(owner=request.user, tokens=[t[:32] for t in tokens])  # type: ignore[arg-type]
+
+
+def _keep_images(request: HttpRequest, form: WriteForm) -> list[DraftImage]:
+    """The images still ticked plus the newly chosen ones, re-encoded and kept server-side.
+
+    The browser forgets chosen files after a preview; kept images survive it, and the
+    form shows them as thumbnails the citizen can untick.
+    """
+    kept = _kept(request, form.cleaned_data.get("kept_images") or [])
+    new = form.uploads()
+    if not new:
+        return kept
+    try:
+        added = drafts.keep_draft_images(owner=request.user, uploads=new, already=len(kept))  # type: ignore[arg-type]
+    except InvalidInput as exc:
+        for message in exc.fields.get("attachments", [exc.message]):
+            form.add_error("images", message)
+        return kept
+    return kept + added
 
 
 def _similar_to(title: str, body: str) -> list[tuple[Any, float]]:
@@ -114,24 +148,28 @@ def _preview(form: WriteForm) -> dict[str, Any]:
         "kind": kinds.get(d.get("kind") or "", ""),
         "location": d.get("location", ""),
         "nickname": d.get("nickname", ""),
-        "images": len(d.get("images") or []),
     }
 
 
-def _submit(request: HttpRequest, form: WriteForm) -> HttpResponse:
+def _submit(request: HttpRequest, form: WriteForm, kept: list[DraftImage]) -> HttpResponse:
     try:
+        draft = form.draft()
+        draft.attachments = drafts.draft_uploads(
+            owner=request.user,  # type: ignore[arg-type]
+            tokens=[d.token for d in kept],
+        )
         message = actions.submit_message(
             author=request.user,  # type: ignore[arg-type]
-            draft=form.draft(),
+            draft=draft,
             ip=client_ip(request),
         )
     except InvalidInput as exc:
         fields = {FIELD_ALIASES.get(k, k): v for k, v in exc.fields.items()}
         add_field_errors(form, InvalidInput(exc.message, fields=fields))
-        return _render(request, form, status=400)
+        return _render(request, form, status=400, kept=kept)
     except RateLimited as exc:
         form.add_error(None, exc.message)
-        return _render(request, form, status=429)
+        return _render(request, form, status=429, kept=kept)
     request.session.pop(DRAFT_KEY, None)
     return redirect("web:write_done", tracking=message.tracking_number)
 
@@ -156,3 +194,15 @@ def board_suggest(request: HttpRequest) -> HttpResponse:
         "web/public/_board_suggestions.html",
         {"board_q": q, "suggestions": stats_public.suggest_boards(q) if q else []},
     )
+
+
+@login_required
+@handles_domain_errors
+def draft_image(request: HttpRequest, token: str) -> HttpResponse:
+    """A kept image's thumbnail source, for its owner only."""
+    kept = drafts.get_draft_image(owner=request.user, token=token[:32])  # type: ignore[arg-type]
+    with kept.file.open("rb") as handle:
+        response = HttpResponse(handle.read(), content_type=kept.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

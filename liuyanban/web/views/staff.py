@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,12 +69,22 @@ def moderation(request: HttpRequest) -> HttpResponse:
     """Messages awaiting moderation, oldest first, with flag counts and bulk approval."""
     user = staff_user(request)
     require_role(user, Role.MODERATOR)
-    queue = selectors.moderation_queue(user)
+    queue = selectors.moderation_queue(user).annotate(image_count=Count("attachments"))
     items = [
         {"row": r, "flags": len(workbench.flags(f"{r.message.title} {r.message.body}"))}
         for r in rows(queue)
     ]
-    return _page(request, "web/staff/moderation.html", user, items=items, total=queue.count())
+    images = selectors.image_review_queue(user).annotate(
+        pending_images=Count("attachments", filter=Q(attachments__state="pending"))
+    )
+    return _page(
+        request,
+        "web/staff/moderation.html",
+        user,
+        items=items,
+        total=queue.count(),
+        image_queue=list(images[:100]),
+    )
 
 
 def _bulk(

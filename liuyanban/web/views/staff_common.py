@@ -9,7 +9,6 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -89,14 +88,6 @@ def require_role(user: User, *roles: str) -> set[str]:
     if not have & set(roles):
         raise PermissionDenied(_("您没有该工作台的权限"))
     return have
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    """The ``next`` field if it points into this site, else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return default
 
 
 def parse_ids(request: HttpRequest) -> list[int]:

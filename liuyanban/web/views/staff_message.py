@@ -28,8 +28,9 @@ from liuyanban.intelligence import actions as intel_actions
 from liuyanban.intelligence import hotissues
 from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
-from liuyanban.lifecycle import actions, selectors
+from liuyanban.lifecycle import actions, permissions, selectors
 from liuyanban.lifecycle.models import (
+    AttachmentState,
     Message,
     MessageContact,
     ReplyState,
@@ -66,9 +67,13 @@ def _merge(user: User, m: Message, d: dict[str, Any]) -> object:
 
 SPECS: dict[str, Spec] = {
     "approve": Spec(
-        f.PublicTextForm,
+        f.ApproveForm,
         lambda u, m, d: actions.approve_message(
-            actor=u, message_id=m.pk, public_title=d["public_title"], public_body=d["public_body"]
+            actor=u,
+            message_id=m.pk,
+            public_title=d["public_title"],
+            public_body=d["public_body"],
+            images=d.get("images"),
         ),
         gettext_lazy("已审核通过并公开"),
         "web/staff/_panel_approve.html",
@@ -77,6 +82,12 @@ SPECS: dict[str, Spec] = {
         f.RejectForm,
         lambda u, m, d: actions.reject_message(actor=u, message_id=m.pk, reason=d["reason"]),
         gettext_lazy("已审核不通过"),
+    ),
+    "moderate_images": Spec(
+        f.ImagesForm,
+        lambda u, m, d: actions.moderate_images(actor=u, message_id=m.pk, decisions=d["decisions"]),
+        gettext_lazy("图片审核结果已保存"),
+        "web/staff/_panel_images.html",
     ),
     "merge": Spec(
         f.MergeForm, _merge, gettext_lazy("已合并为重复留言"), "web/staff/_panel_merge.html"
@@ -224,9 +235,15 @@ def _form_kwargs(action: str, user: User, message: Message) -> dict[str, Any]:
             "rule_due": workbench.rule_due(message),
         }
     if action in ("approve", "edit_public"):
-        return {
+        kwargs: dict[str, Any] = {
             "initial": {"public_title": message.public_title, "public_body": message.public_body}
         }
+        if action == "approve":
+            pending = message.attachments.filter(state=AttachmentState.PENDING).order_by("pk")
+            kwargs["images"] = list(pending.values_list("pk", flat=True))
+        return kwargs
+    if action == "moderate_images":
+        return {"images": list(message.attachments.order_by("pk").values_list("pk", "state"))}
     if action == "approve_reply":
         return {"initial": {"public_body": _pending_reply_text(message)}}
     if action == "supervise":
@@ -282,6 +299,9 @@ def _panels(
         # Transfer and assign share one routing panel (two submit buttons).
         if spec is None or (action == "transfer" and "assign" in allowed):
             continue
+        # Before approval, the approve panel carries the per-image decisions.
+        if action == "moderate_images" and "approve" in allowed:
+            continue
         form = bound.get(action) or make_form(action, user, message)
         label = TRANSITIONS[action].label
         if action == "assign":
@@ -302,8 +322,8 @@ def _panels(
 
 def _moderation_aids(message: Message) -> dict[str, Any]:
     """Redaction suggestions, flags and near-duplicates — for moderators' eyes."""
-    title_findings = workbench.personal_data(message.title)
-    body_findings = workbench.personal_data(message.body)
+    title_findings = workbench.personal_data(message, message.title)
+    body_findings = workbench.personal_data(message, message.body)
     return {
         "title_segments": segments(message.title, title_findings),
         "body_segments": segments(message.body, body_findings),
@@ -315,19 +335,23 @@ def _moderation_aids(message: Message) -> dict[str, Any]:
     }
 
 
-def _records(message: Message) -> dict[str, Any]:
-    """Everything staff see about the handling so far."""
-    contact = MessageContact.objects.filter(message=message).first()
+def _records(message: Message, *, private: bool, insider: bool) -> dict[str, Any]:
+    """Everything staff see about the handling so far; the private parts only if theirs to see.
+
+    ``private`` (contact data, original words) and ``insider`` (drafts, call notes, private
+    timeline steps) come from ``lifecycle.permissions``, as on every other interface.
+    """
+    replies = message.replies.select_related("organization").order_by("id")
     return {
-        "contact": contact,
+        "contact": MessageContact.objects.filter(message=message).first() if private else None,
         "assignments": message.assignments.select_related("from_org", "to_org", "created_by"),
-        "replies": message.replies.select_related("organization").order_by("id"),
+        "replies": replies if insider else replies.filter(state=ReplyState.PUBLISHED),
         "evaluations": message.evaluations.all(),
-        "follow_ups": message.follow_ups.order_by("date", "id"),
+        "follow_ups": message.follow_ups.order_by("date", "id") if insider else [],
         "extensions": message.extensions.select_related("organization").order_by("id"),
         "orders": message.supervision_orders.select_related("organization").order_by("id"),
         "instructions": message.instructions.select_related("leader").order_by("id"),
-        "timeline": selectors.timeline(message, staff=True),
+        "timeline": selectors.timeline(message, staff=insider),
     }
 
 
@@ -344,9 +368,17 @@ def render_detail(
     """The staff message page, with any bound (erroneous) forms left open."""
     allowed = selectors.available_actions(user, message)
     can_reply = [a for a in REPLY_ACTIONS if a in allowed]
-    pending = message.replies.filter(state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+    private = permissions.may_see_private(user, message)
+    insider = permissions.is_insider(user, message)
+    pending = (
+        message.replies.filter(state=ReplyState.PENDING_REVIEW).order_by("-id").first()
+        if insider
+        else None
+    )
     context: dict[str, Any] = {
         "message": message,
+        "private": private,
+        "insider": insider,
         "deadline": deadline_of(message),
         "allowed": allowed,
         "panels": _panels(user, message, allowed, bound or {}),
@@ -354,14 +386,16 @@ def render_detail(
         "reply_form": reply_form or (f.ReplyForm(initial={"kind": "final"}) if can_reply else None),
         "quality": quality,
         "pending_quality": workbench.reply_quality(message, pending.body) if pending else None,
-        "show_aids": message.status in (Status.SUBMITTED, Status.PUBLISHED)
-        or "edit_public" in allowed,
+        # The aids quote the original: only for those who may read it.
+        "show_aids": private
+        and (message.status in (Status.SUBMITTED, Status.PUBLISHED) or "edit_public" in allowed),
         "queues": queue_links(user),
         "intel": intel_selectors.for_message(message),
         "can_classify": "reclassify" in allowed,
         "domains": Domain.objects.filter(level=1, is_active=True),
         "routing": intel_selectors.routing_suggestions(message) if "assign" in allowed else [],
-        **_records(message),
+        "images": selectors.images_for(user, message),
+        **_records(message, private=private, insider=insider),
     }
     if context["show_aids"]:
         context.update(_moderation_aids(message))

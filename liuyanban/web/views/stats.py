@@ -9,16 +9,18 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from liuyanban.analytics import exports, reports
+from liuyanban.analytics import exports, pdf_jobs, reports
 from liuyanban.analytics.index import current_weights, ranking
-from liuyanban.analytics.pdf import PdfUnavailable, html_to_pdf
+from liuyanban.analytics.models import PdfState
 from liuyanban.analytics.selectors import (
     DEFINITIONS,
     Period,
@@ -27,11 +29,19 @@ from liuyanban.analytics.selectors import (
     rows,
     summary,
 )
+from liuyanban.core import tabular
+from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from liuyanban.intelligence.hotissues import active_issues
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain
 from liuyanban.web.errors import handles_domain_errors
+from liuyanban.web.pagecache import public_page
+from liuyanban.web.views.public import is_htmx
+
+# The statistics page names no event version: it follows the rollups, which fold in the
+# background, so its page is kept at most REPORT_MAX_AGE seconds.
+STATS = "stats"
 
 MAX_YEARS = 10
 M = TypeVar("M", bound=Model)
@@ -94,10 +104,11 @@ def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
     }
 
 
+@public_page(lambda: (STATS,), max_age=reports.REPORT_MAX_AGE)
 @handles_domain_errors
 def stats(request: HttpRequest) -> HttpResponse:
     """The public statistics page: the whole platform for one year."""
-    report = reports.build(Scope(), _period(request))
+    report = reports.current(Scope(), _period(request))
     context = _context(request, report)
     # The hot-issue ranking sits beside the figures (intelligence keeps it; analytics shows it).
     context["hot"] = list(active_issues()[:10])
@@ -105,7 +116,7 @@ def stats(request: HttpRequest) -> HttpResponse:
 
 
 def _report_html(request: HttpRequest) -> tuple[reports.Report, str]:
-    report = reports.build(_scope(request), _period(request))
+    report = reports.current(_scope(request), _period(request))
     return report, render_to_string("web/stats/report.html", _context(request, report), request)
 
 
@@ -121,26 +132,63 @@ def _attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
     return response
 
 
+def _anonymous_copy(request: HttpRequest) -> HttpRequest:
+    """The same GET as a stranger would send it: a shared PDF holds nobody's name or token."""
+    anon = HttpRequest()
+    anon.method = "GET"
+    anon.path = anon.path_info = request.path
+    anon.GET = request.GET.copy()
+    anon.META = {
+        key: request.META[key] for key in ("SERVER_NAME", "SERVER_PORT") if key in request.META
+    }
+    anon.user = AnonymousUser()
+    anon.LANGUAGE_CODE = get_language()  # type: ignore[attr-defined]
+    return anon
+
+
+def _pdf(request: HttpRequest) -> HttpResponse:
+    """The PDF: the file when printed, else "being prepared" with a poll (htmx) until it is."""
+    scope, period = _scope(request), _period(request)
+    params = {
+        **scope.params(),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "lang": get_language(),
+    }
+    job = pdf_jobs.request_pdf(
+        params=params,
+        html=lambda: _report_html(_anonymous_copy(request))[1],
+        anonymous=not request.user.is_authenticated,
+        ip=client_ip(request),
+    )
+    if job.state == PdfState.READY and not is_htmx(request):
+        return _attachment(bytes(job.content or b""), "application/pdf", "report.pdf")
+    context = {"job": job, "url": request.get_full_path(), "scope": scope, "period": period}
+    if is_htmx(request):
+        response = render(request, "web/stats/_pdf_status.html", context)
+    else:
+        status = 503 if job.state == PdfState.FAILED else 202
+        response = render(request, "web/stats/pdf.html", context, status=status)
+    # The answer changes as the job runs: never from a cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @handles_domain_errors
 def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The report as PDF (printed from the report page), or its tables as CSV/XLSX."""
+    """The report as PDF (printed in the background from the report page), or tables as CSV/XLSX."""
     if fmt == "pdf":
-        _report, html = _report_html(request)
-        try:
-            return _attachment(html_to_pdf(html), "application/pdf", "report.pdf")
-        except PdfUnavailable:
-            return HttpResponse(_("暂时无法生成 PDF，请稍后再试或使用浏览器打印。"), status=503)
-    built = reports.build(_scope(request), _period(request))
+        return _pdf(request)
+    built = reports.current(_scope(request), _period(request))
     tables = built.tables()
     if fmt == "xlsx":
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return _attachment(exports.to_xlsx(tables), mime, "report.xlsx")
+        return _attachment(exports.to_xlsx(tables), tabular.XLSX_MIME, "report.xlsx")
     if fmt == "csv":
         key = request.GET.get("table", "kpis")
         table = next((t for t in tables if t.key == key), None)
         if table is None:
             raise NotFound()
-        return _attachment(exports.to_csv(table), "text/csv; charset=utf-8", f"{key}.csv")
+        return _attachment(exports.to_csv(table), tabular.CSV_MIME, f"{key}.csv")
     raise NotFound()
 
 

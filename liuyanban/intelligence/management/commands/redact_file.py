@@ -2,18 +2,22 @@
 
 Streams row by row so a file of any size fits in memory; other columns and their
 order are kept; ``留言主题_public`` and ``留言详情_public`` are appended, holding
-exactly what the platform publishes (``redaction.public_text``).
+exactly what the platform publishes (``redaction.public_text``). Written through
+``core.tabular`` verbatim: the output is a data file for other tools (evaluation,
+re-import), so every cell must stay byte-for-byte what the input held.
 """
 
 from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from liuyanban.core import tabular
 from liuyanban.intelligence.redaction import public_text
 
 SOURCE_COLUMNS = ("留言主题", "留言详情")
@@ -51,12 +55,15 @@ class Command(BaseCommand):
     def _write(self, reader: Any, header: list[str], dst: Path) -> int:
         """Copy rows, appending the public text of each source column; returns the row count."""
         positions = [header.index(c) for c in SOURCE_COLUMNS]
-        rows = 0
-        with dst.open("w", encoding="utf-8", newline="") as fout:
-            writer = csv.writer(fout)
-            writer.writerow([*header, *(f"{c}_public" for c in SOURCE_COLUMNS)])
+        count = 0
+
+        def rows() -> Iterator[list[str]]:
+            nonlocal count
             for row in reader:
                 cells = row + [""] * (len(header) - len(row))
-                writer.writerow([*row, *(public_text(cells[i]) for i in positions)])
-                rows += 1
-        return rows
+                yield [*row, *(public_text(cells[i]) for i in positions)]
+                count += 1
+
+        header_out = [*header, *(f"{c}_public" for c in SOURCE_COLUMNS)]
+        tabular.write_csv(dst, rows(), header=header_out, verbatim=True)
+        return count

@@ -53,10 +53,18 @@ def _worker() -> ResilientWorker:
 
 
 def _run_queue() -> None:
-    """Run every ready task the way ``run_worker`` does, in this process."""
+    """Run every ready task the way ``run_worker`` does, in this process.
+
+    Inside the test's transaction the worker must keep its connection: Django's
+    ``close_old_connections`` would close it (autocommit is off there), which a real
+    worker, outside any transaction, never meets.
+    """
     worker = _worker()
     worker.heart.start = lambda: None  # type: ignore[method-assign]
-    worker.run()
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        worker.run()
 
 
 # ---------------------------------------------------------------------------

@@ -95,7 +95,8 @@ class ResilientWorker(Worker):
                 super().run()
                 return
             except Exception as exc:
-                if not is_transient(exc):
+                # Inside a transaction a lost connection cannot be replaced: give up.
+                if not is_transient(exc) or connection.in_atomic_block:
                     raise
                 logger.warning("database lost (%s); reconnecting", exc)
                 _reconnect()

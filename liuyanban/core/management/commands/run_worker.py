@@ -29,10 +29,14 @@ logger = logging.getLogger("liuyanban.core.worker")
 BEAT_EVERY = 5.0
 RECONNECT_PAUSE = 1.0
 SAVE_ATTEMPTS = 5
+MAX_RECONNECTS = 120
 
 
 def _reconnect() -> None:
     """Drop a broken connection so the next query opens a fresh one."""
+    if connection.in_atomic_block:
+        # Inside a transaction (only ever a test's) the connection cannot be replaced.
+        return
     try:
         close_old_connections()
         if connection.connection is not None and not connection.is_usable():
@@ -90,13 +94,15 @@ class ResilientWorker(Worker):
 
     def run(self) -> None:
         self.heart.start()
+        failures = 0
         while self.running:
             try:
                 super().run()
                 return
             except Exception as exc:
-                # Inside a transaction a lost connection cannot be replaced: give up.
-                if not is_transient(exc) or connection.in_atomic_block:
+                failures += 1
+                # A database away for minutes: exit, and the supervisor starts a fresh worker.
+                if not is_transient(exc) or failures > MAX_RECONNECTS:
                     raise
                 logger.warning("database lost (%s); reconnecting", exc)
                 _reconnect()

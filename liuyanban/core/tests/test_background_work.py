@@ -295,6 +295,10 @@ def test_worker_loop_survives_a_lost_connection(db: None) -> None:
     with (
         mock.patch.object(DBTaskResult.objects, "ready", side_effect=flaky),
         mock.patch("liuyanban.core.management.commands.run_worker.RECONNECT_PAUSE", 0),
+        # See _run_queue: inside the test's transaction the connection must stay open.
+        mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        ),
     ):
         worker.heart.start = lambda: None  # type: ignore[method-assign]
         worker.run()  # batch mode: returns once the queue is empty

@@ -37,3 +37,11 @@ def world(db: None) -> World:
     from liuyanban.testing.world import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache: cached pages and versions never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()

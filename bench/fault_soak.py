@@ -12,8 +12,9 @@ run_worker``) and the scheduler (``manage.py run_scheduler``). For ``--seconds``
   - each writer POSTs messages to /api/v1/messages with an idempotency key, retrying the
     same key after a connection error or a 5xx, as a careful client does;
   - a moderator approves every acknowledged message through the API;
-  - a fault injector, every 1-4 s, kill -9s one of: a granian worker, the granian master,
-    a task worker, or terminates database connections (pg_terminate_backend);
+  - a fault injector, 1-4 s after the stack has recovered from the previous fault,
+    kill -9s one of: a granian worker, the granian master, a task worker, or terminates
+    database connections (pg_terminate_backend);
   - a supervisor restarts whatever died (the granian master with its process group, as
     systemd's control-group kill would), as supervisord or systemd would.
 Then it stops the load and the faults, waits for the queue to drain (the scheduler's
@@ -78,7 +79,7 @@ def environment(database: str, port: int) -> dict[str, str]:
             "MESSAGES_PER_IP_PER_HOUR": "1000000",
             "TASK_BEAT_TIMEOUT": "15",
             "LIUYANBAN_VAR": f"/tmp/lyb-soak-{port}",
-            "LOG_LEVEL": "ERROR",
+            "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -184,6 +185,8 @@ class Supervisor:
 
 
 def stack(env: dict[str, str], port: int, logs: Path) -> list[Proc]:
+    for old in logs.glob("*.log"):
+        old.unlink()
     manage = [PYTHON, "manage.py"]
     web = [
         GRANIAN,
@@ -196,11 +199,11 @@ def stack(env: dict[str, str], port: int, logs: Path) -> list[Proc]:
         "--respawn-interval", "0.5",
         "liuyanban.wsgi:application",
     ]  # fmt: skip
-    worker = [*manage, "run_worker", "--no-reload", "--interval", "0.2"]
+    worker = [*manage, "run_worker", "--no-reload", "--interval", "0.2", "--worker-id"]
     return [
         Proc("web", web, env, logs / "web.log"),
-        Proc("worker-1", worker, env, logs / "worker-1.log"),
-        Proc("worker-2", worker, env, logs / "worker-2.log"),
+        Proc("worker-1", [*worker, "soak-worker-1"], env, logs / "worker-1.log"),
+        Proc("worker-2", [*worker, "soak-worker-2"], env, logs / "worker-2.log"),
         Proc("scheduler", [*manage, "run_scheduler", "--tick", "2"], env, logs / "scheduler.log"),
     ]
 
@@ -342,20 +345,60 @@ def terminate_connections(dsn: str) -> int:
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
         ).fetchall()
-        victims = random.sample([r[0] for r in rows], k=min(len(rows), random.randint(1, 4)))
+        # Half the time every connection at once, else those in the middle of work.
+        busy = [pid for pid, state in rows if state != "idle"]
+        victims = [pid for pid, _ in rows] if random.random() < 0.5 or not busy else busy
         for pid in victims:
             conn.execute("SELECT pg_terminate_backend(%s)", [pid])
     return len(victims)
 
 
-def injector(procs: dict[str, Proc], dsn: str, stop: threading.Event, faults: Counter[str],
-             rng: random.Random) -> None:  # fmt: skip
+def busy_worker(dsn: str, wait: float = 3.0) -> str | None:
+    """The name of a task worker running a task now, waiting up to ``wait`` seconds for one."""
+    import psycopg
+
+    deadline = time.monotonic() + wait
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT worker_id FROM core_workerbeat WHERE task_id <> '' "
+                "AND worker_id LIKE 'soak-worker-%%' ORDER BY random() LIMIT 1"
+            ).fetchone()
+            if row:
+                return str(row[0]).removeprefix("soak-")
+            time.sleep(0.05)
+    return None
+
+
+def healthy(procs: dict[str, Proc], port: int) -> bool:
+    """Every program is up and the web answers (a fault is injected only into a working stack)."""
+    if not all(p.alive() for p in procs.values()):
+        return False
+    web = procs["web"].popen
+    if web is None or len(children(web.pid)) < 2:
+        return False
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/api/v1/boards")
+        conn.getresponse().read()
+    except OSError:
+        return False
+    return True
+
+
+def injector(procs: dict[str, Proc], port: int, dsn: str, stop: threading.Event,
+             faults: Counter[str], rng: random.Random) -> None:  # fmt: skip
+    """Every 1-4 s after the stack has recovered from the last fault, inject one more."""
     kinds = ["web worker", "web master", "task worker", "db connections"]
     weights = [3, 1, 3, 3]
     while not stop.wait(rng.uniform(1, 4)):
+        while not stop.is_set() and not healthy(procs, port):
+            stop.wait(0.5)
+        if stop.is_set():
+            return
         kind = rng.choices(kinds, weights)[0]
         try:
             if kind == "web worker":
@@ -370,13 +413,14 @@ def injector(procs: dict[str, Proc], dsn: str, stop: threading.Event, faults: Co
                     continue
                 os.kill(web.pid, signal.SIGKILL)
             elif kind == "task worker":
-                target = procs[rng.choice(["worker-1", "worker-2"])].popen
+                # Preferably one in the middle of a task (its heartbeat names the task).
+                name = busy_worker(dsn) or rng.choice(["worker-1", "worker-2"])
+                target = procs[name].popen
                 if target is None:
                     continue
                 os.kill(target.pid, signal.SIGKILL)
-            else:
-                if not terminate_connections(dsn):
-                    continue
+            elif not terminate_connections(dsn):
+                continue
         except (ProcessLookupError, OSError) as exc:
             log(f"fault {kind} missed: {exc}")
             continue
@@ -425,6 +469,18 @@ def drain(timeout: float) -> tuple[dict[str, int], float]:
         time.sleep(3)
 
 
+def worker_log_counts(procs: list[Proc]) -> dict[str, int]:
+    """What the task workers logged about recovering (see core/workers.py, run_worker.py)."""
+    text = "".join(
+        p.logfile.read_text(errors="replace") for p in procs if p.name.startswith("worker")
+    )
+    return {
+        "reconnected after losing the database": text.count("reconnecting"),
+        "tasks re-queued after a transient error": text.count("transient database error"),
+        "interrupted tasks re-queued by the sweeper": text.count("worker gone"),
+    }
+
+
 def figures(tally: Tally, faults: Counter[str], procs: list[Proc], left: dict[str, int],
             waited: float, seconds: int, writers: int) -> dict[str, Any]:  # fmt: skip
     from django.db.models import Count
@@ -453,6 +509,7 @@ def figures(tally: Tally, faults: Counter[str], procs: list[Proc], left: dict[st
         "writers": writers,
         "faults injected": dict(faults),
         "restarts by the supervisor": {p.name: p.restarts for p in procs},
+        "task workers": worker_log_counts(procs),
         "acknowledged": len(tally.acknowledged),
         "stored": stored,
         "stored but never acknowledged (client gave up or was cut off)": len(keys - set(tally.acknowledged)),
@@ -520,7 +577,8 @@ def main() -> int:
         )
         dsn = args.database.replace("postgres://", "postgresql://", 1)
         chaos = threading.Thread(
-            target=injector, args=({p.name: p for p in procs}, dsn, stop_faults, faults, rng)
+            target=injector,
+            args=({p.name: p for p in procs}, args.port, dsn, stop_faults, faults, rng),
         )
         for t in [*threads, chaos]:
             t.start()

@@ -16,7 +16,8 @@ Evidence, by set:
 - ``probes``: the outside probe of issue 14, one case each (hand-written).
 - ``legacy``: the old 392 spans (``liuyanban/intelligence/eval/pii_labels.json``), **seeded
   from the old detector's output**; scored with the corpus adapter (``bench/tipdm.py``),
-  its all-zero placeholders left out. Shown for comparison only.
+  its all-zero placeholders left out; addresses, a kind it does not label, are not
+  scored. Shown for comparison only: its labels miss what the old detector missed.
 
 Scoring goes through ``public_text`` (what ``manage.py redact_file`` writes): a planted
 item counts as hidden when its characters (after NFKC, without separators or invisible
@@ -155,6 +156,31 @@ def score_planted(
     return {"counts": counts, "forms": forms}
 
 
+Finder = Callable[[str], list[Any]]
+
+
+def score_precision(
+    messages: list[pii_planting.PlantedMessage], finders: dict[str, Finder]
+) -> dict[str, dict[str, Counter[str]]]:
+    """Per predicted kind: findings inside the inserted sentences, and how many of them
+    cover a planted personal item (of any kind). The host text is not labelled, so
+    findings outside the inserted sentences are not scored."""
+    out: dict[str, dict[str, Counter[str]]] = {k: defaultdict(Counter) for k in finders}
+    for message in messages:
+        personal = [i for i in message.items if i.kind != "lookalike"]
+        for label, find in finders.items():
+            for f in find(message.text):
+                if not any(a < f.end and f.start < b for a, b in message.sentences):
+                    continue
+                c = out[label][f.kind]
+                c["found"] += 1
+                c["right"] += int(any(i.start < f.end and f.start < i.end for i in personal))
+                c["same_kind"] += int(
+                    any(i.kind == f.kind and i.start < f.end and f.start < i.end for i in personal)
+                )
+    return out
+
+
 def score_probes(redactors: dict[str, Redactor]) -> dict[str, tuple[int, int]]:
     from liuyanban.intelligence.redaction import public_reply_text
 
@@ -199,7 +225,12 @@ def score_legacy(finders: dict[str, Callable[[str], list[Any]]]) -> dict[str, Co
                     if not tipdm.is_placeholder(text[s["start"] : s["end"]])
                 ]
                 for label, find in finders.items():
-                    found = [f for f in find(text) if not tipdm.is_placeholder(f.text)]
+                    # The legacy labels have no addresses (a kind added later).
+                    found = [
+                        f
+                        for f in find(text)
+                        if f.kind != "address" and not tipdm.is_placeholder(f.text)
+                    ]
                     _match(found, spans, out[label])
     return out
 
@@ -227,6 +258,20 @@ def _match(found: list[Any], spans: list[dict[str, Any]], c: Counter[str]) -> No
 
 def _rate(c: Counter[str]) -> str:
     return f"{c['ok'] / c['n']:.3f} ({c['ok']}/{c['n']})" if c["n"] else "-"
+
+
+def print_precision(result: dict[str, dict[str, Counter[str]]]) -> None:
+    labels = list(result)
+    print("  precision by predicted kind: findings in the inserted sentences that cover a planted")
+    print("  personal item (after ';' how many of them have the planted item's kind):")
+    for kind in sorted({k for label in labels for k in result[label]}):
+        cells = []
+        for label in labels:
+            c = result[label][kind]
+            found = max(1, c["found"])
+            cell = f"{c['right'] / found:.3f} ({c['right']}/{c['found']}; {c['same_kind']})"
+            cells.append(f"{cell if c['found'] else '-':>26}")
+        print(f"  {kind:<10}" + "".join(cells))
 
 
 def print_planted(split: str, result: dict[str, Any], verbose: bool) -> None:
@@ -260,10 +305,14 @@ def main() -> None:
     old = load_baseline(args.baseline)
     redactors: dict[str, Redactor] = {"old": old, "new": redaction.public_text}
     splits = ["dev", "test"] if args.split == "all" else [args.split]
+    finders: dict[str, Finder] = {
+        "old": sys.modules["old_redaction"].find_personal_data,
+        "new": redaction.find_personal_data,
+    }
     for split in splits:
-        print_planted(
-            split, score_planted(planted_set(split, args.messages), redactors), args.forms
-        )
+        messages = planted_set(split, args.messages)
+        print_planted(split, score_planted(messages, redactors), args.forms)
+        print_precision(score_precision(messages, finders))
     if args.split != "all":
         return
     probes = score_probes(redactors)

@@ -28,12 +28,13 @@ FILES = (
     "attachment4_replies.csv",
 )
 PLATE_PREFIXES = PROVINCES + "楚"
-_PLACEHOLDER = re.compile(r"^[0\-\s]+$")
+# All zeros, possibly after a real area code: 0000-00000000, 0731-0000-00000000.
+_PLACEHOLDER = re.compile(r"^(?:\(?0\d{2,3}\)?[\-—\s]?)?0{3,4}[\-—\s]?0{7,8}$")
 
 
 def is_placeholder(value: str) -> bool:
-    """An all-zero number written by the corpus's anonymisation (0000-00000000)."""
-    return bool(_PLACEHOLDER.match(value)) and "0" in value
+    """A number written by the corpus's anonymisation (0000-00000000), not personal data."""
+    return bool(_PLACEHOLDER.match(value.strip()))
 
 
 def messages(data_dir: Path = DATA) -> Iterator[tuple[str, str, str, str]]:

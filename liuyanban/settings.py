@@ -15,15 +15,19 @@ Variables (all optional in development):
   DEFAULT_FROM_EMAIL
   SMS_BACKEND      dotted path of an SMS sender (default: console)
   REDIS_URL        enables the Redis cache and the RQ task backend
-  TASKS_BACKEND    "db" (default), "rq" or "immediate"
+  TASKS_BACKEND    "rq" (default with REDIS_URL), "db" (default without) or "immediate"
   MEDIA_ROOT, STATIC_ROOT
   TRUSTED_PROXY_COUNT how many proxies in front of the app append to X-Forwarded-For
                    (default 0: the header is ignored, REMOTE_ADDR is the client)
+  WEBHOOK_ALLOW_HTTP        "1" allows http:// webhook URLs (default: only when DEBUG)
+  WEBHOOK_ALLOWED_NETWORKS  comma-separated CIDRs webhooks may reach although not public
+  OPEN311_TOKEN_LOOKUPS_PER_MINUTE  per client address (default 30)
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -109,6 +113,7 @@ MIDDLEWARE = [
     # Outside the NUL check: what it refuses (a body over the limit) is answered in JSON too.
     "liuyanban.api.middleware.JsonErrorsMiddleware",
     "liuyanban.core.replica.ReplicaMiddleware",
+    "csp.middleware.CSPMiddleware",
     "liuyanban.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,6 +161,10 @@ TEMPLATES = [
 (VAR_DIR / "static").mkdir(exist_ok=True)
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "8"))
 DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", str(WEB_THREADS if PRODUCTION else 0)))
+# Task workers and the scheduler do one thing at a time, and RQ forks a child per job
+# (a pool's threads do not survive a fork): one plain connection each.
+if sys.argv[1:2] and sys.argv[1] in {"run_worker", "db_worker", "rqworker", "run_scheduler"}:
+    DB_POOL_MAX = 0
 
 
 def database(url: str) -> dict[str, Any]:
@@ -256,14 +265,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # the database (liuyanban.core.ratelimit); never in per-process memory.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-# Cache: Redis when configured, else process-local memory.
+# Cache: Redis when configured. Without it, the production stack's processes share a
+# file cache on this machine (page versions must be seen by every worker: see
+# docs/performance.md); development's single process keeps it in memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 # Background work through the Django tasks API (django.tasks in Django 6).
 # With REDIS_URL the queue is Redis (django-tasks-rq; workers: manage.py rqworker),
@@ -308,6 +327,25 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy on every response (django-csp). Scripts only from our own
+# static files (ECharts, htmx and Swagger UI are vendored): no inline script, no inline
+# event handler, no eval. Inline *styles* stay allowed: ECharts tooltips and the
+# campaign bar charts set style attributes, and the 500 page carries its own CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -342,4 +380,13 @@ LIUYANBAN: dict[str, Any] = {
     "PDF_ANON_WINDOW": int(os.environ.get("PDF_ANON_WINDOW", "600")),
     # Chromium's sandbox: auto (on unless running as root), on, off.
     "CHROMIUM_SANDBOX": os.environ.get("CHROMIUM_SANDBOX", "auto"),
+    # Webhooks: plain http only in development and tests; networks (CIDR) an operator
+    # allows on purpose although they are not public (docs/security.md).
+    "WEBHOOK_ALLOW_HTTP": env_bool("WEBHOOK_ALLOW_HTTP", DEBUG),
+    "WEBHOOK_ALLOWED_NETWORKS": env_list("WEBHOOK_ALLOWED_NETWORKS"),
+    "OPEN311_TOKEN_LOOKUPS_PER_MINUTE": int(
+        os.environ.get("OPEN311_TOKEN_LOOKUPS_PER_MINUTE", "30")
+    ),
+    # Anchor views for bench/http_bench.py (an empty view, a bare list, a primary-key read).
+    "BENCH_VIEWS": env_bool("LIUYANBAN_BENCH_VIEWS", False),
 }

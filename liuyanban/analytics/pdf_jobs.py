@@ -83,8 +83,18 @@ def request_pdf(
     existing = ReportPdf.objects.filter(key=key).first()
     if existing is not None:
         return _revive(existing)
-    if anonymous:
+    if not anonymous:
+        return _create(key, params, html, anonymous=False, ip=ip)
+    # Count and create under one lock per address (across processes), or N simultaneous
+    # requests would all see the count below the limit.
+    with exclusive(f"liuyanban:pdf-request:{ip}", wait=10):
         _throttle(ip)
+        return _create(key, params, html, anonymous=True, ip=ip)
+
+
+def _create(
+    key: str, params: dict[str, str], html: Callable[[], str], *, anonymous: bool, ip: str | None
+) -> ReportPdf:
     try:
         with transaction.atomic():
             job = ReportPdf.objects.create(

@@ -8,13 +8,16 @@ CSV/XLSX downloads (``tables()``), so the numbers cannot drift between them.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Sum
 from django.db.models.functions import ExtractYear, TruncMonth
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from liuyanban.organizations.models import Board, Organization, Region
@@ -22,7 +25,8 @@ from liuyanban.taxonomy.models import Domain, Kind
 
 from . import selectors
 from .index import IndexRow, Weights, current_weights, ranking
-from .models import Grain, Rollup
+from .models import Cursor, Grain, Rollup
+from .rollups import CURSOR
 from .selectors import Period, Scope, Summary, grouped, ratio
 
 Cell = str | int | float | None
@@ -327,4 +331,37 @@ def build(scope: Scope, period: Period) -> Report:
         weights=weights,
     )
     report.findings = findings(report)
+    return report
+
+
+# A report may lag the rollups by this much while events keep arriving: a busy
+# platform folds an event every few seconds, and rebuilding a national report on
+# each would put its whole cost back on the request.
+REPORT_MAX_AGE = 60
+
+
+def rollup_version() -> int:
+    """How far the rollups have folded (the cursor's last event): changes when they do."""
+    return Cursor.objects.filter(name=CURSOR).values_list("last_event_id", flat=True).first() or 0
+
+
+def current(scope: Scope, period: Period) -> Report:
+    """``build(scope, period)``, built once per change of the rollups and kept in the cache.
+
+    A kept report is reused while the rollups are unchanged, and for up to
+    ``REPORT_MAX_AGE`` seconds after they change.
+    """
+    params = sorted(scope.params().items())
+    key = "report:" + "|".join(
+        [get_language() or "", period.start.isoformat(), period.end.isoformat(), repr(params)]
+    )
+    version = rollup_version()
+    now = time.time()
+    kept = cache.get(key)
+    if kept is not None:
+        kept_version, built_at, report = kept
+        if kept_version == version or now - built_at < REPORT_MAX_AGE:
+            return report  # type: ignore[no-any-return]
+    report = build(scope, period)
+    cache.set(key, (version, now, report), 24 * 3600)
     return report

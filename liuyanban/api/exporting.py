@@ -19,12 +19,10 @@ from liuyanban.core import tabular
 from liuyanban.lifecycle.models import (
     Evaluation,
     Message,
-    Reply,
-    ReplyKind,
-    ReplyState,
     Resolution,
     Status,
 )
+from liuyanban.lifecycle.selectors import final_replies_for
 
 CHUNK = 2000
 FIELDS = [
@@ -87,13 +85,10 @@ def filtered(qs: QuerySet[Message], f: ExportFilters) -> QuerySet[Message]:
 
 def _extras(ids: list[int]) -> tuple[dict[int, tuple[str, str]], dict[int, dict[str, Any]]]:
     """The published final reply and the rating averages of a batch of messages."""
-    replies: dict[int, tuple[str, str]] = {}
-    for message_id, org, body in (
-        Reply.objects.filter(message_id__in=ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED)
-        .order_by("message_id", "pk")
-        .values_list("message_id", "organization__name", "public_body")
-    ):
-        replies[message_id] = (org, body)  # the latest wins
+    replies = {
+        message_id: (reply.organization.name, reply.public_body)
+        for message_id, reply in final_replies_for(ids).items()
+    }
     ratings = {
         row["message_id"]: row
         for row in Evaluation.objects.filter(message_id__in=ids)

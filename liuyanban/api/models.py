@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from liuyanban.core.errors import InvalidInput
+
+from .outbound import validate_webhook_url
 
 TOKEN_PREFIX = "lyb_"
 
@@ -81,6 +87,18 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Every save checks the URL's form (DNS is checked again at each delivery)."""
+        validate_webhook_url(self.url, resolve_name=False)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """Forms (the admin): the URL must be https and resolve to public addresses only."""
+        try:
+            validate_webhook_url(self.url)
+        except InvalidInput as error:
+            raise ValidationError(error.fields) from None
 
     def wants(self, action: str) -> bool:
         """Whether this endpoint subscribed to events of ``action``."""

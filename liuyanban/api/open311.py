@@ -10,8 +10,10 @@ into a ``service_request_id`` once the message is public.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import time as pytime
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -23,9 +25,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import condition, require_GET, require_http_methods
 
-from liuyanban.core import ratelimit
+from liuyanban.core import ratelimit, versions
 from liuyanban.core.clientip import client_ip, client_network
 from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
 from liuyanban.core.text import printable, printable_tree
@@ -38,11 +41,11 @@ from liuyanban.lifecycle.models import (
     Event,
     Message,
     Reply,
-    ReplyKind,
     ReplyState,
 )
-from liuyanban.lifecycle.selectors import public_messages, published_images
+from liuyanban.lifecycle.selectors import final_replies_for, public_messages, published_images
 from liuyanban.lifecycle.transitions import TRANSITIONS
+from liuyanban.lifecycle.versions import PUBLIC_LISTS
 from liuyanban.organizations.models import Board
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -51,6 +54,8 @@ from .auth import user_for_secret
 Row = dict[str, Any]
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+# A list's ETag turns over at least this often (its default window ends "now").
+ETAG_MAX_AGE = 60
 CHANGESET = "2025-01-01T00:00:00+08:00"
 # XML names of list items, by the name of the list.
 ITEM_TAGS = {
@@ -247,15 +252,6 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 # --- reading requests -----------------------------------------------------------------
 
 
-def _final_reply(message: Message) -> Reply | None:
-    return (
-        message.replies.filter(kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED)
-        .select_related("organization")
-        .order_by("-pk")
-        .first()
-    )
-
-
 def _expected(due: date | None) -> str | None:
     if due is None:
         return None
@@ -277,9 +273,14 @@ def _media_url(message: Message, site: str) -> str:
     return f"{site}{first.get_absolute_url()}" if first is not None else ""
 
 
-def request_row(message: Message, site: str = "") -> Row:
+def request_rows(messages: Sequence[Message], site: str = "") -> list[Row]:
+    """Public messages as GeoReport service requests: one query for all final replies."""
+    replies = final_replies_for([m.pk for m in messages])
+    return [request_row(m, replies.get(m.pk), site) for m in messages]
+
+
+def request_row(message: Message, reply: Reply | None, site: str = "") -> Row:
     """One public message as a GeoReport service request (no contact data)."""
-    reply = _final_reply(message)
     agency = reply.organization if reply else (message.unit or message.office)
     region = message.region
     return {
@@ -359,15 +360,31 @@ def _requests(params: Mapping[str, str]) -> QuerySet[Message]:
     return qs.order_by("-published_at", "-pk")
 
 
+def _list_etag(request: HttpRequest, fmt: str) -> str | None:
+    """A list's validator: the query, and the version every public message event changes.
+
+    The default window ends now, so the tag also turns over every ``ETAG_MAX_AGE`` seconds.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return None
+    parts = [
+        request.get_full_path(),
+        str(int(pytime.time() // ETAG_MAX_AGE)),
+        *versions.read(PUBLIC_LISTS),
+    ]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@gzip_page
+@condition(etag_func=_list_etag)
 @guarded
 def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public requests by id list or filters. POST: create one (needs api_key)."""
     if request.method == "POST":
         return _create(request, fmt)
-    site = _site(request)
-    rows = [request_row(m, site) for m in _requests(request.GET)[:MAX_RESULTS]]
+    rows = request_rows(list(_requests(request.GET)[:MAX_RESULTS]), _site(request))
     return respond(fmt, "service_requests", "request", rows)
 
 
@@ -378,7 +395,7 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     message = _public().filter(tracking_number=request_id).first()
     if message is None:
         raise Open311Error(404, [f"service_request_id {request_id} not found"])
-    return respond(fmt, "service_requests", "request", [request_row(message, _site(request))])
+    return respond(fmt, "service_requests", "request", request_rows([message], _site(request)))
 
 
 def _throttle_tokens(request: HttpRequest) -> None:

@@ -16,8 +16,6 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +25,7 @@ from django.utils import timezone
 from liuyanban.lifecycle.models import Event, Message
 from liuyanban.lifecycle.selectors import PUBLIC_DETAIL_KEYS
 
+from . import outbound
 from .models import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -152,13 +151,8 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST and return the HTTP status (an HTTP error status is returned, not raised)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
+    """POST to a checked public address and return the HTTP status (see ``outbound``)."""
+    return outbound.post(url, body, headers, timeout=TIMEOUT_SECONDS)
 
 
 def attempt(delivery_id: int) -> str:
@@ -180,8 +174,8 @@ def attempt(delivery_id: int) -> str:
     status, error = 0, ""
     try:
         status = post(delivery.endpoint.url, body, headers)
-    except (OSError, ValueError) as exc:  # refused, timed out, DNS, bad URL
-        error = f"{type(exc).__name__}: {exc}"[:300]
+    except outbound.DeliveryFailed as exc:  # refused, timed out, DNS, blocked address
+        error = str(exc)
     return _finish(delivery, status, error)
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.nicknames import public_nickname
 from liuyanban.accounts.selectors import AnyUser, has_role_over
-from liuyanban.core import ratelimit
+from liuyanban.core import ratelimit, versions
 from liuyanban.core.errors import (
     Conflict,
     InvalidInput,
@@ -33,6 +33,7 @@ from liuyanban.lifecycle import actions as lifecycle
 from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Message
 from liuyanban.lifecycle.redaction import public_text
+from liuyanban.notifications.actions import notify
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -50,6 +51,14 @@ from .models import (
 TITLE_MIN, TITLE_MAX = 5, 50
 BODY_MIN, BODY_MAX = 10, 2000
 MAX_QUESTIONS = 10
+# Content versions of the public campaign pages (see core.versions).
+CAMPAIGNS = "campaigns"
+
+
+def campaign_name(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
 BULK_MAX = 200
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
@@ -86,7 +95,8 @@ def _record(
     suggestion: Suggestion | None = None,
     **details: Any,
 ) -> CampaignEvent:
-    """Append the one event of this change."""
+    """Append the one event of this change; the campaign's pages get a new version."""
+    versions.bump_for_change(CAMPAIGNS, campaign_name(campaign.pk))
     return CampaignEvent.objects.create(
         campaign=campaign,
         suggestion=suggestion,
@@ -444,7 +454,18 @@ def reject_suggestion(*, actor: AnyUser, suggestion_id: int, reason: str) -> Sug
     suggestion.status = SuggestionStatus.REJECTED
     suggestion.save()
     _record(suggestion.campaign, "reject", actor, suggestion, reason=suggestion.reject_reason)
+    notify(
+        users=[suggestion.author],
+        verb="suggestion_rejected",
+        text=_("您的建言“%(t)s”未通过审核：%(r)s")
+        % {"t": suggestion.title, "r": suggestion.reject_reason},
+        url=_suggestion_url(suggestion),
+    )
     return suggestion
+
+
+def _suggestion_url(suggestion: Suggestion) -> str:
+    return f"/campaigns/suggestions/{suggestion.pk}/"
 
 
 def support_suggestion(*, actor: AnyUser, suggestion_id: int) -> Suggestion:
@@ -486,6 +507,17 @@ def adopt_suggestion(*, actor: AnyUser, suggestion_id: int, response: str) -> Su
     suggestion.adopted_at = suggestion.adopted_at or timezone.now()
     suggestion.save()
     _record(suggestion.campaign, action, actor, suggestion)
+    notify(
+        users=[suggestion.author],
+        verb="suggestion_adopted" if action == "adopt" else "suggestion_response",
+        text=(
+            _("您的建言“%s”已被采纳，请查看回应")
+            if action == "adopt"
+            else _("您的建言“%s”的采纳回应已更新")
+        )
+        % suggestion.public_title,
+        url=_suggestion_url(suggestion),
+    )
     return suggestion
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from liuyanban.core import versions
+
 from .analysis import analyse
+
+# The version of the hot-issue pages (and the home page's hot list), see core.versions.
+HOT_ISSUES = "hot"
 
 
 @task()
@@ -33,6 +38,8 @@ def update_hot_issue(message_id: int) -> int | None:
     from .hotissues import add_published
 
     issue = add_published(message_id)
+    if issue is not None:
+        versions.bump(HOT_ISSUES)
     return issue.pk if issue else None
 
 
@@ -41,4 +48,6 @@ def refresh_hot_issues() -> int:
     """Scheduled (e.g. hourly from cron): recompute heat at the current time, warn, re-rank."""
     from .hotissues import refresh_all
 
-    return refresh_all()
+    count = refresh_all()
+    versions.bump(HOT_ISSUES)
+    return count

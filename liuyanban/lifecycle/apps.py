@@ -11,3 +11,8 @@ class LifecycleConfig(AppConfig):
         from .redaction import check_redactor
 
         checks.register(check_redactor)
+        # Every event gives the pages showing its message a new version (cache, ETag).
+        from .signals import message_event
+        from .versions import on_message_event
+
+        message_event.connect(on_message_event, dispatch_uid="lifecycle.versions")

@@ -180,6 +180,16 @@ class Message(models.Model):
                 condition=Q(status__in=sorted(PUBLIC_STATUS_VALUES), canonical__isnull=True),
                 name="msg_public_newest",
             ),
+            # The home page's latest answers: newest final reply first, public rows only.
+            models.Index(
+                fields=["-replied_at", "-id"],
+                condition=Q(
+                    status__in=sorted(str(s) for s in ANSWERED_STATUSES),
+                    canonical__isnull=True,
+                    replied_at__isnull=False,
+                ),
+                name="msg_public_answered",
+            ),
             models.Index(fields=["status", "-published_at", "-id"], name="msg_pub"),
             models.Index(fields=["region", "-published_at"], name="msg_region_pub"),
             models.Index(fields=["domain", "-published_at"], name="msg_domain_pub"),

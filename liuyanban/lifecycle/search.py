@@ -3,8 +3,9 @@
 Messages carry ``search_text``: their public title and body segmented by jieba in
 search mode (filled at approval). The query is segmented with the same
 dictionary, and every query word must appear as an indexed word. The index is
-FTS5 on SQLite and a GIN expression index on PostgreSQL (migration 0003); both
-stay in sync inside the database, so nothing here writes. See docs/search.md.
+FTS5 on SQLite (migration 0003) and a GIN index over a stored generated tsvector
+column on PostgreSQL (migration 0006); both stay in sync inside the database, so
+nothing here writes. See docs/search.md.
 
 Results are newest first by message number (``id``), keyset-paginated on it:
 both indexes can walk matches in that order without sorting all hits.
@@ -60,10 +61,9 @@ def _fts5_query(terms: list[str]) -> str:
 
 
 def _postgres_condition(terms: list[str]) -> RawSQL:
-    """The GIN-indexed expression of migration 0003, repeated exactly."""
+    """The stored, GIN-indexed ``search_vector`` column (migration 0006)."""
     return RawSQL(
-        f"to_tsvector('simple'::regconfig, {Message._meta.db_table}.search_text) "
-        "@@ plainto_tsquery('simple'::regconfig, %s)",
+        f"{Message._meta.db_table}.search_vector @@ plainto_tsquery('simple'::regconfig, %s)",
         [" ".join(terms)],
         output_field=BooleanField(),
     )

@@ -23,7 +23,17 @@ from liuyanban.core.errors import NotFound
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
-from .models import PUBLIC_STATUSES, Attachment, AttachmentState, Event, Message, Status
+from .models import (
+    PUBLIC_STATUSES,
+    Attachment,
+    AttachmentState,
+    Event,
+    Message,
+    Reply,
+    ReplyKind,
+    ReplyState,
+    Status,
+)
 from .workdays import add_working_days
 
 STAFF_ROLES = [r.value for r in Role if r != Role.ADMIN]
@@ -215,6 +225,23 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
 # ---------------------------------------------------------------------------
 
 
+def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
+    """The standing published final reply of each message (the latest), with its body.
+
+    One query for a whole page or export batch, instead of one per message.
+    """
+    out: dict[int, Reply] = {}
+    for reply in (
+        Reply.objects.filter(
+            message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
+        )
+        .select_related("organization")
+        .order_by("message_id", "pk")
+    ):
+        out[reply.message_id] = reply  # the latest wins
+    return out
+
+
 def moderation_queue(user: AnyUser) -> QuerySet[Message]:
     """Messages awaiting moderation on boards within the moderator's scope, oldest first."""
     paths = role_paths(user, [Role.MODERATOR])
@@ -335,6 +362,8 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
         label = (
             str(TRANSITIONS[e.action].label)
             if e.action in TRANSITIONS
+            else _escalation_label(e.details)
+            if e.action == "escalate"
             else str(_EXTRA_LABELS.get(e.action, e.action))
         )
         if e.actor_id is not None and e.actor_id == message.author_id:
@@ -362,3 +391,14 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
 
 
 _EXTRA_LABELS = {"submit": gettext_lazy("提交留言"), "escalate": gettext_lazy("超期预警")}
+# The deadline job's notices, named by level in the timeline.
+_ESCALATION_LABELS = {
+    "warning": gettext_lazy("临期预警"),
+    "reminder": gettext_lazy("超期催办"),
+    "yellow": gettext_lazy("黄牌督办"),
+    "red": gettext_lazy("红牌督办"),
+}
+
+
+def _escalation_label(details: dict[str, Any]) -> str:
+    return str(_ESCALATION_LABELS.get(str(details.get("level", "")), _EXTRA_LABELS["escalate"]))

@@ -1,7 +1,7 @@
 """Public reads for the web's public pages: headline figures, a board's record, lists.
 
-Simple aggregate queries over the lifecycle's tables; analytics will replace the
-figures with pre-aggregated counts. Everything here is public: only published,
+Simple aggregate queries over the lifecycle's tables (the home page's platform-wide
+figures come from the analytics rollups instead). Everything here is public: only published,
 unmerged messages count.
 """
 
@@ -34,13 +34,6 @@ class Satisfaction(TypedDict):
     attitude: float | None
     speed: float | None
     mean: float | None
-
-
-class Figures(TypedDict):
-    messages: int
-    answered: int
-    reply_rate: float | None
-    satisfaction: Satisfaction
 
 
 class BoardRecord(TypedDict):
@@ -78,20 +71,6 @@ def satisfaction(messages: QuerySet[Message]) -> Satisfaction:
 
 def _round(value: float | None) -> float | None:
     return round(value, 2) if value is not None else None
-
-
-def site_figures() -> Figures:
-    """Headline figures for the home page."""
-    qs = _public()
-    agg = qs.aggregate(
-        messages=Count("pk"), answered=Count("pk", filter=Q(status__in=ANSWERED_STATUSES))
-    )
-    return {
-        "messages": agg["messages"],
-        "answered": agg["answered"],
-        "reply_rate": _rate(agg["answered"], agg["messages"]),
-        "satisfaction": satisfaction(qs),
-    }
 
 
 def board_record(board: Board) -> BoardRecord:
@@ -156,6 +135,9 @@ def published_replies(message: Message) -> list[Reply]:
 
 def evaluations_of(message: Message) -> list[Evaluation]:
     """The ratings of a message, oldest first."""
+    # Only the author of an answered message rates it; a poor rating may have reopened it.
+    if message.status not in ANSWERED_STATUSES and not message.reopen_count:
+        return []
     return list(Evaluation.objects.filter(message=message).order_by("created_at", "pk"))
 
 

@@ -7,22 +7,23 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-# (url name, label); an entry shows only once its page exists.
+# (url name, label); an entry shows only once its page exists. Labels have a short
+# "navigation" form in other languages so the header stays on one line.
 PUBLIC_NAV = [
-    ("web:home", _("首页")),
-    ("web:search", _("搜索留言")),
-    ("web:write", _("我要留言")),
-    ("web:directory", _("机构目录")),
-    ("web:hot_issues", _("热点问题")),
-    ("web:campaigns", _("建言征集")),
-    ("web:stats", _("数据统计")),
+    ("web:home", pgettext_lazy("navigation", "首页")),
+    ("web:search", pgettext_lazy("navigation", "搜索留言")),
+    ("web:write", pgettext_lazy("navigation", "我要留言")),
+    ("web:directory", pgettext_lazy("navigation", "机构目录")),
+    ("web:hot_issues", pgettext_lazy("navigation", "热点问题")),
+    ("web:campaigns", pgettext_lazy("navigation", "建言征集")),
+    ("web:stats", pgettext_lazy("navigation", "数据统计")),
 ]
 USER_NAV = [
-    ("web:my_messages", _("我的留言")),
-    ("web:notifications", _("通知")),
-    ("web:workbench", _("工作台")),
+    ("web:my_messages", pgettext_lazy("navigation", "我的留言")),
+    ("web:notifications", pgettext_lazy("navigation", "通知")),
+    ("web:workbench", pgettext_lazy("navigation", "工作台")),
 ]
 
 

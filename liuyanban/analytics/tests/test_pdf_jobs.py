@@ -243,3 +243,34 @@ def test_the_lock_admits_one_holder_at_a_time() -> None:
     for t in threads:
         t.join()
     assert most[0] == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_anonymous_requests_cannot_pass_the_throttle_together(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    if _sqlite():
+        return
+    monkeypatch.setattr(pdf_jobs, "html_to_pdf", FakePrinter())
+    settings.LIUYANBAN = {**settings.LIUYANBAN, "PDF_ANON_PER_WINDOW": 3}
+    world = build_world()
+    year = today().year
+    urls = [_url(world, year - i) for i in range(8)]
+    barrier = threading.Barrier(len(urls))
+    codes: list[int] = []
+
+    def ask(url: str) -> None:
+        try:
+            barrier.wait()
+            codes.append(Client().get(url).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask, args=(u,)) for u in urls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200] * codes.count(200) + [202] * codes.count(202) + [429] * 5
+    assert ReportPdf.objects.count() == 3

@@ -149,3 +149,43 @@ def test_default_window_is_90_days(world: Any, client: Client) -> None:
         old.tracking_number
         in client.get("/open311/v2/requests.json", {"start_date": since}).content.decode()
     )
+
+
+def test_request_list_reads_final_replies_in_one_query(
+    world: Any, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    from liuyanban.lifecycle.models import Status
+
+    for _ in range(6):
+        world.message_in(Status.REPLIED)
+    # Count once with six answered messages; more messages must not add queries.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as six:
+        assert client.get("/open311/v2/requests.json").status_code == 200
+    for _ in range(4):
+        world.message_in(Status.REPLIED)
+    with django_assert_max_num_queries(len(six.captured_queries)):
+        rows = client.get("/open311/v2/requests.json").json()
+    assert len(rows) == 10
+    assert all(r["status_notes"] and r["agency_responsible"] for r in rows)
+
+
+def test_request_list_is_gzipped_and_answers_conditional_gets(
+    world: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    from liuyanban.lifecycle.models import Status
+
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.REPLIED)
+    url = "/open311/v2/requests.json"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first["Content-Encoding"] == "gzip"
+    etag = first["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # Any event of a public message gives the list a new validator.
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.support_message(actor=world.bob, message_id=m.pk)
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again["ETag"] != etag

@@ -38,7 +38,13 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver() -> Iterator[str]:
+def loopback_allowed(settings: Any) -> None:
+    """Deliveries to this machine are refused unless an operator allows the network."""
+    settings.LIUYANBAN = {**settings.LIUYANBAN, "WEBHOOK_ALLOWED_NETWORKS": ["127.0.0.1/32"]}
+
+
+@pytest.fixture
+def receiver(loopback_allowed: None) -> Iterator[str]:
     Receiver.received = []
     Receiver.fail_first = True
     server = HTTPServer(("127.0.0.1", 0), Receiver)
@@ -83,7 +89,9 @@ def test_signed_delivery_with_retry(
     assert as_("oscar").get("/webhooks/deliveries").json()["items"] == []
 
 
-def test_dead_endpoint_gives_up(world: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_dead_endpoint_gives_up(
+    world: Any, django_capture_on_commit_callbacks: Any, loopback_allowed: None
+) -> None:
     from liuyanban.api import webhooks
 
     WebhookEndpoint.objects.create(organization=world.root, url="http://127.0.0.1:9/", secret="x")

@@ -212,8 +212,10 @@ def test_admin_sees_the_background_work_page_and_can_sweep(
     time_machine.move_to(timezone.now() + timedelta(minutes=5))
     client.force_login(world.mona)  # a moderator is not an admin
     assert client.get("/work/system/").status_code == 403
+    assert "/work/system/" not in client.get("/work/").content.decode()
     world.mona.is_superuser = True
     world.mona.save()
+    assert "/work/system/" in client.get("/work/").content.decode()
     page = client.get("/work/system/")
     assert page.status_code == 200
     text = page.content.decode()

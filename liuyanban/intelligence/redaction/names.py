@@ -53,7 +53,7 @@ SURNAMES_2 = frozenset(
 )
 # Words that, right after a surname, show that this is not a name ("我是王者…").
 _NOT_GIVEN = frozenset(
-    "的了在是和与及或等被把对从向为以于着过也都就还又很更最不没今去昨前后本该此近多次"
+    "的了在是和与及或等被把对从向为以于着过也都就还又很更最不没今去昨前后本该此近多次几"
 )
 # A last character that makes the "name" a place or business (华悦城, 利聚网, 南六县).
 _PLACE_SUFFIX = frozenset("城苑园网县区市村镇路街店厂局院校司楼")
@@ -136,6 +136,8 @@ WEAK_CUES = (
     "妻子",
     "丈夫",
 )
+# Role nouns: weaker than a self-introduction ("业主公摊", "居民应享" are not names).
+ROLE_CUES = frozenset({"居民", "村民", "市民", "职工", "公民", "业主", "户主", "家属"})
 # Cues that, in a staff reply, still point at the citizen (联系人 there is the unit's).
 REPLY_CUES = frozenset(
     {
@@ -229,6 +231,7 @@ _CUE_RE = re.compile(
     + r")[：:\s\u3000\u00a0是为]{0,3}(?:姓名[：:\s]{0,2})?"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_BEFORE_CALLED = set("我他她名人子女亲爸妈婆公爷奶哥姐弟妹友个位夫妻儿，,：:；。！ \u3000\n")
 _BEFORE_FULL_NAME = set('的是叫与和对给向请位名找问称及系谢、，。：:；（(“"')
 
 
@@ -279,7 +282,15 @@ def name_at(text: str, i: int, *, strict: bool = True, strong: bool = False) -> 
             continue
         if part[0] in _NOT_GIVEN or text.startswith(TITLES, i + surname_len):
             return None
-        if not _ends_name(text, end) or (part[-1] in _PLACE_SUFFIX and not strong):
+        # After a strong cue a name may run straight into the next word: "我叫张伟今天来…".
+        run_on = (
+            strong
+            and (text[i : i + 2] in SURNAMES_2 or text[i] in SURNAMES_1)
+            and _is_common_word(text[end : end + 2])
+            and not _is_common_word(text[i : i + surname_len + 1])
+            and not (given == 2 and _is_common_word(part))
+        )
+        if not (_ends_name(text, end) or run_on) or (part[-1] in _PLACE_SUFFIX and not strong):
             continue
         if given == 2 and part[1] in "于在是为与及等想要家的了" and _ends_name(text, end - 1):
             continue
@@ -304,6 +315,11 @@ def name_at(text: str, i: int, *, strict: bool = True, strong: bool = False) -> 
     return None
 
 
+def _closed_at(text: str, end: int) -> bool:
+    """The name is followed by punctuation, a space, a digit or the end of the text."""
+    return end == len(text) or text[end] in "，。、；,;（(：:！!" or text[end].isspace()
+
+
 def _name_list(text: str, end: int) -> Iterator[tuple[int, int]]:
     """Further names in a "、" list after a cue: "投诉人：蒋某、陈某、李某"."""
     while end < len(text) and text[end] == "、":
@@ -320,12 +336,22 @@ def cue_names(text: str, *, reply: bool = False) -> Iterator[Finding]:
         cue = m.group(1)
         if reply and cue not in REPLY_CUES:
             continue
+        # "叫" names someone only after a person ("我叫", "一个叫", "儿子叫"), not in
+        # "一家叫米汤饭的店", "应该叫金属棍".
+        if cue == "叫" and m.start() > 0 and text[m.start() - 1] not in _BEFORE_CALLED:
+            continue
         strong = cue in STRONG_CUES
         # "居民区", "居民楼": the cue and the next character make a word, not a cue and a name.
         if m.end() < len(text) and _is_common_word(cue + text[m.end()]):
             continue
         end = name_at(text, m.end(), strict=not strong, strong=strong)
         if end is None:
+            continue
+        # After a role noun (业主, 居民) the "given name" must not be a word: "代业主向市政…".
+        given = text[m.end() + surname_length(text, m.end()) : end]
+        if cue in ROLE_CUES and len(given) == 2 and _is_common_word(given):
+            continue
+        if cue in ROLE_CUES and len(given) == 1 and not _closed_at(text, end):
             continue
         conf = 0.9 if strong else 0.8
         yield Finding("name", m.end(), end, text[m.end() : end], f"“{cue}”之后的人名", conf)

@@ -225,8 +225,9 @@ def _mobile(text: str) -> Iterator[Finding]:
 
 
 # Area codes: 010 and 02x have 8-digit subscriber numbers; 0[3-9]xx have 7 or 8. Subscriber
-# numbers start with 2–8 (0 and 1 are trunk/special prefixes, 9 is for service numbers).
-_AREA_SUBSCRIBER = r"(?:0(?:10|2\d)[2-8]\d{7}|0[3-9]\d\d[2-8]\d{6,7})"
+# numbers start with 2–8 in the plan, but any non-zero start is accepted: a mistyped or
+# invented number is still somebody's phone as far as the reader can tell.
+_AREA_SUBSCRIBER = r"(?:0(?:10|2\d)[1-9]\d{7}|0[3-9]\d\d[1-9]\d{6,7})"
 _LANDLINE_RE = re.compile(
     _NO_DIGIT_BEFORE
     + r"(?:"
@@ -321,7 +322,13 @@ def _contact_numbers(text: str) -> Iterator[Finding]:
         yield from _numbers_in_run(text, cue, _run_groups(text, pos))
 
 
+_DATE_RUN = re.compile(r"(?:19|20)\d\d([-./])\d{1,2}\1\d{1,2}(?!\d)")
+
+
 def _numbers_in_run(text: str, cue: str, groups: list[tuple[int, int]]) -> Iterator[Finding]:
+    # "号码为2019-6-12办理": a date after a cue is still a date.
+    if groups and _DATE_RUN.match(text, groups[0][0]):
+        return
     k = 0
     while k < len(groups):
         found = None

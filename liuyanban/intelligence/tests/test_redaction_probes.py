@@ -64,6 +64,8 @@ def test_masks_cover_the_original_characters() -> None:
         ("我叫郭富城电话13911110003", "我叫郭某电话【已隐去手机号】"),
         ("此事请联系张伟先生处理", "此事请联系张某先生处理"),
         ("情况属实。\n王小明\n2019年12月30日", "情况属实。\n王某\n2019年12月30日"),
+        ("我叫张伟今天来反映", "我叫张某今天来反映"),
+        ("我是居民杨洋，反映一个问题", "我是居民杨某，反映一个问题"),
     ],
 )
 def test_names_after_cues_are_masked(text: str, published: str) -> None:
@@ -77,6 +79,8 @@ def test_names_after_cues_are_masked(text: str, published: str) -> None:
         "被举报人没有参与任何工程",
         "李科长说再等等，唐先生也说等等",
         "联系人：物业公司",
+        "他们的代理人由法官通道进入",
+        "一家叫米汤饭的快餐店",
     ],
 )
 def test_words_after_cues_are_not_names(text: str) -> None:

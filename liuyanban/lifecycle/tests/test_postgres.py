@@ -72,3 +72,30 @@ def test_events_refuse_update_and_delete() -> None:
 def _skip_on_sqlite() -> None:
     # SQLite serialises writers and has no triggers here; the PostgreSQL run covers these.
     assert connection.vendor == "sqlite"
+
+
+@pytest.mark.django_db
+def test_search_reads_the_stored_vector_never_recomputing_it_per_row() -> None:
+    if connection.vendor != "postgresql":
+        return _skip_on_sqlite()
+    from liuyanban.lifecycle.search import matching, search_messages
+
+    world = build_world()
+    hit = world.message_in(
+        Status.PUBLISHED,
+        title="幸福小区物业乱收费",
+        body="物业公司乱收停车费，业主多次反映没有结果，请有关部门尽快调查处理。",
+    )
+    world.message_in(
+        Status.PUBLISHED,
+        title="幸福路路灯不亮",
+        body="幸福路的路灯坏了三个月，晚上出行很不安全，请尽快修复。",
+    )
+    page = search_messages("物业")
+    assert [m.pk for m in page.items] == [hit.pk]
+    sql, params = matching(["物业"]).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The old expression index made a newest-first walk call to_tsvector() on every row.
+    assert "to_tsvector" not in plan and "search_vector" in plan

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
 
 from liuyanban.lifecycle.models import AttachmentState, Message
 from liuyanban.testing.images import GPS_IFD, jpeg_with_gps
@@ -64,10 +64,12 @@ def test_photo_survives_preview_is_moderated_and_published_clean(
     page.select_option("#id_kind", label="投诉")
     page.fill("#id_title", "幸福路井盖破损")
     page.fill("#id_body", "幸福路三号门口的井盖破损下陷，行人和电动车经过很危险，请尽快更换。")
-    page.set_input_files(
-        "#id_images",
-        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}],
-    )
+    photo: FilePayload = {
+        "name": "IMG_0001.jpg",
+        "mimeType": "image/jpeg",
+        "buffer": jpeg_with_gps(),
+    }
+    page.set_input_files("#id_images", files=[photo])
     page.click("button[name=preview]")
     page.wait_for_selector("#preview")
     # The thumbnail is still there after the preview, in the preview and in the form.

@@ -17,8 +17,12 @@ def _html(response: Any) -> str:
     return response.content.decode()
 
 
-def test_home_shows_latest_answer_and_figures(client: Client, world: World) -> None:
-    m = world.message_in(Status.REPLIED, title="东区物业乱收停车费")
+def test_home_shows_latest_answer_and_figures(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The figures come from the rollups, folded after each event commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.REPLIED, title="东区物业乱收停车费")
     html = _html(client.get("/"))
     assert m.public_title in html
     assert "回复率" in html and "100%" in html

@@ -26,6 +26,7 @@ from liuyanban.core.errors import DomainError, NotFound
 from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle.attachments import Upload
 from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.web.pagecache import public_page
 
 REVIEW_PAGE_SIZE = 50
 PUBLIC_PAGE_SIZE = 30
@@ -82,6 +83,7 @@ def _csv(rows: Iterable[Sequence[object]], filename: str) -> StreamingHttpRespon
 # --- Public pages -------------------------------------------------------------------
 
 
+@public_page(lambda: (actions.CAMPAIGNS,))
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """Open, upcoming and closed campaigns."""
     ctx = {
@@ -145,6 +147,7 @@ class SuggestionForm(forms.Form):
         )
 
 
+@public_page(lambda campaign_id: (actions.campaign_name(campaign_id),))
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """A campaign: description, questions, the submit form and the published suggestions."""
     campaign = _campaign_or_404(campaign_id)
@@ -223,6 +226,7 @@ def support(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     return _back(request, reverse("web:campaign_suggestion", args=[suggestion_id]))
 
 
+@public_page(lambda campaign_id: (actions.campaign_name(campaign_id),))
 def results(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The public results: counts by day, participants by region, topics, adopted suggestions."""
     campaign = _campaign_or_404(campaign_id)

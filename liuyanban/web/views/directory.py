@@ -5,13 +5,19 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from liuyanban.analytics.selectors import site_figures
+from liuyanban.campaigns.actions import CAMPAIGNS
 from liuyanban.campaigns.selectors import open_campaigns
 from liuyanban.intelligence.hotissues import active_issues
+from liuyanban.intelligence.tasks import HOT_ISSUES
 from liuyanban.lifecycle import stats_public
+from liuyanban.lifecycle.versions import PUBLIC_LISTS
 from liuyanban.organizations import selectors as org_selectors
 from liuyanban.organizations.models import Organization
+from liuyanban.web.pagecache import public_page
 
 
+@public_page(lambda: (PUBLIC_LISTS, HOT_ISSUES, CAMPAIGNS))
 def home(request: HttpRequest) -> HttpResponse:
     """The home page: latest answers, message figures and the directory's top level."""
     return render(
@@ -20,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
         dict(
             provinces=org_selectors.top_level_governments(),
             counts=org_selectors.directory_counts(),
-            figures=stats_public.site_figures(),
+            figures=site_figures(),
             latest=stats_public.latest_answered(),
             campaigns=open_campaigns(limit=3),
             hot=list(active_issues()[:5]),

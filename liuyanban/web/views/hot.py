@@ -16,6 +16,8 @@ from liuyanban.core.errors import DomainError, InvalidInput, NotFound
 from liuyanban.intelligence import hotissues
 from liuyanban.intelligence.hot.heat import GROWTH_WINDOW, RECENCY_HALF_LIFE_DAYS
 from liuyanban.intelligence.models import HotIssueVerdict
+from liuyanban.intelligence.tasks import HOT_ISSUES
+from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.staff_common import staff_user
 
 LIST_SIZE = 20
@@ -33,6 +35,7 @@ def _formula() -> dict[str, object]:
 
 
 @require_GET
+@public_page(lambda: (HOT_ISSUES,))
 def issues(request: HttpRequest) -> HttpResponse:
     """热点问题表 (top issues) and 热点问题留言明细表 (messages of the top five)."""
     top = list(hotissues.active_issues()[:LIST_SIZE])
@@ -43,6 +46,7 @@ def issues(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page(lambda pk: (HOT_ISSUES,))
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
     """One issue with all its public messages; staff see the form to mark it wrong."""
     try:

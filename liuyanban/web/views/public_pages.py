@@ -17,8 +17,10 @@ from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle import actions, search, selectors, stats_public
 from liuyanban.lifecycle.deadlines import rehandling_window_days
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
+from liuyanban.lifecycle.versions import board_name, message_name
 from liuyanban.web.errors import add_field_errors, error_response, handles_domain_errors
 from liuyanban.web.forms import EvaluateForm, ListFilterForm, RehandlingForm, SearchForm
+from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.public import is_htmx, login_redirect
 
 PAGE_SIZE = 20
@@ -30,6 +32,7 @@ def _query_without_cursor(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+@public_page(lambda code: (board_name(code),))
 def board(request: HttpRequest, code: str) -> HttpResponse:
     """A board: its messages (filtered, keyset-paginated) and its public record."""
     the_board = stats_public.active_board(code)
@@ -104,6 +107,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
     }
 
 
+@public_page(lambda tracking: (message_name(tracking),))
 @handles_domain_errors
 def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     """One message as the viewer may see it: public text, timeline, replies, ratings."""

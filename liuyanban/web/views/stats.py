@@ -36,7 +36,12 @@ from liuyanban.intelligence.hotissues import active_issues
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain
 from liuyanban.web.errors import handles_domain_errors
+from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.public import is_htmx
+
+# The statistics page names no event version: it follows the rollups, which fold in the
+# background, so its page is kept at most REPORT_MAX_AGE seconds.
+STATS = "stats"
 
 MAX_YEARS = 10
 M = TypeVar("M", bound=Model)
@@ -99,10 +104,11 @@ def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
     }
 
 
+@public_page(lambda: (STATS,), max_age=reports.REPORT_MAX_AGE)
 @handles_domain_errors
 def stats(request: HttpRequest) -> HttpResponse:
     """The public statistics page: the whole platform for one year."""
-    report = reports.build(Scope(), _period(request))
+    report = reports.current(Scope(), _period(request))
     context = _context(request, report)
     # The hot-issue ranking sits beside the figures (intelligence keeps it; analytics shows it).
     context["hot"] = list(active_issues()[:10])
@@ -110,7 +116,7 @@ def stats(request: HttpRequest) -> HttpResponse:
 
 
 def _report_html(request: HttpRequest) -> tuple[reports.Report, str]:
-    report = reports.build(_scope(request), _period(request))
+    report = reports.current(_scope(request), _period(request))
     return report, render_to_string("web/stats/report.html", _context(request, report), request)
 
 
@@ -173,7 +179,7 @@ def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
     """The report as PDF (printed in the background from the report page), or tables as CSV/XLSX."""
     if fmt == "pdf":
         return _pdf(request)
-    built = reports.build(_scope(request), _period(request))
+    built = reports.current(_scope(request), _period(request))
     tables = built.tables()
     if fmt == "xlsx":
         return _attachment(exports.to_xlsx(tables), tabular.XLSX_MIME, "report.xlsx")

@@ -156,6 +156,15 @@ class Command(DbWorkerCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         conf = settings.TASKS["default"]
         if conf["BACKEND"] == "django_tasks_rq.RQBackend":
+            from django.utils.module_loading import autodiscover_modules
+
+            from liuyanban.intelligence.text import tokenizer
+
+            # RQ forks a child for every job. Import the task modules (scikit-learn,
+            # jieba, ...) and load the segmenter's dictionary once here, so each child
+            # inherits them instead of spending seconds on them per job.
+            autodiscover_modules("tasks")
+            tokenizer()
             name = options.get("worker_id")
             call_command(
                 "rqworker",

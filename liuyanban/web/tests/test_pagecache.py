@@ -1,0 +1,132 @@
+"""Anonymous public pages: served from the cache, changed at once by events, 304 on revalidation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from liuyanban.lifecycle import actions
+from liuyanban.lifecycle.models import Resolution, Status
+from liuyanban.testing.world import World
+
+REPLY = "经核实，幸福路路灯线路老化，已更换线路并恢复照明。"
+
+
+def test_a_reply_shows_at_once_on_the_cached_message_page(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.IN_HANDLING)
+    url = f"/messages/{m.tracking_number}/"
+    first = client.get(url)
+    assert first.status_code == 200 and REPLY not in first.content.decode()
+    # Served from the cache now: the same ETag, and no query for the message.
+    again = client.get(url)
+    assert again["ETag"] == first["ETag"] and again.content == first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply_final(
+            actor=world.uma, message_id=m.pk, body=REPLY, resolution=Resolution.SOLVED
+        )
+    after = client.get(url)
+    assert REPLY in after.content.decode()
+    assert after["ETag"] != first["ETag"]
+
+
+def test_cached_page_is_not_rendered_again(
+    client: Client,
+    world: World,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    url = f"/messages/{m.tracking_number}/"
+    client.get(url)
+    with django_assert_max_num_queries(0):
+        assert client.get(url).status_code == 200
+
+
+def test_if_none_match_gets_304_until_the_message_changes(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    url = f"/messages/{m.tracking_number}/"
+    etag = client.get(url)["ETag"]
+    not_modified = client.get(url, headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not not_modified.content
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.support_message(actor=world.bob, message_id=m.pk)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_board_and_home_change_with_a_new_message(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    board_url = f"/boards/{world.east_board.code}/"
+    home_before = client.get("/")
+    board_before = client.get(board_url)
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.REPLIED, title="东区幸福路积水严重")
+    assert m.public_title in client.get(board_url).content.decode()
+    assert client.get(board_url)["ETag"] != board_before["ETag"]
+    assert m.public_title in client.get("/").content.decode()
+    assert client.get("/")["ETag"] != home_before["ETag"]
+
+
+def test_signed_in_visitor_never_gets_the_anonymous_copy(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    url = f"/messages/{m.tracking_number}/"
+    anonymous = client.get(url)
+    client.force_login(world.bob)
+    signed_in = client.get(url, headers={"If-None-Match": anonymous["ETag"]})
+    assert signed_in.status_code == 200
+    html = signed_in.content.decode()
+    assert "退出" in html and "登录后" not in html
+    assert "private" in signed_in["Cache-Control"]
+    assert "ETag" not in signed_in
+
+
+def test_a_waiting_flash_message_bypasses_the_cache(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    url = f"/messages/{m.tracking_number}/"
+    client.get(url)
+    client.cookies["messages"] = "anything"
+    assert "private" in client.get(url)["Cache-Control"]
+
+
+def test_anonymous_pages_set_no_cookie_and_do_not_vary_on_it(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.REPLIED)
+    for url in ["/", f"/boards/{world.east_board.code}/", f"/messages/{m.tracking_number}/"]:
+        for _ in range(2):  # rendered, then from the cache
+            response = client.get(url)
+            assert response.status_code == 200
+            assert not response.cookies, url
+            assert "Set-Cookie" not in response
+            assert "cookie" not in response.get("Vary", "").lower(), url
+            assert "csrfmiddlewaretoken" not in response.content.decode()
+            assert "public" in response["Cache-Control"]
+
+
+def test_language_switch_and_support_still_work_without_a_token_on_the_page(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    html = client.get(f"/messages/{m.tracking_number}/").content.decode()
+    # Anonymous visitors are sent to log in to support; the language form needs no token.
+    assert "/accounts/login/?next=" in html
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
+    assert client.cookies["django_language"].value == "en"

@@ -88,6 +88,11 @@ def request_pdf(
     # Count and create under one lock per address (across processes), or N simultaneous
     # requests would all see the count below the limit.
     with exclusive(f"liuyanban:pdf-request:{ip}", wait=10):
+        # Whoever held the lock before may have asked for this very report: share it,
+        # and count only a request that makes a new print.
+        existing = ReportPdf.objects.filter(key=key).first()
+        if existing is not None:
+            return _revive(existing)
         _throttle(ip)
         return _create(key, params, html, anonymous=True, ip=ip)
 

@@ -150,18 +150,37 @@ OPENERS = [
     "上周去办事时注意到，",
     "作为一名家长，",
 ]
-# Details with numbers and times make most texts distinct, as real ones are.
-DETAILS = [
-    "据我观察，每天中午大约有{n}桶剩饭剩菜。",
-    "这种情况已经持续{n}个月了。",
-    "我问过身边{n}个同事，大家都有同感。",
-    "尤其是每周{d}，情况最明显。",
-    "早上{h}点左右最突出。",
-    "周边有{n}多户居民受影响。",
-    "去年就有人提过，到现在还没改善。",
-    "",
-    "",
+# Details with numbers and times make most texts distinct, as real ones are. Each detail
+# draws its own number from a range that makes sense for it (months of a problem, an hour
+# of the day named by its part of the day).
+DETAILS: list[tuple[str, tuple[int, int]]] = [
+    ("据我观察，每天中午大约有{n}桶剩饭剩菜。", (2, 12)),
+    ("这种情况已经持续{n}个月了。", (2, 11)),
+    ("我问过身边{n}个同事，大家都有同感。", (3, 30)),
+    ("尤其是每周{d}，情况最明显。", (0, 0)),
+    ("{time}左右最突出。", (6, 21)),
+    ("周边有{n}多户居民受影响。", (20, 300)),
+    ("去年就有人提过，到现在还没改善。", (0, 0)),
+    ("", (0, 0)),
+    ("", (0, 0)),
 ]
+DAY_PARTS = [(9, "早上"), (12, "上午"), (14, "中午"), (18, "下午"), (24, "晚上")]
+
+
+def clock_words(hour: int) -> str:
+    """An hour as people say it: 早上7点, 中午12点, 下午3点, 晚上8点."""
+    part = next(name for end, name in DAY_PARTS if hour < end)
+    shown = hour - 12 if hour > 12 else hour
+    return f"{part}{shown}点"
+
+
+def _detail(rng: random.Random) -> str:
+    template, (low, high) = rng.choice(DETAILS)
+    n = rng.randint(low, high) if high else 0
+    time = clock_words(n) if "{time}" in template else ""
+    return template.format(n=n, d=rng.choice(WEEKDAYS), time=time)
+
+
 CLOSERS = [
     "",
     "谢谢！",
@@ -201,9 +220,7 @@ def generate(
         topic, stems, problems, proposals = rng.choices(topics, weights)[0]
         place = rng.choice(PLACES)
         title = f"{place}{rng.choice(stems)}"[:50]
-        detail = rng.choice(DETAILS).format(
-            n=rng.randint(2, 60), d=rng.choice(WEEKDAYS), h=rng.randint(6, 20)
-        )
+        detail = _detail(rng)
         # Some people add a second idea from another topic.
         extra = ""
         if rng.random() < 0.15:

@@ -259,20 +259,40 @@ REPLY_FINDINGS = [
     "经调查核实，{place}{problem}的情况确实存在。",
     "我单位高度重视，立即组织有关科室调查了解。",
 ]
+# What the unit did, by the kind of message: a question gets an answer, a suggestion a
+# decision, thanks an acknowledgement; complaints and requests for help get action.
 REPLY_ACTIONS = [
-    "目前已责成施工单位限期整改，预计{days}个工作日内完成。",
-    "已于{date}完成维修，恢复正常。",
-    "已依据《{law}》对相关责任方下达整改通知书，并将持续跟踪。",
+    "目前已责成有关单位限期整改，预计{days}个工作日内完成。",
+    "已于{date}完成处理，恢复正常。",
     "已协调有关部门制定解决方案，近期将分步实施。",
 ]
-REPLY_LAWS = [
-    "城市市容和环境卫生管理条例",
-    "物业管理条例",
-    "劳动合同法",
-    "消费者权益保护法",
-    "环境噪声污染防治法",
-    "道路交通安全法",
-]
+REPLY_LAW_ACTION = "已依据《{law}》对相关责任方下达整改通知书，并将持续跟踪。"
+REPLY_BY_KIND = {
+    "question": [
+        "关于您咨询的{problem}问题，现答复如下：可携带身份证件到{unit}服务窗口办理，"
+        "材料齐全的，{days}个工作日内办结。",
+        "关于您咨询的{problem}问题，相关政策已在{unit}网站公开，办理流程和时限以公布为准。",
+    ],
+    "suggestion": [
+        "您提出的建议很有参考价值，我们已转{unit}研究，将在下一步工作中统筹考虑。",
+        "您的建议已纳入我们的工作计划，将结合实际分步推进。",
+    ],
+    "thanks": ["感谢您的肯定，我们将继续做好相关工作。"],
+}
+# The laws a unit would cite, by domain; a domain without one gets no citation.
+REPLY_LAWS = {
+    "urban": ["城市市容和环境卫生管理条例", "城市道路管理条例"],
+    "housing": ["物业管理条例", "城市房地产管理法"],
+    "employment": ["劳动合同法", "保障农民工工资支付条例"],
+    "commerce": ["消费者权益保护法", "价格法"],
+    "environment": ["环境噪声污染防治法", "大气污染防治法"],
+    "transport": ["道路交通安全法"],
+    "education": ["义务教育法"],
+    "health": ["基本医疗卫生与健康促进法"],
+    "tourism": ["旅游法"],
+    "finance": ["商业银行法"],
+    "social_security": ["社会保险法"],
+}
 REPLY_CONTACTS = [
     "如有疑问，请联系{unit}，电话0731-8{n:07d}。",
     "联系人：王科长，联系电话0731-8{n:07d}。",
@@ -333,12 +353,26 @@ def generate_reply(
     if perfunctory:
         return PERFUNCTORY
     date = f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日"
+    laws = REPLY_LAWS.get(message.domain, [])
+    if message.kind in REPLY_BY_KIND:
+        # A question, a suggestion or thanks is answered, not investigated.
+        finding = ""
+        action = rng.choice(REPLY_BY_KIND[message.kind])
+    else:
+        finding = rng.choice(REPLY_FINDINGS)
+        action = rng.choice(REPLY_ACTIONS + ([REPLY_LAW_ACTION] if laws else []))
+    values = {
+        "date": date,
+        "place": message.place,
+        "problem": message.problem,
+        "unit": unit,
+        "days": rng.randint(3, 20),
+        "law": rng.choice(laws) if laws else "",
+    }
     parts = [
         rng.choice(REPLY_OPENINGS),
-        rng.choice(REPLY_FINDINGS).format(date=date, place=message.place, problem=message.problem),
-        rng.choice(REPLY_ACTIONS).format(
-            days=rng.randint(3, 20), date=date, law=rng.choice(REPLY_LAWS)
-        ),
+        finding.format(**values),
+        action.format(**values),
         rng.choice(REPLY_CONTACTS).format(unit=unit, n=rng.randrange(10**7)),
         rng.choice(REPLY_CLOSINGS),
     ]

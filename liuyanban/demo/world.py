@@ -137,20 +137,36 @@ def _at(day: date, hour: int) -> datetime:
 class Story:
     """Moves one message through its life at past dates; stops at the wanted status."""
 
-    def __init__(self, rng: random.Random, staff: dict[str, User], board: Board, start: date):
+    def __init__(
+        self,
+        rng: random.Random,
+        staff: dict[str, User],
+        board: Board,
+        start: date,
+        now: datetime | None = None,
+    ):
         self.rng = rng
         self.staff = staff
         self.board = board
         self.day = start
         self.hour = 9
+        # Nothing the story does may be dated after the moment the demo is built.
+        self.limit = (now or timezone.now()) - timedelta(minutes=30)
+        self.last: datetime | None = None
 
     def step(self, fn: Callable[[], object], *, days: int = 0, workdays: int = 0) -> None:
-        """Advance the clock, then act inside the travelled time."""
+        """Advance the clock, then act inside the travelled time (never past ``now``)."""
         if workdays:
             self.day = add_working_days(self.day, workdays)
         self.day += timedelta(days=days)
         self.hour = 9 + (self.hour - 8) % 9
-        with time_machine.travel(_at(self.day, self.hour), tick=False):
+        when = _at(self.day, self.hour)
+        if when > self.limit:
+            # A story that would run into the future finishes in the last half hour, in order.
+            when = self.limit if self.last is None else max(self.limit, self.last)
+            when += timedelta(seconds=30)
+        self.last = when
+        with time_machine.travel(when, tick=False):
             fn()
 
 
@@ -316,14 +332,13 @@ def _play(
     if target == Status.IN_HANDLING:
         return m
     late = rng.random() < 0.15
+    perfunctory = rng.random() < 0.05
     story.step(
         lambda: actions.reply_final(
             actor=officer,
             message_id=m.pk,
-            body=generate_reply(rng, gen, unit.name, perfunctory=rng.random() < 0.05),
-            resolution=rng.choice(
-                [Resolution.SOLVED] * 5 + [Resolution.PARTLY, Resolution.EXPLAINED]
-            ),
+            body=generate_reply(rng, gen, unit.name, perfunctory=perfunctory),
+            resolution=_resolution(rng, gen, perfunctory=perfunctory),
         ),
         workdays=rng.randint(17, 22) if late else rng.randint(2, 12),
     )
@@ -378,6 +393,13 @@ def _play(
             workdays=2,
         )
     return m
+
+
+def _resolution(rng: random.Random, gen: GeneratedMessage, *, perfunctory: bool) -> str:
+    """How the reply ends: questions, suggestions and thanks are answered, not solved."""
+    if perfunctory or gen.kind in ("question", "suggestion", "thanks"):
+        return Resolution.EXPLAINED
+    return rng.choice([Resolution.SOLVED] * 5 + [Resolution.PARTLY])
 
 
 def draft_domain(draft: Draft) -> Domain:

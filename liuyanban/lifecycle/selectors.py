@@ -362,6 +362,8 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
         label = (
             str(TRANSITIONS[e.action].label)
             if e.action in TRANSITIONS
+            else _escalation_label(e.details)
+            if e.action == "escalate"
             else str(_EXTRA_LABELS.get(e.action, e.action))
         )
         if e.actor_id is not None and e.actor_id == message.author_id:
@@ -389,3 +391,14 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
 
 
 _EXTRA_LABELS = {"submit": gettext_lazy("提交留言"), "escalate": gettext_lazy("超期预警")}
+# The deadline job's notices, named by level in the timeline.
+_ESCALATION_LABELS = {
+    "warning": gettext_lazy("临期预警"),
+    "reminder": gettext_lazy("超期催办"),
+    "yellow": gettext_lazy("黄牌督办"),
+    "red": gettext_lazy("红牌督办"),
+}
+
+
+def _escalation_label(details: dict[str, Any]) -> str:
+    return str(_ESCALATION_LABELS.get(str(details.get("level", "")), _EXTRA_LABELS["escalate"]))

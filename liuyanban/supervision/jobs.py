@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liuyanban.accounts.models import Role, User
-from liuyanban.lifecycle.actions import staff_members
+from liuyanban.lifecycle.actions import record_event, staff_members
 from liuyanban.lifecycle.deadlines import level_cutoff, warning_days
-from liuyanban.lifecycle.models import OPEN_STATUSES, Event, Message
+from liuyanban.lifecycle.models import OPEN_STATUSES, Message
 from liuyanban.lifecycle.workdays import add_working_days
 from liuyanban.notifications.actions import notify
 
@@ -75,8 +75,12 @@ def _recipients(message: Message, level: str) -> list[User]:
     return people
 
 
-def _escalate(message: Message, level: str, now_org_due: date) -> bool:
-    """Insert the escalation row; True only for the run whose insert won."""
+def _escalate(message: Message, level: str, now_org_due: date, *, announce: bool = True) -> bool:
+    """Insert the escalation row; True only for the run whose insert won.
+
+    ``announce=False`` records a level that a higher one overtook in the same run: the
+    row keeps the job idempotent, but the timeline and the staff get one notice, the highest.
+    """
     try:
         with transaction.atomic():
             Escalation.objects.create(
@@ -86,39 +90,46 @@ def _escalate(message: Message, level: str, now_org_due: date) -> bool:
                 organization=message.unit or message.office,
                 created_at=timezone.now(),
             )
-            Event.objects.create(
-                message=message,
-                action="escalate",
-                from_status=message.status,
-                to_status=message.status,
-                at=timezone.now(),
-                is_public=False,
-                details={"level": level, "due": now_org_due.isoformat()},
-            )
+            if announce:
+                record_event(
+                    message=message,
+                    action="escalate",
+                    from_status=message.status,
+                    actor=None,
+                    details={"level": level, "due": now_org_due.isoformat()},
+                    public=False,
+                )
     except IntegrityError:
         return False
-    notify(
-        users=_recipients(message, level),
-        verb=f"deadline_{level}",
-        text=_("%(l)s：留言“%(t)s”办理期限 %(d)s")
-        % {
-            "l": LABEL[EscalationLevel(level)],
-            "t": message.public_title,
-            "d": now_org_due.isoformat(),
-        },
-        message_id=message.pk,
-        url=f"/messages/{message.tracking_number}/",
-    )
+    if announce:
+        notify(
+            users=_recipients(message, level),
+            verb=f"deadline_{level}",
+            text=_("%(l)s：留言“%(t)s”办理期限 %(d)s")
+            % {
+                "l": LABEL[EscalationLevel(level)],
+                "t": message.public_title,
+                "d": now_org_due.isoformat(),
+            },
+            message_id=message.pk,
+            url=f"/messages/{message.tracking_number}/",
+        )
     return True
 
 
 def run_deadline_job(today: date | None = None) -> JobReport:
-    """Record and announce every escalation due on ``today``; safe to run any number of times."""
+    """Record and announce every escalation due on ``today``; safe to run any number of times.
+
+    Highest level first: a message found ten working days late in one run gets one red
+    notice, and its reminder and yellow rows are recorded without a notice of their own.
+    """
     today = today or timezone.localdate()
     report = JobReport()
-    for level in [EscalationLevel.WARNING, *reversed(LEVELS)]:
+    announced: set[int] = set()
+    for level in [*LEVELS, EscalationLevel.WARNING]:
         for message in _candidates(today, level):
             assert message.current_due is not None
-            if _escalate(message, level, message.current_due):
+            if _escalate(message, level, message.current_due, announce=message.pk not in announced):
                 report.add(level)
+                announced.add(message.pk)
     return report

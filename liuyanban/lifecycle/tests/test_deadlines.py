@@ -12,7 +12,7 @@ from django.db import connection
 
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.deadlines import rule_days
-from liuyanban.lifecycle.models import CalendarOverride, DeadlineRule, Message, Status, Step
+from liuyanban.lifecycle.models import CalendarOverride, DeadlineRule, Event, Message, Status, Step
 from liuyanban.lifecycle.workdays import (
     add_working_days,
     clear_cache,
@@ -166,3 +166,25 @@ def test_two_jobs_at_once_escalate_once() -> None:
     assert Escalation.objects.filter(message=m, level="reminder").count() == 1
     assert Notification.objects.filter(user=world.olga, verb="deadline_reminder").count() == 1
     assert sum(r.get("reminder", 0) for r in results) == 1
+
+
+def test_a_message_found_far_overdue_gets_one_notice_at_its_highest_level(world: World) -> None:
+    with time_machine.travel(at(date(2025, 9, 1)), tick=False):
+        m = world.message_in(Status.IN_HANDLING)
+    red_day = add_working_days(date(2025, 9, 22), 10)
+    with time_machine.travel(at(red_day), tick=False):
+        report = run_deadline_job(red_day)
+    # Every level is on record (so no later run repeats it) ...
+    assert set(Escalation.objects.filter(message=m).values_list("level", flat=True)) == {
+        "reminder",
+        "yellow",
+        "red",
+    }
+    assert report.created == {"red": 1, "yellow": 1, "reminder": 1}
+    # ... but the timeline and the staff get one notice, the red one.
+    events = Event.objects.filter(message=m, action="escalate")
+    assert [e.details["level"] for e in events] == ["red"]
+    assert Notification.objects.filter(user=world.sam, verb="deadline_red").count() == 1
+    assert not Notification.objects.filter(verb__in=["deadline_yellow", "deadline_reminder"])
+    labels = [entry["label"] for entry in selectors.timeline(m, staff=True)]
+    assert labels.count("红牌督办") == 1 and "超期预警" not in labels

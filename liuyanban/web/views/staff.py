@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
+from liuyanban.campaigns import selectors as campaign_selectors
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import hotissues
 from liuyanban.lifecycle import actions, selectors
@@ -58,9 +59,10 @@ def _page(request: HttpRequest, template: str, user: User, **ctx: object) -> Htt
 def workbench_home(request: HttpRequest) -> HttpResponse:
     """Landing page: the user's queues with counts, and their latest notifications."""
     user = staff_user(request)
-    require_role(user, *Role.values)
+    roles = require_role(user, *Role.values)
     notes = user.notifications.order_by("-created_at")[:10]
-    return _page(request, "web/staff/workbench.html", user, notifications=notes)
+    admin = user.is_superuser or Role.ADMIN in roles
+    return _page(request, "web/staff/workbench.html", user, notifications=notes, admin=admin)
 
 
 @login_required
@@ -77,6 +79,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
     images = selectors.image_review_queue(user).annotate(
         pending_images=Count("attachments", filter=Q(attachments__state="pending"))
     )
+    suggestions = campaign_selectors.suggestions_to_moderate(user)
     return _page(
         request,
         "web/staff/moderation.html",
@@ -84,6 +87,11 @@ def moderation(request: HttpRequest) -> HttpResponse:
         items=items,
         total=queue.count(),
         image_queue=list(images[:100]),
+        suggestions=[
+            {"suggestion": s, "flags": len(workbench.flags(f"{s.title} {s.body}"))}
+            for s in suggestions[:100]
+        ],
+        suggestion_total=suggestions.count(),
     )
 
 

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from liuyanban.core.schedule import schedule
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         last: dict[str, float] = {}
         while True:
+            # A long-running command must drop a dead connection itself (a request does it
+            # in Django's request cycle): else one terminated connection fails every tick.
+            close_old_connections()
             now = time.monotonic()
             for item in schedule():
                 if options["once"] or now - last.get(item.name, -1e18) >= item.every:

@@ -213,8 +213,10 @@ def main() -> None:
         ("throttle", distinct, "3"),
     ):
         # Each scenario starts from an empty report table (a fresh throttle window).
+        # Each scenario starts from no reports and no rate counts (a fresh throttle window).
         forget = (
-            "from liuyanban.analytics.models import ReportPdf; ReportPdf.objects.all().delete()"
+            "from liuyanban.analytics.models import ReportPdf; ReportPdf.objects.all().delete()\n"
+            "from liuyanban.core.models import RateCounter; RateCounter.objects.all().delete()"
         )
         if name not in args.scenarios.split(","):
             continue

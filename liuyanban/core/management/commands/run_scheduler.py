@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from liuyanban.core.schedule import schedule
 
@@ -28,7 +28,9 @@ class Command(BaseCommand):
         while True:
             # A long-running command must drop a dead connection itself (a request does it
             # in Django's request cycle): else one terminated connection fails every tick.
-            close_old_connections()
+            # Never inside a transaction (``--once`` called from code or a test).
+            if not connection.in_atomic_block:
+                close_old_connections()
             now = time.monotonic()
             for item in schedule():
                 if options["once"] or now - last.get(item.name, -1e18) >= item.every:

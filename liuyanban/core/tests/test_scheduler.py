@@ -81,6 +81,8 @@ def test_scheduler_drops_a_dead_connection_between_ticks(
     item = run_scheduler.schedule()[0]
     with (
         mock.patch.object(run_scheduler, "close_old_connections", close_old),
+        # As in production, the scheduler runs outside any transaction.
+        mock.patch.object(run_scheduler, "connection", mock.Mock(in_atomic_block=False)),
         mock.patch.object(run_scheduler.time, "sleep", sleep),
         mock.patch.object(run_scheduler, "schedule", lambda: [type(item)(item.name, 60, enqueue)]),
         pytest.raises(KeyboardInterrupt),

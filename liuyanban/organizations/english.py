@@ -1,0 +1,101 @@
+"""English names of generated bodies and boards: place names in pinyin, titles translated.
+
+湖南省 → "Hunan Province", 长沙市 → "Changsha", 芙蓉区 → "Furong District";
+芙蓉区长 → "Head of Furong District", 湖南省委书记 → "Party Secretary of Hunan Province",
+长沙市住房和城乡建设局 → "Changsha Housing and Urban-Rural Development Bureau".
+Names are generated once, by the loader, and stored in ``name_en``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+CENTRAL = "Central Government"
+
+# Longest first: 自治州 before 州, 林区 before 区.
+PLACE_SUFFIXES: list[tuple[str, str]] = [
+    ("特别行政区", "Special Administrative Region"),
+    ("自治区", "Autonomous Region"),
+    ("自治州", "Autonomous Prefecture"),
+    ("自治县", "Autonomous County"),
+    ("自治旗", "Autonomous Banner"),
+    ("林区", "Forestry District"),
+    ("特区", "Special District"),
+    ("地区", "Prefecture"),
+    ("新区", "New Area"),
+    ("省", "Province"),
+    ("市", ""),
+    ("区", "District"),
+    ("县", "County"),
+    ("旗", "Banner"),
+    ("盟", "League"),
+]
+
+# Leader titles as join_title writes them; the key is the title without its unit prefix.
+HEAD_TITLES: dict[str, str] = {
+    "省长": "Governor",
+    "市长": "Mayor",
+    "主席": "Chairman",
+    "专员": "Commissioner",
+}
+
+UNIT_SUFFIXES = {"厅": "Department", "局": "Bureau", "委": "Commission", "": ""}
+
+
+def _syllables(text: str) -> list[str]:
+    from pypinyin import lazy_pinyin  # heavy dictionaries: load on first use
+
+    return [s for s in lazy_pinyin(text) if s.strip()]
+
+
+@lru_cache(maxsize=8192)
+def pinyin_word(text: str) -> str:
+    """One capitalised word in Hanyu Pinyin: 长沙 → "Changsha", 西安 → "Xi'an"."""
+    word = ""
+    for syllable in _syllables(text):
+        if word and syllable[0] in "aoe":
+            word += "'"
+        word += syllable
+    return word[:1].upper() + word[1:]
+
+
+@lru_cache(maxsize=8192)
+def place_name(name: str) -> str:
+    """A region's English name: the stem in pinyin and the kind of division translated."""
+    if name == "中央":
+        return CENTRAL
+    for suffix, english in PLACE_SUFFIXES:
+        stem = name.removesuffix(suffix)
+        if stem != name and stem:
+            return f"{pinyin_word(stem)} {english}".strip()
+    return pinyin_word(name)
+
+
+def leader_title(title: str, place: str) -> str:
+    """A leader's board: 省委书记 of 湖南省 → "Party Secretary of Hunan Province"."""
+    where = place_name(place)
+    if title.endswith("书记"):
+        return f"Party Secretary of {where}"
+    for suffix, english in HEAD_TITLES.items():
+        if title.endswith(suffix):
+            return f"{english} of {where}"
+    return f"Head of {where}"
+
+
+def party_committee(place: str) -> str:
+    """中共湖南省委 → "Hunan Province Party Committee"."""
+    return f"{place_name(place)} Party Committee"
+
+
+def government(place: str, office: bool = False) -> str:
+    """湖南省人民政府 → "People's Government of Hunan Province" (行政公署: Administrative Office)."""
+    body = "Administrative Office" if office else "People's Government"
+    return f"{body} of {place_name(place)}"
+
+
+def unit(place: str, stem_en: str, suffix: str) -> str:
+    """长沙市 + Housing and Urban-Rural Development + 局 → "… Development Bureau"."""
+    if not stem_en:
+        return ""
+    words = [place_name(place), stem_en, UNIT_SUFFIXES.get(suffix, "")]
+    return " ".join(w for w in words if w)

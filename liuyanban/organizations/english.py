@@ -71,15 +71,21 @@ def place_name(name: str) -> str:
     return pinyin_word(name)
 
 
-def leader_title(title: str, place: str) -> str:
-    """A leader's board: 省委书记 of 湖南省 → "Party Secretary of Hunan Province"."""
-    where = place_name(place)
+def title_word(title: str) -> str:
+    """A leader's title alone: 省委书记 → "Party Secretary", 市长 → "Mayor", 区长 → "Head"."""
+    if not title:
+        return ""
     if title.endswith("书记"):
-        return f"Party Secretary of {where}"
+        return "Party Secretary"
     for suffix, english in HEAD_TITLES.items():
         if title.endswith(suffix):
-            return f"{english} of {where}"
-    return f"Head of {where}"
+            return english
+    return "Head"
+
+
+def leader_title(title: str, place: str) -> str:
+    """A leader's board: 省委书记 of 湖南省 → "Party Secretary of Hunan Province"."""
+    return f"{title_word(title)} of {place_name(place)}"
 
 
 def party_committee(place: str) -> str:

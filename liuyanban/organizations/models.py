@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from liuyanban.core.i18n import LocalizedName
+from liuyanban.core.i18n import LocalizedName, in_english
 
 
 class Level(models.TextChoices):
@@ -166,6 +166,13 @@ class Board(LocalizedName, models.Model):
 
     def __str__(self) -> str:
         return self.local_name
+
+    @property
+    def local_leader_title(self) -> str:
+        """The leader's title in the active language (区长 → "Head")."""
+        from .english import title_word
+
+        return title_word(self.leader_title) if in_english() else self.leader_title
 
 
 class UnitTemplate(LocalizedName, models.Model):

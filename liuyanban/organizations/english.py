@@ -19,7 +19,6 @@ PLACE_SUFFIXES: list[tuple[str, str]] = [
     ("自治州", "Autonomous Prefecture"),
     ("自治县", "Autonomous County"),
     ("自治旗", "Autonomous Banner"),
-    ("林区", "Forestry District"),
     ("特区", "Special District"),
     ("地区", "Prefecture"),
     ("新区", "New Area"),
@@ -59,15 +58,106 @@ def pinyin_word(text: str) -> str:
     return word[:1].upper() + word[1:]
 
 
+# The peoples autonomous divisions are named after (湘西土家族苗族自治州), longest first.
+PEOPLES = sorted(
+    [
+        "蒙古",
+        "回",
+        "藏",
+        "维吾尔",
+        "苗",
+        "彝",
+        "壮",
+        "布依",
+        "朝鲜",
+        "满",
+        "侗",
+        "瑶",
+        "白",
+        "土家",
+        "哈尼",
+        "哈萨克",
+        "傣",
+        "黎",
+        "傈僳",
+        "佤",
+        "畲",
+        "高山",
+        "拉祜",
+        "水",
+        "东乡",
+        "纳西",
+        "景颇",
+        "柯尔克孜",
+        "土",
+        "达斡尔",
+        "仫佬",
+        "羌",
+        "布朗",
+        "撒拉",
+        "毛南",
+        "仡佬",
+        "锡伯",
+        "阿昌",
+        "普米",
+        "塔吉克",
+        "怒",
+        "乌孜别克",
+        "俄罗斯",
+        "鄂温克",
+        "德昂",
+        "保安",
+        "裕固",
+        "京",
+        "塔塔尔",
+        "独龙",
+        "鄂伦春",
+        "赫哲",
+        "门巴",
+        "珞巴",
+        "基诺",
+    ],
+    key=len,
+    reverse=True,
+)
+
+
+def _peoples(stem: str) -> tuple[str, list[str]]:
+    """Split 湘西土家族苗族 into (湘西, [土家, 苗]); a stem without peoples stays whole."""
+    found: list[str] = []
+    while stem.endswith("族"):
+        body = stem[:-1]
+        people = next((p for p in PEOPLES if body.endswith(p)), None)
+        if people is None:
+            break
+        found.insert(0, people)
+        stem = body[: -len(people)]
+    # 新疆维吾尔自治区 names its people without 族.
+    people = next((p for p in PEOPLES if len(p) > 2 and stem.endswith(p)), None)
+    if not found and people and len(stem) > len(people):
+        return stem[: -len(people)], [people]
+    return stem, found
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 @lru_cache(maxsize=8192)
 def place_name(name: str) -> str:
     """A region's English name: the stem in pinyin and the kind of division translated."""
     if name == "中央":
         return CENTRAL
+    if name == "神农架林区":  # the one forestry district; 西林区 is an ordinary district
+        return "Shennongjia Forestry District"
     for suffix, english in PLACE_SUFFIXES:
         stem = name.removesuffix(suffix)
         if stem != name and stem:
-            return f"{pinyin_word(stem)} {english}".strip()
+            place, peoples = _peoples(stem) if suffix.startswith("自治") else (stem, [])
+            words = [pinyin_word(place)] if place else []
+            if peoples:
+                words.append(_joined([pinyin_word(p) for p in peoples]))
+            return " ".join([*words, english]).strip()
     return pinyin_word(name)
 
 

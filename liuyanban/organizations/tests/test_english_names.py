@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
@@ -19,6 +21,13 @@ from liuyanban.taxonomy.models import Domain, Kind
 from .test_loading import TABLE
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _chinese_afterwards() -> Iterator[None]:
+    # A request switched to English leaves English active in this thread: restore the default.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -36,6 +45,15 @@ def test_place_names_are_pinyin_with_the_kind_of_division_translated() -> None:
     assert english.place_name("扎赉特旗") == "Zhalaite Banner"
     assert english.place_name("西安市") == "Xi'an"  # syllables are separated where needed
     assert english.place_name("中央") == "Central Government"
+    # Autonomous divisions name their peoples.
+    assert english.place_name("湘西土家族苗族自治州") == (
+        "Xiangxi Tujia and Miao Autonomous Prefecture"
+    )
+    assert english.place_name("广西壮族自治区") == "Guangxi Zhuang Autonomous Region"
+    assert english.place_name("新疆维吾尔自治区") == "Xinjiang Weiwu'er Autonomous Region"
+    assert english.place_name("鄂温克族自治旗") == "Ewenke Autonomous Banner"
+    assert english.place_name("西林区") == "Xilin District"
+    assert english.place_name("神农架林区") == "Shennongjia Forestry District"
 
 
 def test_titles_and_units_are_translated() -> None:

@@ -136,3 +136,41 @@ def test_english_pages_show_english_names(table: Path, client: Client) -> None:
     page = html.unescape(client.get("/directory/430102-zf/").content.decode())
     assert "People's Government of Furong District" in page
     assert "Furong District Housing and Urban-Rural Development Bureau" in page
+
+
+def test_an_operators_file_may_give_english_names() -> None:
+    from liuyanban.organizations.importing import import_organizations
+
+    rows = [
+        [
+            "机构代码",
+            "名称",
+            "简称",
+            "英文名称",
+            "类别",
+            "级别",
+            "上级代码",
+            "领导留言板",
+            "部门留言板",
+        ],
+        [
+            "wc",
+            "望城区人民政府",
+            "望城区",
+            "Wangcheng District Government",
+            "政府",
+            "县级",
+            "",
+            "区长:",
+            "是",
+        ],
+    ]
+    content = "\n".join(",".join(r) for r in rows).encode()
+    report = import_organizations(content, filename="x.csv")
+    assert report.ok, report.errors
+    assert Organization.objects.get(code="wc").name_en == "Wangcheng District Government"
+    boards = dict(Board.objects.filter(organization__code="wc").values_list("kind", "name_en"))
+    assert boards == {
+        "leader": "Head of Wangcheng District",
+        "body": "Wangcheng District Government",
+    }

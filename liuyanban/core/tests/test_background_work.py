@@ -53,10 +53,18 @@ def _worker() -> ResilientWorker:
 
 
 def _run_queue() -> None:
-    """Run every ready task the way ``run_worker`` does, in this process."""
+    """Run every ready task the way ``run_worker`` does, in this process.
+
+    Inside the test's transaction the worker must keep its connection: Django's
+    ``close_old_connections`` would close it (autocommit is off there), which a real
+    worker, outside any transaction, never meets.
+    """
     worker = _worker()
     worker.heart.start = lambda: None  # type: ignore[method-assign]
-    worker.run()
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        worker.run()
 
 
 # ---------------------------------------------------------------------------
@@ -287,6 +295,10 @@ def test_worker_loop_survives_a_lost_connection(db: None) -> None:
     with (
         mock.patch.object(DBTaskResult.objects, "ready", side_effect=flaky),
         mock.patch("liuyanban.core.management.commands.run_worker.RECONNECT_PAUSE", 0),
+        # See _run_queue: inside the test's transaction the connection must stay open.
+        mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        ),
     ):
         worker.heart.start = lambda: None  # type: ignore[method-assign]
         worker.run()  # batch mode: returns once the queue is empty

@@ -390,6 +390,7 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
                 "both workers ran tasks",
                 lambda: all("analyse_message" in stack.log(w) for w in ("worker_1", "worker_2")),
                 60,
+                lambda: "".join(f"\n--- {n}\n{stack.log(n)[-3000:]}" for n in stack.procs),
             )
             stack.kill("app_a")
             stack.kill("worker_1")

@@ -17,6 +17,7 @@ from liuyanban.core.errors import DomainError, InvalidInput, NotFound
 from liuyanban.intelligence.redaction import KIND_LABELS, find_personal_data
 from liuyanban.web import workbench
 from liuyanban.web.errors import add_field_errors
+from liuyanban.web.views.staff import queue_links
 from liuyanban.web.views.staff_common import staff_user
 from liuyanban.web.views.staff_message import segments
 
@@ -96,6 +97,7 @@ def moderate_suggestion(request: HttpRequest, suggestion_id: int) -> HttpRespons
     elif request.method == "POST":
         status = 400
     ctx = {
+        "queues": queue_links(user),
         "s": suggestion,
         "form": form,
         "pending": suggestion.status == SuggestionStatus.SUBMITTED,

@@ -36,6 +36,10 @@ HEAD_TITLES: dict[str, str] = {
     "市长": "Mayor",
     "主席": "Chairman",
     "专员": "Commissioner",
+    "局长": "Director",
+    "厅长": "Director",
+    "主任": "Director",
+    "部长": "Minister",
 }
 
 UNIT_SUFFIXES = {"厅": "Department", "局": "Bureau", "委": "Commission", "": ""}

@@ -61,6 +61,7 @@ def test_titles_and_units_are_translated() -> None:
     assert english.leader_title("市长", "长沙市") == "Mayor of Changsha"
     assert english.leader_title("省委书记", "湖南省") == "Party Secretary of Hunan Province"
     assert english.leader_title("省长", "湖南省") == "Governor of Hunan Province"
+    assert english.title_word("局长") == "Director"
     assert english.unit("长沙市", "Housing and Urban-Rural Development", "局") == (
         "Changsha Housing and Urban-Rural Development Bureau"
     )

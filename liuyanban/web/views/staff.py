@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
@@ -100,7 +100,7 @@ def _bulk(
     queue: Callable[[User], object],
     run: Callable[[User, Message], object],
     *,
-    done: str,
+    done: Callable[[int], str],
     back: str,
 ) -> HttpResponse:
     """Run one action per selected message; report successes and each failure."""
@@ -122,7 +122,7 @@ def _bulk(
     if missing:
         messages.error(request, _("%d 条留言已不在队列中（已被他人处理），请刷新") % missing)
     if ok:
-        messages.success(request, done % ok)
+        messages.success(request, done(ok))
     return redirect(back)
 
 
@@ -135,7 +135,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
         request,
         selectors.moderation_queue,
         lambda u, m: actions.approve_message(actor=u, message_id=m.pk),
-        done=_("已审核通过 %d 条留言"),
+        done=lambda n: ngettext("已审核通过 %d 条留言", "已审核通过 %d 条留言", n) % n,
         back=reverse("web:work_moderation"),
     )
 
@@ -169,7 +169,7 @@ def bulk_sign(request: HttpRequest) -> HttpResponse:
         request,
         selectors.unit_inbox,
         lambda u, m: actions.sign_message(actor=u, message_id=m.pk),
-        done=_("已签收 %d 条留言"),
+        done=lambda n: ngettext("已签收 %d 条留言", "已签收 %d 条留言", n) % n,
         back=reverse("web:work_unit"),
     )
 

@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	@mkdir -p var
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker >var/worker.log 2>&1 & \
+	  $(PY) manage.py run_worker >var/worker.log 2>&1 & \
 	  $(PY) manage.py run_scheduler >var/scheduler.log 2>&1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -39,6 +39,21 @@ def _queued(path: str) -> list[list[Any]]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _connections_stay_open() -> Any:
+    """The worker drops connections between tasks; inside a test's transaction (PostgreSQL)
+    that would close the test's own connection, so here it keeps it."""
+    with (
+        mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        ),
+        mock.patch(
+            "liuyanban.core.management.commands.run_worker.close_old_connections", lambda: None
+        ),
+    ):
+        yield
+
+
 def _worker() -> ResilientWorker:
     return ResilientWorker(
         queue_names=["default"],

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from liuyanban.core.schedule import schedule
 
@@ -26,11 +26,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         last: dict[str, float] = {}
         while True:
-            # A long-running command must drop a dead connection itself (a request does it
-            # in Django's request cycle): else one terminated connection fails every tick.
-            # Never inside a transaction (``--once`` called from code or a test).
-            if not connection.in_atomic_block:
-                close_old_connections()
             now = time.monotonic()
             for item in schedule():
                 if options["once"] or now - last.get(item.name, -1e18) >= item.every:
@@ -43,3 +38,6 @@ class Command(BaseCommand):
             if options["once"]:
                 return
             time.sleep(options["tick"])
+            # A long-running command must drop a dead connection itself (a request does it
+            # in Django's request cycle): else one terminated connection fails every tick.
+            close_old_connections()

@@ -61,7 +61,13 @@ def segment_for_search(text: str) -> str:
     word, and a compound query such as "物业费" can match "物业收费" through its parts
     "物业" + "费" (see :func:`compound_parts`). Scheme: ``SEARCH_SCHEME``.
     """
-    words = [w for w in tokenizer().lcut_for_search(normalize(text), HMM=False) if w.strip()]
+    return search_terms(tokenizer().lcut_for_search(normalize(text), HMM=False))
+
+
+def search_terms(words: list[str]) -> str:
+    """The indexed form of search-mode words: the words, then the distinct single Chinese
+    characters of the longer ones (SEARCH_SCHEME 2)."""
+    words = [w for w in words if w.strip()]
     chars = dict.fromkeys(c for w in words if len(w) > 1 for c in w if _CJK.match(c))
     return " ".join([*words, *chars])
 

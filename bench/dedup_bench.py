@@ -376,7 +376,7 @@ def _precision(texts: list[str], held: Held, results: list[list[int]]) -> tuple[
 def vs_datasketch(n: int, queries: int, dup_share: float, seed: int) -> None:
     """Our MinHash/LSH against datasketch's (MinHash + MinHashLSH), on the same shingles,
     the same messages and the same held-out queries: time, recall, precision."""
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHash
 
     texts, held = texts_with_queries(n, queries, dup_share, seed)
     query_ids = {qid for qid, *_ in held}

@@ -16,7 +16,7 @@ from .index import Group, HotIssueIndex
 
 # Opening and closing phrases of titles that say how, not what, is being asked.
 _LEAD = re.compile(
-    r"^(?:关于|反映|投诉|举报|实名举报|请问|咨询|建议|请求|恳请|希望|强烈|再次|请|对|给|要求|呼吁"
+    r"^(?:关于|反映|投诉|举报|实名举报|请问|咨询|建议|请求|恳请|希望|强烈|再次|请|对|给|要求|呼吁|求助|感谢"
     r"|的|在|至|于|和|与|及|之|从|到)+"
 )
 _TAIL = re.compile(r"(?:的问题|问题|的投诉|的建议|的反映|吗|呢|吧|了|的)+$")

@@ -37,6 +37,7 @@ def test_descriptions_are_cut_between_words_only() -> None:
     assert clean_title("东六路(远大路至映霞路)路面破损不堪", ["东六路"]) == "路面破损不堪"
     assert clean_title("投诉五一广场广场舞音响扰民", ["五一广场"]) == "广场舞音响扰民"
     assert clean_title("投诉长沙市开福区夜间偷排废气刺鼻", []) == "夜间偷排废气刺鼻"
+    assert clean_title("求助长沙市文化馆开放时间太短", []) == "文化馆开放时间太短"
 
 
 def test_hot_issue_labels_read_as_written() -> None:

@@ -6,7 +6,7 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test install browser lint types check migrations-check clean bench bench-serve
+.PHONY: run serve test install browser redis lint types check migrations-check clean bench bench-serve
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	@mkdir -p var
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker >var/worker.log 2>&1 & \
+	  $(PY) manage.py run_worker >var/worker.log 2>&1 & \
 	  $(PY) manage.py run_scheduler >var/scheduler.log 2>&1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -40,7 +40,13 @@ browser:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
 	fi
 
-test: $(STAMP) browser
+# Debian's redis-server for the Redis rate-limit tests (they start a private one on a
+# socket when no Redis answers on 127.0.0.1:6379).
+redis:
+	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
+
+test: $(STAMP) browser redis
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -79,7 +79,7 @@ def environment(database: str, port: int) -> dict[str, str]:
             "MESSAGES_PER_IP_PER_HOUR": "1000000",
             "TASK_BEAT_TIMEOUT": "15",
             "LIUYANBAN_VAR": f"/tmp/lyb-soak-{port}",
-            "LOG_LEVEL": "ERROR",
+            "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -185,6 +185,8 @@ class Supervisor:
 
 
 def stack(env: dict[str, str], port: int, logs: Path) -> list[Proc]:
+    for old in logs.glob("*.log"):
+        old.unlink()
     manage = [PYTHON, "manage.py"]
     web = [
         GRANIAN,
@@ -197,11 +199,11 @@ def stack(env: dict[str, str], port: int, logs: Path) -> list[Proc]:
         "--respawn-interval", "0.5",
         "liuyanban.wsgi:application",
     ]  # fmt: skip
-    worker = [*manage, "run_worker", "--no-reload", "--interval", "0.2"]
+    worker = [*manage, "run_worker", "--no-reload", "--interval", "0.2", "--worker-id"]
     return [
         Proc("web", web, env, logs / "web.log"),
-        Proc("worker-1", worker, env, logs / "worker-1.log"),
-        Proc("worker-2", worker, env, logs / "worker-2.log"),
+        Proc("worker-1", [*worker, "soak-worker-1"], env, logs / "worker-1.log"),
+        Proc("worker-2", [*worker, "soak-worker-2"], env, logs / "worker-2.log"),
         Proc("scheduler", [*manage, "run_scheduler", "--tick", "2"], env, logs / "scheduler.log"),
     ]
 
@@ -343,13 +345,32 @@ def terminate_connections(dsn: str) -> int:
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
         ).fetchall()
-        victims = random.sample([r[0] for r in rows], k=min(len(rows), random.randint(1, 4)))
+        # Half the time every connection at once, else those in the middle of work.
+        busy = [pid for pid, state in rows if state != "idle"]
+        victims = [pid for pid, _ in rows] if random.random() < 0.5 or not busy else busy
         for pid in victims:
             conn.execute("SELECT pg_terminate_backend(%s)", [pid])
     return len(victims)
+
+
+def busy_worker(dsn: str, wait: float = 3.0) -> str | None:
+    """The name of a task worker running a task now, waiting up to ``wait`` seconds for one."""
+    import psycopg
+
+    deadline = time.monotonic() + wait
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT worker_id FROM core_workerbeat WHERE task_id <> '' "
+                "AND worker_id LIKE 'soak-worker-%%' ORDER BY random() LIMIT 1"
+            ).fetchone()
+            if row:
+                return str(row[0]).removeprefix("soak-")
+            time.sleep(0.05)
+    return None
 
 
 def healthy(procs: dict[str, Proc], port: int) -> bool:
@@ -392,7 +413,9 @@ def injector(procs: dict[str, Proc], port: int, dsn: str, stop: threading.Event,
                     continue
                 os.kill(web.pid, signal.SIGKILL)
             elif kind == "task worker":
-                target = procs[rng.choice(["worker-1", "worker-2"])].popen
+                # Preferably one in the middle of a task (its heartbeat names the task).
+                name = busy_worker(dsn) or rng.choice(["worker-1", "worker-2"])
+                target = procs[name].popen
                 if target is None:
                     continue
                 os.kill(target.pid, signal.SIGKILL)
@@ -446,6 +469,18 @@ def drain(timeout: float) -> tuple[dict[str, int], float]:
         time.sleep(3)
 
 
+def worker_log_counts(procs: list[Proc]) -> dict[str, int]:
+    """What the task workers logged about recovering (see core/workers.py, run_worker.py)."""
+    text = "".join(
+        p.logfile.read_text(errors="replace") for p in procs if p.name.startswith("worker")
+    )
+    return {
+        "reconnected after losing the database": text.count("reconnecting"),
+        "tasks re-queued after a transient error": text.count("transient database error"),
+        "interrupted tasks re-queued by the sweeper": text.count("worker gone"),
+    }
+
+
 def figures(tally: Tally, faults: Counter[str], procs: list[Proc], left: dict[str, int],
             waited: float, seconds: int, writers: int) -> dict[str, Any]:  # fmt: skip
     from django.db.models import Count
@@ -474,6 +509,7 @@ def figures(tally: Tally, faults: Counter[str], procs: list[Proc], left: dict[st
         "writers": writers,
         "faults injected": dict(faults),
         "restarts by the supervisor": {p.name: p.restarts for p in procs},
+        "task workers": worker_log_counts(procs),
         "acknowledged": len(tally.acknowledged),
         "stored": stored,
         "stored but never acknowledged (client gave up or was cut off)": len(keys - set(tally.acknowledged)),

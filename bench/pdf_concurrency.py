@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # --root points it at another checkout
 PY = sys.executable
 
 
@@ -138,12 +138,12 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 def scenario(name: str, base: str, urls: list[str], roots: set[int]) -> None:
     sampler = Sampler(roots)
     sampler.start()
-    codes: list[int] = []
+    answers: list[tuple[str, int]] = []
     barrier = threading.Barrier(len(urls))
 
     def ask(url: str) -> None:
         barrier.wait()
-        codes.append(_get(base + url)[0])
+        answers.append((url, _get(base + url)[0]))
 
     started = time.monotonic()
     threads = [threading.Thread(target=ask, args=(u,)) for u in urls]
@@ -153,7 +153,7 @@ def scenario(name: str, base: str, urls: list[str], roots: set[int]) -> None:
         t.join()
     first_answer = time.monotonic() - started
     # Poll (as the page does) until every accepted report is printed or failed.
-    pending = {u for u, c in zip(urls, codes, strict=False) if c == 202}
+    pending = {u for u, c in answers if c == 202}
     ready = 0
     while pending and time.monotonic() - started < 600:
         for url in sorted(pending):
@@ -167,6 +167,7 @@ def scenario(name: str, base: str, urls: list[str], roots: set[int]) -> None:
     total = time.monotonic() - started
     sampler.stop.set()
     sampler.join()
+    codes = [c for _u, c in answers]
     counts = {c: codes.count(c) for c in sorted(set(codes))}
     print(
         f"{name:9} requests={len(urls)} answers={counts} first-answer-s={first_answer:.2f} "
@@ -178,10 +179,16 @@ def scenario(name: str, base: str, urls: list[str], roots: set[int]) -> None:
 
 
 def main() -> None:
+    global ROOT
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--port", type=int, default=8401)
+    parser.add_argument(
+        "--root", default=str(ROOT), help="checkout to run (e.g. one before this change)"
+    )
+    parser.add_argument("--scenarios", default="same,distinct,throttle")
     args = parser.parse_args()
+    ROOT = Path(args.root)
     tmp = Path(tempfile.mkdtemp(prefix="lyb-pdf-bench-"))
     env = {
         **os.environ,
@@ -206,10 +213,15 @@ def main() -> None:
         ("throttle", distinct, "3"),
     ):
         # Each scenario starts from an empty report table (a fresh throttle window).
+        # Each scenario starts from no reports and no rate counts (a fresh throttle window).
         forget = (
-            "from liuyanban.analytics.models import ReportPdf; ReportPdf.objects.all().delete()"
+            "from liuyanban.analytics.models import ReportPdf; ReportPdf.objects.all().delete()\n"
+            "from liuyanban.core.models import RateCounter; RateCounter.objects.all().delete()"
         )
-        subprocess.run([PY, "manage.py", "shell", "-c", forget], cwd=ROOT, env=env, check=True)
+        if name not in args.scenarios.split(","):
+            continue
+        # (A checkout without the table: nothing to forget.)
+        subprocess.run([PY, "manage.py", "shell", "-c", forget], cwd=ROOT, env=env, check=False)
         processes = _start({**env, "PDF_ANON_PER_WINDOW": limit}, args.port, tmp)
         try:
             scenario(name, base, urls, {p.pid for p in processes})

@@ -98,6 +98,8 @@ class Planted:
     kind: str  # a personal-data kind, or "lookalike"
     value: str
     form: str = ""  # how it was written (plain, dotted, zh-numerals, …)
+    start: int = -1  # offsets in the planted message's text
+    end: int = -1
 
 
 @dataclass
@@ -107,6 +109,7 @@ class PlantedMessage:
     key: str
     text: str
     items: list[Planted] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # the inserted sentences
 
 
 def _name(rng: random.Random) -> str:
@@ -398,17 +401,28 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
 
 def plant(rng: random.Random, key: str, host: str) -> PlantedMessage:
     """Insert one to three personal items and one or two look-alike sentences into ``host``."""
-    pieces = [p for p in _SENTENCE_END.split(host.strip()) if p]
-    items: list[Planted] = []
-    inserts: list[str] = []
+    pieces: list[tuple[str, list[Planted]]] = [
+        (p, []) for p in _SENTENCE_END.split(host.strip()) if p
+    ]
+    inserts: list[tuple[str, list[Planted]]] = []
     for _ in range(rng.randint(1, 3)):
         sentence, item = _sentence(rng, rng.choice(KINDS))
-        inserts.append(sentence)
-        items.append(item)
+        inserts.append((sentence, [item]))
     for _ in range(rng.randint(1, 2)):
         sentence, looks = _lookalike_sentence(rng)
-        inserts.append(sentence)
-        items.extend(looks)
-    for sentence in inserts:
-        pieces.insert(rng.randint(0, len(pieces)), sentence)
-    return PlantedMessage(key, "".join(pieces), items)
+        inserts.append((sentence, looks))
+    for insert in inserts:
+        pieces.insert(rng.randint(0, len(pieces)), insert)
+    # Offsets of every inserted sentence and item, for scoring findings by position.
+    text, items, sentences = "", [], []
+    for piece, planted in pieces:
+        if planted:
+            sentences.append((len(text), len(text) + len(piece)))
+            at = 0
+            for item in planted:
+                found = piece.find(item.value, at)
+                item.start, item.end = len(text) + found, len(text) + found + len(item.value)
+                at = found + len(item.value)
+                items.append(item)
+        text += piece
+    return PlantedMessage(key, text, items, sentences)

@@ -156,6 +156,31 @@ def score_planted(
     return {"counts": counts, "forms": forms}
 
 
+Finder = Callable[[str], list[Any]]
+
+
+def score_precision(
+    messages: list[pii_planting.PlantedMessage], finders: dict[str, Finder]
+) -> dict[str, dict[str, Counter[str]]]:
+    """Per predicted kind: findings inside the inserted sentences, and how many of them
+    cover a planted personal item (of any kind). The host text is not labelled, so
+    findings outside the inserted sentences are not scored."""
+    out: dict[str, dict[str, Counter[str]]] = {k: defaultdict(Counter) for k in finders}
+    for message in messages:
+        personal = [i for i in message.items if i.kind != "lookalike"]
+        for label, find in finders.items():
+            for f in find(message.text):
+                if not any(a < f.end and f.start < b for a, b in message.sentences):
+                    continue
+                c = out[label][f.kind]
+                c["found"] += 1
+                c["right"] += int(any(i.start < f.end and f.start < i.end for i in personal))
+                c["same_kind"] += int(
+                    any(i.kind == f.kind and i.start < f.end and f.start < i.end for i in personal)
+                )
+    return out
+
+
 def score_probes(redactors: dict[str, Redactor]) -> dict[str, tuple[int, int]]:
     from liuyanban.intelligence.redaction import public_reply_text
 
@@ -235,6 +260,20 @@ def _rate(c: Counter[str]) -> str:
     return f"{c['ok'] / c['n']:.3f} ({c['ok']}/{c['n']})" if c["n"] else "-"
 
 
+def print_precision(result: dict[str, dict[str, Counter[str]]]) -> None:
+    labels = list(result)
+    print("  precision by predicted kind: findings in the inserted sentences that cover a planted")
+    print("  personal item (after ';' how many of them have the planted item's kind):")
+    for kind in sorted({k for label in labels for k in result[label]}):
+        cells = []
+        for label in labels:
+            c = result[label][kind]
+            found = max(1, c["found"])
+            cell = f"{c['right'] / found:.3f} ({c['right']}/{c['found']}; {c['same_kind']})"
+            cells.append(f"{cell if c['found'] else '-':>26}")
+        print(f"  {kind:<10}" + "".join(cells))
+
+
 def print_planted(split: str, result: dict[str, Any], verbose: bool) -> None:
     counts = result["counts"]
     labels = list(counts)
@@ -266,10 +305,14 @@ def main() -> None:
     old = load_baseline(args.baseline)
     redactors: dict[str, Redactor] = {"old": old, "new": redaction.public_text}
     splits = ["dev", "test"] if args.split == "all" else [args.split]
+    finders: dict[str, Finder] = {
+        "old": sys.modules["old_redaction"].find_personal_data,
+        "new": redaction.find_personal_data,
+    }
     for split in splits:
-        print_planted(
-            split, score_planted(planted_set(split, args.messages), redactors), args.forms
-        )
+        messages = planted_set(split, args.messages)
+        print_planted(split, score_planted(messages, redactors), args.forms)
+        print_precision(score_precision(messages, finders))
     if args.split != "all":
         return
     probes = score_probes(redactors)

@@ -131,7 +131,8 @@ def load(name: str, base: str, paths: list[str], db_url: str, args: argparse.Nam
         errors += bad + watch.failed
         print(
             f"  {name:11s} {path[:40]:40s} {f.get('requests', 0):7.0f} req "
-            f"{f.get('rps', 0):7.1f} req/s  p50 {f.get('p50_ms', 0):7.1f} ms  "
+            f"{f.get('rps', 0):7.1f} req/s  "
+            f"{f.get('rps', 0) * (1 - f['non2xx'] / max(1, f.get('requests', 1))):6.1f} good/s  p50 {f.get('p50_ms', 0):7.1f} ms  "
             f"p99 {f.get('p99_ms', 0):7.1f} ms  non-2xx {f['non2xx']:.0f}  "
             f"socket errors {f['socket_errors']:.0f}  peak PG connections {watch.peak}  "
             f"superuser probes failed {watch.failed}/{watch.probes}",

@@ -14,7 +14,13 @@ if [ -s "$PGID_FILE" ]; then
   fi
 fi
 echo "$$" >"$PGID_FILE"
+# Uploaded images (published with their message) are served by granian itself from
+# MEDIA_ROOT; static files by whitenoise inside the app. Behind nginx, nginx serves both.
+MEDIA_ROOT="${MEDIA_ROOT:-$LIUYANBAN_VAR/media}"
+mkdir -p "$MEDIA_ROOT"
 exec "$LYB_PY" -m granian --interface wsgi --host "$HOST" --port "$PORT" \
   --workers "$WEB_WORKERS" --blocking-threads "$WEB_THREADS" \
   --respawn-failed-workers --respawn-interval 1 --workers-kill-timeout 30 \
-  --backlog 2048 --no-ws liuyanban.wsgi:application
+  --backlog 2048 --no-ws \
+  --static-path-route /media --static-path-mount "$MEDIA_ROOT" \
+  liuyanban.wsgi:application

@@ -15,7 +15,7 @@ Variables (all optional in development):
   DEFAULT_FROM_EMAIL
   SMS_BACKEND      dotted path of an SMS sender (default: console)
   REDIS_URL        enables the Redis cache and the RQ task backend
-  TASKS_BACKEND    "db" (default), "rq" or "immediate"
+  TASKS_BACKEND    "rq" (default with REDIS_URL), "db" (default without) or "immediate"
   MEDIA_ROOT, STATIC_ROOT
   TRUSTED_PROXY_COUNT how many proxies in front of the app append to X-Forwarded-For
                    (default 0: the header is ignored, REMOTE_ADDR is the client)
@@ -265,14 +265,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # the database (liuyanban.core.ratelimit); never in per-process memory.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-# Cache: Redis when configured, else process-local memory.
+# Cache: Redis when configured. Without it, the production stack's processes share a
+# file cache on this machine (page versions must be seen by every worker: see
+# docs/performance.md); development's single process keeps it in memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 # Background work through the Django tasks API (django.tasks in Django 6).
 # With REDIS_URL the queue is Redis (django-tasks-rq; workers: manage.py rqworker),

@@ -9,13 +9,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+
+class FaviconRedirect(RedirectView):
+    """To the hashed favicon, looked up per request: at import time the static manifest may
+    not exist yet (``check --deploy`` and ``migrate`` run before ``collectstatic``)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static_url("img/favicon.ico")
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     # Browsers ask for /favicon.ico whatever the page links; answer instead of logging a 404.
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static_url("img/favicon.ico"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     # Choosing the display language changes no data, so it needs no CSRF token; the
     # language form on every page therefore leaves anonymous pages cookie-free (cacheable).

@@ -104,14 +104,24 @@ def clear_account(user: User) -> None:
     _account_gate().reset(f"u{user.pk}")
 
 
-def take_code_send(*, ip: str) -> None:
-    """Count one verification code sent to anyone from ``ip``; refuse past the hourly cap."""
-    from .verification import SENDS_PER_IP_PER_HOUR
+def take_code_send(*, target: str, ip: str) -> None:
+    """Count one verification code for ``target`` from ``ip``, atomically; refuse past a cap.
 
-    rule = ratelimit.Rule(
+    One code per contact per minute (concurrent requests cannot send a burst of SMS to
+    one phone), and ``SENDS_PER_IP_PER_HOUR`` per network.
+    """
+    from .verification import RESEND_COOLDOWN, SENDS_PER_IP_PER_HOUR
+
+    per_target = ratelimit.Rule(
+        "code-target",
+        limit=1,
+        window=int(RESEND_COOLDOWN.total_seconds()),
+        message=gettext_lazy("验证码发送过于频繁，请稍后再试"),
+    )
+    per_ip = ratelimit.Rule(
         "code-ip",
         limit=SENDS_PER_IP_PER_HOUR,
         window=HOUR,
         message=gettext_lazy("您的网络在一小时内获取验证码的次数已达上限，请稍后再试"),
     )
-    ratelimit.take((rule, client_network(ip)))
+    ratelimit.take((per_target, target), (per_ip, client_network(ip)))

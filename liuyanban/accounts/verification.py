@@ -129,7 +129,7 @@ def check_send_allowed(*, contact: Contact, ip: str) -> None:
             _("该%(kind)s在一小时内获取验证码的次数已达上限，请稍后再试") % {"kind": contact.label}
         )
     # Last, because it counts: a send refused for the contact costs the network nothing.
-    throttle.take_code_send(ip=ip)
+    throttle.take_code_send(target=contact.value, ip=ip)
 
 
 def issue_code(*, contact: Contact, purpose: str, ip: str, notice: str | None = None) -> None:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AnalyticsConfig(AppConfig):
     name = "liuyanban.analytics"
+    verbose_name = _("统计分析")
     label = "analytics"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -81,7 +81,7 @@ def slowest(
                 "%(o)s 正式回复平均用时 %(a).1f 个工作日（%(n)s 件已回复，共 %(d)s 个工作日；至少 %(m)s 件才参与比较）。"
             )
             % {
-                "o": o.name,
+                "o": o.local_name,
                 "a": ratio(t["final_days"], t["final_n"]) or 0,
                 "n": t["final_n"],
                 "d": t["final_days"],
@@ -106,7 +106,7 @@ def best_rated(
                 "%(o)s 综合满意度 %(s).2f 分（%(n)s 条评价，好评 %(g)s 条；至少 %(m)s 条评价才参与比较）。"
             )
             % {
-                "o": o.name,
+                "o": o.local_name,
                 "s": satisfaction(t) or 0,
                 "n": t["eval_n"],
                 "g": t["good_n"],

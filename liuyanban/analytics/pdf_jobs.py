@@ -56,16 +56,15 @@ def report_key(params: dict[str, str]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _throttle(ip: str | None) -> None:
+def _rule() -> ratelimit.Rule:
     """New anonymous reports per address, counted on the limiter shared by every process."""
     limit, window = _limits()
-    rule = ratelimit.Rule(
+    return ratelimit.Rule(
         "report-pdf",
         limit=limit,
         window=window,
         message=gettext_lazy("生成 PDF 报告的请求过于频繁，请稍后再试，或登录后再下载。"),
     )
-    ratelimit.take((rule, client_network(ip) if ip else None))
 
 
 def _enqueue(pdf_id: int) -> None:
@@ -84,17 +83,24 @@ def request_pdf(
     if existing is not None:
         return _revive(existing)
     if not anonymous:
-        return _create(key, params, html, anonymous=False, ip=ip)
-    # Count and create under one lock per address (across processes), or N simultaneous
-    # requests would all see the count below the limit.
+        return _create(key, params, html, anonymous=False, ip=ip)[0]
+    # One address at a time: look again, then count only a print that will really start.
     with exclusive(f"liuyanban:pdf-request:{ip}", wait=10):
-        _throttle(ip)
-        return _create(key, params, html, anonymous=True, ip=ip)
+        existing = ReportPdf.objects.filter(key=key).first()
+        if existing is not None:
+            return _revive(existing)
+        subject = client_network(ip) if ip else None
+        ratelimit.take((_rule(), subject))
+        job, created = _create(key, params, html, anonymous=True, ip=ip)
+        if not created and subject is not None:
+            # Another address asked for the same report at the same instant: this costs nothing.
+            ratelimit.give_back(_rule(), subject)
+        return job
 
 
 def _create(
     key: str, params: dict[str, str], html: Callable[[], str], *, anonymous: bool, ip: str | None
-) -> ReportPdf:
+) -> tuple[ReportPdf, bool]:
     try:
         with transaction.atomic():
             job = ReportPdf.objects.create(
@@ -103,9 +109,9 @@ def _create(
             _enqueue(job.pk)
     except IntegrityError:
         # Someone asked for the same report at the same instant: share their job.
-        return ReportPdf.objects.get(key=key)
+        return ReportPdf.objects.get(key=key), False
     job.refresh_from_db()
-    return job
+    return job, True
 
 
 def _revive(job: ReportPdf) -> ReportPdf:

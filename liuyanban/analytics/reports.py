@@ -20,6 +20,7 @@ from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from liuyanban.core.i18n import local_names
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -96,11 +97,18 @@ class Report:
             },
             "kinds": [{"name": n, "value": v} for n, v in self.kinds],
             "map": [
-                {"name": r.name, "value": [r.longitude, r.latitude, sum(col)]}
+                {"name": r.local_name, "value": [r.longitude, r.latitude, sum(col)]}
                 for r, col in zip(self.heat_regions, _columns(self.heat), strict=False)
                 if r is not None and r.longitude is not None and r.latitude is not None
             ],
             "year": last,
+            # The charts' own words, in the request's language.
+            "words": {
+                "received": _("收到"),
+                "replied": _("已回复"),
+                "longitude": _("经度"),
+                "latitude": _("纬度"),
+            },
         }
 
     def tables(self) -> list[Table]:
@@ -111,7 +119,7 @@ class Report:
             Table(
                 "regions",
                 _("领域×地区"),
-                [_("领域"), *[r.name if r else _("未注明") for r in self.heat_regions]],
+                [_("领域"), *[r.local_name if r else _("未注明") for r in self.heat_regions]],
                 [[name, *counts] for name, counts in self.heat],
             ),
             Table("kinds", _("留言类型"), [_("类型"), _("件数")], [list(k) for k in self.kinds]),
@@ -192,7 +200,7 @@ def index_table(rows: list[IndexRow]) -> Table:
         [
             [
                 r.rank,
-                r.organization.name,
+                r.organization.local_name,
                 r.accepted,
                 pct(r.reply_rate),
                 pct(r.on_time_rate),
@@ -222,7 +230,7 @@ def domain_shares(scope: Scope, years: list[int]) -> tuple[dict[int, int], list[
     ):
         counts[row["domain_id"]][row["year"]] += row["n"]
     totals = {y: sum(c[y] for c in counts.values()) for y in years}
-    names = dict(Domain.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    names = local_names(Domain.objects.filter(pk__in=list(counts)))
     out = []
     for pk, by_year in counts.items():
         shares = {y: ratio(by_year[y], totals[y]) for y in years}
@@ -271,7 +279,7 @@ def heat_table(
     for r in data:
         cells[r["domain_id"]][mapping.get(r["region_id"], 0)] += r["received"]
     columns = sorted({c for row in cells.values() for c in row}, key=lambda c: (c == 0, c))
-    names = dict(Domain.objects.filter(pk__in=list(cells)).values_list("pk", "name"))
+    names = local_names(Domain.objects.filter(pk__in=list(cells)))
     body = [(names.get(d, "?"), [row.get(c, 0) for c in columns]) for d, row in cells.items()]
     body.sort(key=lambda x: -sum(x[1]))
     return [regions[c][1] if c in regions else None for c in columns], body
@@ -279,7 +287,7 @@ def heat_table(
 
 def kind_mix(scope: Scope, period: Period) -> list[tuple[str, int]]:
     data = grouped(selectors.rows(scope, period, Grain.KIND), "kind_id", measures=["received"])
-    names = dict(Kind.objects.values_list("pk", "name"))
+    names = local_names(Kind.objects.all())
     return sorted(
         ((names.get(r["kind_id"], "?"), r["received"]) for r in data), key=lambda x: -x[1]
     )
@@ -302,7 +310,7 @@ def top(scope: Scope, period: Period, dim: str, limit: int = 10) -> list[tuple[s
     data = grouped(selectors.rows(scope, period, cube), dim, measures=["received", "replied"])
     data = sorted(data, key=lambda r: -r["received"])[:limit]
     model = Board if dim == "board_id" else Organization
-    names = dict(model.objects.filter(pk__in=[r[dim] for r in data]).values_list("pk", "name"))
+    names = local_names(model.objects.filter(pk__in=[r[dim] for r in data]))
     return [(names.get(r[dim], "?"), r["received"], r["replied"]) for r in data]
 
 

@@ -1,10 +1,12 @@
 """The api app: REST, Open311, webhooks, bulk import and export."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ApiConfig(AppConfig):
     name = "liuyanban.api"
+    verbose_name = gettext_lazy("接口")
     label = "api"
     default_auto_field = "django.db.models.BigAutoField"
 

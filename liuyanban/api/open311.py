@@ -203,7 +203,7 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
     rows = [
         {
             "service_code": d.code,
-            "service_name": d.name,
+            "service_name": d.local_name,
             "description": d.name_en or d.name,
             "metadata": True,
             "type": "realtime",
@@ -234,9 +234,11 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
     """The attributes a request of this service needs: its kind and the board written to."""
     if not _domains().filter(code=code).exists():
         raise Open311Error(404, [f"service_code {code} not found"])
-    kinds = [{"key": k.code, "name": k.name} for k in Kind.objects.order_by("sort_order", "pk")]
+    kinds = [
+        {"key": k.code, "name": k.local_name} for k in Kind.objects.order_by("sort_order", "pk")
+    ]
     boards = [
-        {"key": b.code, "name": b.name}
+        {"key": b.code, "name": b.local_name}
         for b in Board.objects.filter(is_active=True).order_by("sort_order", "code")
     ]
     data: Row = {
@@ -287,10 +289,10 @@ def request_row(message: Message, reply: Reply | None, site: str = "") -> Row:
         "service_request_id": message.tracking_number,
         "status": group(message.status),
         "status_notes": reply.public_body if reply else "",
-        "service_name": message.domain.name,
+        "service_name": message.domain.local_name,
         "service_code": message.domain.code,
         "description": message.public_body,
-        "agency_responsible": agency.name,
+        "agency_responsible": agency.local_name,
         "service_notice": message.get_status_display(),
         "requested_datetime": w3c(message.published_at),
         "updated_datetime": w3c(message.updated_at),

@@ -33,6 +33,7 @@ from liuyanban.lifecycle import actions as lifecycle
 from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Message
 from liuyanban.lifecycle.redaction import public_text
+from liuyanban.notifications.actions import notify
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -94,9 +95,8 @@ def _record(
     suggestion: Suggestion | None = None,
     **details: Any,
 ) -> CampaignEvent:
-    """Append the one event of this change; the campaign's pages get a new version on commit."""
-    names = (CAMPAIGNS, campaign_name(campaign.pk))
-    transaction.on_commit(lambda: versions.bump(*names))
+    """Append the one event of this change; the campaign's pages get a new version."""
+    versions.bump_for_change(CAMPAIGNS, campaign_name(campaign.pk))
     return CampaignEvent.objects.create(
         campaign=campaign,
         suggestion=suggestion,
@@ -454,7 +454,18 @@ def reject_suggestion(*, actor: AnyUser, suggestion_id: int, reason: str) -> Sug
     suggestion.status = SuggestionStatus.REJECTED
     suggestion.save()
     _record(suggestion.campaign, "reject", actor, suggestion, reason=suggestion.reject_reason)
+    notify(
+        users=[suggestion.author],
+        verb="suggestion_rejected",
+        text=_("您的建言“%(t)s”未通过审核：%(r)s")
+        % {"t": suggestion.title, "r": suggestion.reject_reason},
+        url=_suggestion_url(suggestion),
+    )
     return suggestion
+
+
+def _suggestion_url(suggestion: Suggestion) -> str:
+    return f"/campaigns/suggestions/{suggestion.pk}/"
 
 
 def support_suggestion(*, actor: AnyUser, suggestion_id: int) -> Suggestion:
@@ -496,6 +507,17 @@ def adopt_suggestion(*, actor: AnyUser, suggestion_id: int, response: str) -> Su
     suggestion.adopted_at = suggestion.adopted_at or timezone.now()
     suggestion.save()
     _record(suggestion.campaign, action, actor, suggestion)
+    notify(
+        users=[suggestion.author],
+        verb="suggestion_adopted" if action == "adopt" else "suggestion_response",
+        text=(
+            _("您的建言“%s”已被采纳，请查看回应")
+            if action == "adopt"
+            else _("您的建言“%s”的采纳回应已更新")
+        )
+        % suggestion.public_title,
+        url=_suggestion_url(suggestion),
+    )
     return suggestion
 
 

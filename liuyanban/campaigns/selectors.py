@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from liuyanban.accounts.selectors import AnyUser, is_platform_admin, role_paths
+from liuyanban.accounts.models import Role
+from liuyanban.accounts.selectors import AnyUser, is_platform_admin, role_paths, subtree_q
 from liuyanban.core.errors import NotFound
 from liuyanban.lifecycle.models import Message
 from liuyanban.organizations.models import Board, Organization, Region
@@ -116,6 +117,8 @@ def get_suggestion_for_user(user: AnyUser, suggestion_id: int) -> Suggestion:
 
 def campaign_link_for_message(message: Message) -> Suggestion | None:
     """The published campaign suggestion a message came from (for the message page), if any."""
+    if message.source != "campaign":  # only a converted suggestion has one: skip the query
+        return None
     return (
         Suggestion.objects.select_related("campaign")
         .filter(message=message, status=SuggestionStatus.PUBLISHED)
@@ -233,8 +236,8 @@ def export_rows(user: AnyUser, campaign: Campaign, f: ReviewFilters) -> Iterator
             s.get_status_display(),
             s.public_title,
             s.public_body,
-            s.region.name if s.region else "",
-            s.domain.name if s.domain else "",
+            s.region.local_name if s.region else "",
+            s.domain.local_name if s.domain else "",
             str(s.support_count),
             _("是") if s.adopted else _("否"),
             s.response,
@@ -364,3 +367,21 @@ def boards_for_conversion(campaign: Campaign) -> list[Board]:
         .select_related("organization")
         .order_by("organization__path", "name")[:300]
     )
+
+
+def suggestions_to_moderate(user: AnyUser) -> QuerySet[Suggestion]:
+    """Pending suggestions of every campaign ``user`` moderates, oldest first (the workbench queue)."""
+    pending = Suggestion.objects.filter(status=SuggestionStatus.SUBMITTED)
+    if not is_platform_admin(user):
+        pending = pending.filter(subtree_q(role_paths(user, [Role.MODERATOR]), "campaign__host"))
+    return pending.select_related("campaign").order_by("submitted_at", "pk")
+
+
+def get_suggestion_to_moderate(user: AnyUser, suggestion_id: int) -> Suggestion:
+    """A suggestion for its moderator's page: 404 when missing or not theirs to moderate."""
+    suggestion = (
+        Suggestion.objects.select_related("campaign", "author").filter(pk=suggestion_id).first()
+    )
+    if suggestion is None or not permissions.can_moderate(user, suggestion.campaign):
+        raise NotFound()
+    return suggestion

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CoreConfig(AppConfig):
     name = "liuyanban.core"
+    verbose_name = _("系统")
     label = "core"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -16,6 +16,7 @@ import logging
 import uuid
 
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,17 @@ def bump(*names: str) -> None:
         cache.set_many({PREFIX + name: _token() for name in names}, TIMEOUT)
     except Exception:
         logger.exception("versions: could not bump %s", names)
+
+
+def bump_for_change(*names: str) -> None:
+    """Bump now and again after the surrounding transaction commits.
+
+    Now: the change's own request (and a test, which never commits) sees new pages. After
+    commit: a page another process rendered from the old data while the transaction was
+    open, and cached under the first new version, is never served again.
+    """
+    bump(*names)
+    transaction.on_commit(lambda: bump(*names))
 
 
 def read(*names: str) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class IntelligenceConfig(AppConfig):
     name = "liuyanban.intelligence"
+    verbose_name = _("智能分析")
     label = "intelligence"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -71,7 +71,9 @@ class Prediction:
 
 @dataclass(frozen=True)
 class ClassifierConfig:
-    """Hyper-parameters; the defaults are the ones chosen by ``bench/classify_cv.py``."""
+    """Hyper-parameters. The defaults were picked by cross-validation on the whole labelled
+    file (optimistic); ``bench/classify_cv.py`` re-checks them against the alternatives on a
+    development part only and scores them once on a test part (docs/classifier.md)."""
 
     ngram_max: int = 3
     title_ngram_max: int = 4

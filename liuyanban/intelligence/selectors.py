@@ -46,10 +46,11 @@ def _confidence_words(confidence: float) -> str:
 def _category_names(predictions: list[Prediction]) -> dict[tuple[str, str], str]:
     codes = {c for p in predictions for c in (p.code, p.confirmed_code) if c}
     names: dict[tuple[str, str], str] = {}
-    for code, name in Domain.objects.filter(code__in=codes).values_list("code", "name"):
-        names["domain", code] = name
-    for code, name in Kind.objects.filter(code__in=codes).values_list("code", "name"):
-        names["kind", code] = name
+    # In the reader's language: 住房 for a Chinese page, "Real estate" for an English one.
+    for domain in Domain.objects.filter(code__in=codes):
+        names["domain", domain.code] = domain.local_name
+    for kind in Kind.objects.filter(code__in=codes):
+        names["kind", kind.code] = kind.local_name
     return names
 
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class LifecycleConfig(AppConfig):
     name = "liuyanban.lifecycle"
+    verbose_name = _("留言办理")
     label = "lifecycle"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -87,8 +87,8 @@ def _not_an_image(name: str) -> InvalidInput:
 
 def _bomb(name: str, max_pixels: int) -> InvalidInput:
     return _refuse(
-        _("图片“%(name)s”的像素过多（上限 %(n)d 万像素），请缩小后再上传")
-        % {"name": name[:40], "n": max_pixels // 10_000}
+        _("图片“%(name)s”的像素过多（上限 %(n)s 像素），请缩小后再上传")
+        % {"name": name[:40], "n": f"{max_pixels:,}"}
     )
 
 

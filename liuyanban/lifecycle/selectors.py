@@ -342,6 +342,8 @@ class TimelineEntry(TypedDict):
     at: datetime
     status: str
     actor: str
+    # The actor is the author, shown by the nickname they typed (user content).
+    by_author: bool
     details: dict[str, Any]
 
 
@@ -366,7 +368,8 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
             if e.action == "escalate"
             else str(_EXTRA_LABELS.get(e.action, e.action))
         )
-        if e.actor_id is not None and e.actor_id == message.author_id:
+        by_author = e.actor_id is not None and e.actor_id == message.author_id
+        if by_author:
             # The author appears under the public nickname everywhere, never the login name.
             actor = message.author_nickname or (str(e.actor.public_name) if e.actor else "")
         elif staff:
@@ -384,6 +387,7 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
                 "at": e.at,
                 "status": e.to_status,
                 "actor": actor,
+                "by_author": by_author,
                 "details": details,
             }
         )

@@ -124,6 +124,9 @@ def published_replies(message: Message) -> list[Reply]:
 
 def evaluations_of(message: Message) -> list[Evaluation]:
     """The ratings of a message, oldest first."""
+    # Only the author of an answered message rates it; a poor rating may have reopened it.
+    if message.status not in ANSWERED_STATUSES and not message.reopen_count:
+        return []
     return list(Evaluation.objects.filter(message=message).order_by("created_at", "pk"))
 
 

@@ -22,7 +22,7 @@ def board_name(code: str) -> str:
 
 
 def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Receiver of ``message_event`` (after commit): new versions for what shows the message."""
+    """Receiver of ``message_event`` (in the change's transaction): new versions for its pages."""
     message = (
         Message.objects.filter(pk=event.message_id)
         .values_list("tracking_number", "board__code")
@@ -31,4 +31,4 @@ def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
     if message is None:
         return
     tracking, board = message
-    versions.bump(PUBLIC_LISTS, message_name(tracking), board_name(board))
+    versions.bump_for_change(PUBLIC_LISTS, message_name(tracking), board_name(board))

@@ -45,3 +45,47 @@ CENTRAL_BODIES: list[tuple[str, str, list[str]]] = [
     ("nfra", "国家金融监督管理总局", ["finance"]),
     ("sbgj", "国家信访局", ["government"]),
 ]
+
+# English stems of the unit templates (the level's suffix — Department, Bureau — is added).
+UNIT_TEMPLATES_EN: dict[str, str] = {
+    "zhujian": "Housing and Urban-Rural Development",
+    "jiaotong": "Transport",
+    "jiaoyu": "Education",
+    "weijian": "Health Commission",
+    "renshe": "Human Resources and Social Security",
+    "shengtai": "Ecology and Environment",
+    "shichang": "Market Regulation",
+    "gongan": "Public Security",
+    "ziran": "Natural Resources",
+    "nongye": "Agriculture and Rural Affairs",
+    "minzheng": "Civil Affairs",
+    "shuiwu": "Taxation",
+    "xinfang": "Letters and Calls",
+    "wenlv": "Culture and Tourism",
+    "zhengwu": "Government Services and Data Management",
+}
+
+# The central bodies' official English names.
+CENTRAL_BODIES_EN: dict[str, str] = {
+    "mohurd": "Ministry of Housing and Urban-Rural Development",
+    "mot": "Ministry of Transport",
+    "moe": "Ministry of Education",
+    "nhc": "National Health Commission",
+    "mohrss": "Ministry of Human Resources and Social Security",
+    "mee": "Ministry of Ecology and Environment",
+    "samr": "State Administration for Market Regulation",
+    "mps": "Ministry of Public Security",
+    "mnr": "Ministry of Natural Resources",
+    "moa": "Ministry of Agriculture and Rural Affairs",
+    "mca": "Ministry of Civil Affairs",
+    "sta": "State Taxation Administration",
+    "mof": "Ministry of Finance",
+    "mofcom": "Ministry of Commerce",
+    "mct": "Ministry of Culture and Tourism",
+    "nhsa": "National Healthcare Security Administration",
+    "miit": "Ministry of Industry and Information Technology",
+    "mwr": "Ministry of Water Resources",
+    "ndrc": "National Development and Reform Commission",
+    "nfra": "National Financial Regulatory Administration",
+    "sbgj": "National Public Complaints and Proposals Administration",
+}

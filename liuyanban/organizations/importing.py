@@ -25,6 +25,7 @@ from django.db.models import TextChoices
 from liuyanban.accounts.models import Membership, Role, User
 from liuyanban.taxonomy.models import Domain
 
+from . import english
 from .loading import (
     BoardSpec,
     OrgSpec,
@@ -50,6 +51,7 @@ ORG_COLUMNS: dict[str, tuple[str, bool]] = {
     "parent_code": ("上级代码", True),
     "region_code": ("区划代码", False),
     "short_name": ("简称", False),
+    "name_en": ("英文名称", False),
     "boards": ("领导留言板", False),
     "body_board": ("部门留言板", False),
     "domains": ("职责领域", False),
@@ -373,6 +375,7 @@ class OrgRow:
     body_board: bool | None
     domains: list[str] | None
     review: bool | None
+    name_en: str = ""
 
 
 class Checker:
@@ -441,6 +444,7 @@ class Checker:
             code = None
         name = self._text(row, "name", 100, required=True)
         short_name = self._text(row, "short_name", 50)
+        name_en = self._text(row, "name_en", 200)
         kind = self._choice(row, "kind", OrgKind, KIND_ALIASES)
         level = self._choice(row, "level", Level, LEVEL_ALIASES)
         ok_boards, boards = self._parsed(row, "boards", parse_boards)
@@ -455,7 +459,7 @@ class Checker:
                 self.orgs, row.number, "region_code", f"无效的区划代码“{region}”（6 或 12 位数字）"
             )
             return None
-        values = (code, name, short_name, kind, level)
+        values = (code, name, short_name, name_en, kind, level)
         if any(v is None for v in values) or not (
             ok_boards and ok_body and ok_review and ok_domains
         ):
@@ -473,6 +477,7 @@ class Checker:
             body,
             domains,
             review,
+            name_en or "",
         )
 
     def _domain_codes(self, value: str) -> list[str] | None:
@@ -687,7 +692,9 @@ def check_accounts(checker: Checker, rows: Sequence[StaffRow]) -> None:
 def org_specs(rows: Sequence[OrgRow], headers: dict[str, str]) -> list[OrgSpec]:
     """Specs owning exactly the columns the file has."""
     owned = {"name", "kind", "level", "pinyin"}
-    owned |= {column for column in ("short_name", "review_before_publish") if column in headers}
+    owned |= {
+        column for column in ("short_name", "name_en", "review_before_publish") if column in headers
+    }
     if "region_code" in headers:
         owned.add("region")
     return [
@@ -704,6 +711,7 @@ def org_specs(rows: Sequence[OrgRow], headers: dict[str, str]) -> list[OrgSpec]:
             domain_codes=tuple(r.domains or ()),
             exact_domains=r.domains is not None,
             owned=frozenset(owned),
+            name_en=r.name_en,
         )
         for r in rows
     ]
@@ -762,8 +770,9 @@ def board_specs(rows: Sequence[OrgRow]) -> list[BoardSpec]:
                 continue
             name = join_title(place, title) if title else row.name
             kind = BoardKind.LEADER if title else BoardKind.BODY
+            name_en = english.leader_title(title, place) if title else row.name_en
             fresh[(row.code, title)] = BoardSpec(
-                "", name, kind, row.code, title, leader, pinyin_key(name), order
+                "", name, kind, row.code, title, leader, pinyin_key(name), order, name_en=name_en
             )
     bases = {
         key: (f"{key[0]}-{pinyin_parts(key[1])[1][:10]}" if key[1] else key[0]) for key in fresh
@@ -780,6 +789,7 @@ def board_specs(rows: Sequence[OrgRow]) -> list[BoardSpec]:
                 spec.leader_name,
                 spec.pinyin,
                 spec.sort_order,
+                name_en=spec.name_en,
             )
         )
     return specs

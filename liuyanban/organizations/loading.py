@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from liuyanban.taxonomy.models import Domain
 
-from .defaults import CENTRAL_BODIES
+from . import english
+from .defaults import CENTRAL_BODIES, CENTRAL_BODIES_EN
 from .models import Board, BoardKind, Level, Organization, OrgKind, Region, UnitTemplate
 
 # SQLite refuses statements with more than 32,766 parameters; stay well below.
@@ -64,11 +65,13 @@ def pinyin_key(*parts: str) -> str:
 
 # --- specs and counts ---------------------------------------------------------
 
-REGION_FIELDS = ["name", "level", "parent_id", "longitude", "latitude", "pinyin"]
-ORG_FIELDS = frozenset({"name", "kind", "level", "region", "pinyin"})
+REGION_FIELDS = ["name", "name_en", "level", "parent_id", "longitude", "latitude", "pinyin"]
+ORG_FIELDS = frozenset({"name", "name_en", "kind", "level", "region", "pinyin"})
 # Bodies named after their region also follow a renamed region's short name.
 REGION_BODY_FIELDS = ORG_FIELDS | {"short_name"}
-BOARD_FIELDS = frozenset({"name", "kind", "organization", "leader_title", "pinyin", "sort_order"})
+BOARD_FIELDS = frozenset(
+    {"name", "name_en", "kind", "organization", "leader_title", "pinyin", "sort_order"}
+)
 
 
 @dataclass
@@ -98,6 +101,7 @@ class RegionSpec:
     longitude: float | None = None
     latitude: float | None = None
     pinyin: str = ""
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ class OrgSpec:
     # True: the domains become exactly ``domain_codes``; False: missing ones are added.
     exact_domains: bool = False
     owned: frozenset[str] = ORG_FIELDS
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ class BoardSpec:
     pinyin: str = ""
     sort_order: int = 0
     owned: frozenset[str] = BOARD_FIELDS
+    name_en: str = ""
 
 
 # --- generic helpers ----------------------------------------------------------
@@ -212,6 +218,7 @@ def sync_regions(specs: Sequence[RegionSpec]) -> SyncCounts:
         for spec in group:
             values = {
                 "name": spec.name,
+                "name_en": spec.name_en,
                 "level": spec.level,
                 "parent_id": ids.get(spec.parent_code) if spec.parent_code else None,
                 "longitude": spec.longitude,
@@ -275,6 +282,7 @@ def _org_values(spec: OrgSpec, state: _OrgState) -> dict[str, Any]:
     prefix = state.paths[spec.parent_code] if spec.parent_code else ""
     return {
         "name": spec.name,
+        "name_en": spec.name_en,
         "short_name": spec.short_name,
         "kind": spec.kind,
         "level": spec.level,
@@ -413,6 +421,7 @@ def sync_boards(specs: Sequence[BoardSpec]) -> SyncCounts:
     for spec in specs:
         values = {
             "name": spec.name,
+            "name_en": spec.name_en,
             "kind": spec.kind,
             "organization_id": org_ids[spec.org_code],
             "leader_title": spec.leader_title,
@@ -569,6 +578,7 @@ class Template:
     province_suffix: str
     local_suffix: str
     domain_codes: tuple[str, ...]
+    name_en: str = ""
 
 
 def active_templates() -> list[Template]:
@@ -580,6 +590,7 @@ def active_templates() -> list[Template]:
             t.province_suffix,
             t.local_suffix,
             tuple(d.code for d in t.domains.all()),
+            t.name_en,
         )
         for t in UnitTemplate.objects.filter(is_active=True).prefetch_related("domains")
     ]
@@ -605,6 +616,7 @@ def _central_plan(plan: DirectoryPlan) -> None:
             short_name="中央",
             pinyin=pinyin_key("中央"),
             owned=REGION_BODY_FIELDS,
+            name_en=english.CENTRAL,
         )
     )
     for code, name, domains in CENTRAL_BODIES:
@@ -619,16 +631,30 @@ def _central_plan(plan: DirectoryPlan) -> None:
                 pinyin=pinyin_key(name),
                 domain_codes=tuple(domains),
                 owned=REGION_BODY_FIELDS,
+                name_en=CENTRAL_BODIES_EN.get(code, ""),
             )
         )
-        plan.boards.append(BoardSpec(code, name, BoardKind.BODY, code, pinyin=pinyin_key(name)))
+        plan.boards.append(
+            BoardSpec(
+                code,
+                name,
+                BoardKind.BODY,
+                code,
+                pinyin=pinyin_key(name),
+                name_en=CENTRAL_BODIES_EN.get(code, ""),
+            )
+        )
+
+
+def _unit_suffix(division: Division, template: Template) -> str:
+    """厅 for a province's unit, 局 below (municipalities count as local)."""
+    provincial = division.level == Level.PROVINCE and division.province not in MUNICIPALITIES
+    return template.province_suffix if provincial else template.local_suffix
 
 
 def _unit_name(division: Division, template: Template) -> tuple[str, str]:
     """(region part, unit part) of a unit's name: 湖南省 + 住房和城乡建设厅."""
-    provincial = division.level == Level.PROVINCE and division.province not in MUNICIPALITIES
-    suffix = template.province_suffix if provincial else template.local_suffix
-    return division.name, template.name + suffix
+    return division.name, template.name + _unit_suffix(division, template)
 
 
 def _region_plan(
@@ -646,8 +672,13 @@ def _region_plan(
             division.longitude,
             division.latitude,
             pinyin_key(name),
+            english.place_name(name),
         )
     )
+    english_of = {
+        party: english.party_committee(name),
+        gov: english.government(name, office=style.government.endswith("行政公署")),
+    }
     for code, full, up in ((party, style.party, up_party), (gov, style.government, up_gov)):
         plan.organizations.append(
             OrgSpec(
@@ -660,6 +691,7 @@ def _region_plan(
                 short_name=name,
                 pinyin=pinyin_key(full),
                 owned=REGION_BODY_FIELDS,
+                name_en=english_of[code],
             )
         )
     for order, (code, org, title) in enumerate(
@@ -675,6 +707,7 @@ def _region_plan(
                 leader_title=title,
                 pinyin=pinyin_key(board),
                 sort_order=order,
+                name_en=english.leader_title(title, name),
             )
         )
     plan.boards.append(
@@ -685,6 +718,7 @@ def _region_plan(
             gov,
             pinyin=pinyin_key(style.government),
             sort_order=2,
+            name_en=english_of[gov],
         )
     )
     for template in templates:
@@ -699,6 +733,7 @@ def _region_plan(
                 region_code=a6,
                 pinyin=pinyin_key(place, unit),
                 domain_codes=template.domain_codes,
+                name_en=english.unit(place, template.name_en, _unit_suffix(division, template)),
             )
         )
 

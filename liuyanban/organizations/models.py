@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from liuyanban.core.i18n import LocalizedName, in_english
+
 
 class Level(models.TextChoices):
     """Administrative level of a region or a body."""
@@ -15,11 +17,12 @@ class Level(models.TextChoices):
     COUNTY = "county", _("县级")
 
 
-class Region(models.Model):
+class Region(LocalizedName, models.Model):
     """An administrative division (行政区划) with its 6-digit code and coordinates."""
 
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=50)
+    name_en = models.CharField(_("英文名"), max_length=100, blank=True, default="")
     level = models.CharField(_("级别"), max_length=12, choices=Level.choices)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -34,7 +37,7 @@ class Region(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
 
 class RegionCorrection(models.Model):
@@ -68,7 +71,7 @@ class OrgKind(models.TextChoices):
     OTHER = "other", _("其他单位")
 
 
-class Organization(models.Model):
+class Organization(LocalizedName, models.Model):
     """A party or government body or one of its units, in a tree (central → county).
 
     ``path`` is a materialised path of codes ("CN/11-zf/1101-zf/"), so "this body
@@ -77,6 +80,7 @@ class Organization(models.Model):
 
     code = models.CharField(_("机构代码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名"), max_length=200, blank=True, default="")
     short_name = models.CharField(_("简称"), max_length=50, blank=True, default="")
     kind = models.CharField(_("类别"), max_length=12, choices=OrgKind.choices)
     level = models.CharField(_("级别"), max_length=12, choices=Level.choices)
@@ -105,7 +109,7 @@ class Organization(models.Model):
         indexes = [models.Index(fields=["region", "kind"]), models.Index(fields=["parent", "name"])]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.path = self.compute_path()
@@ -136,11 +140,12 @@ class BoardKind(models.TextChoices):
     BODY = "body", _("部门留言板")
 
 
-class Board(models.Model):
+class Board(LocalizedName, models.Model):
     """A public board to which citizens write: a leader's (省委书记) or a body's."""
 
     code = models.CharField(_("留言板代码"), max_length=80, unique=True)
     name = models.CharField(_("名称"), max_length=100)
+    name_en = models.CharField(_("英文名"), max_length=200, blank=True, default="")
     kind = models.CharField(_("类别"), max_length=10, choices=BoardKind.choices)
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="boards", verbose_name=_("受理机构")
@@ -160,14 +165,23 @@ class Board(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_leader_title(self) -> str:
+        """The leader's title in the active language (区长 → "Head")."""
+        from .english import title_word
+
+        return title_word(self.leader_title) if in_english() else self.leader_title
 
 
-class UnitTemplate(models.Model):
+class UnitTemplate(LocalizedName, models.Model):
     """A functional unit every government of a level gets (住建, 交通运输 …); editable data."""
 
     code = models.CharField(max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=50)
+    # The unit's English stem ("Housing and Urban-Rural Development"), for generated names.
+    name_en = models.CharField(_("英文名"), max_length=100, blank=True, default="")
     # How the unit is called at each level, e.g. 厅 at province level and 局 below.
     province_suffix = models.CharField(max_length=20, default="厅")
     local_suffix = models.CharField(max_length=20, default="局")
@@ -181,4 +195,4 @@ class UnitTemplate(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name

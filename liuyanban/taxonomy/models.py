@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from liuyanban.core.i18n import LocalizedName
 
-class Domain(models.Model):
+
+class Domain(LocalizedName, models.Model):
     """A subject domain (领域). Messages carry a top-level domain; sub-levels refine it."""
 
     code = models.CharField(max_length=64, unique=True)
@@ -28,7 +30,7 @@ class Domain(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
     def top(self) -> Domain:
         """The first-level ancestor (itself when it is top-level)."""
@@ -38,7 +40,7 @@ class Domain(models.Model):
         return node
 
 
-class Kind(models.Model):
+class Kind(LocalizedName, models.Model):
     """A message kind: 投诉, 求助, 咨询, 建言, 感谢."""
 
     code = models.CharField(max_length=20, unique=True)
@@ -52,4 +54,4 @@ class Kind(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name

@@ -39,9 +39,10 @@ def _org(
     level: str,
     parent: Organization | None,
     region: Region | None = None,
+    name_en: str = "",
 ) -> Organization:
     return Organization.objects.create(
-        code=code, name=name, kind=kind, level=level, parent=parent, region=region
+        code=code, name=name, kind=kind, level=level, parent=parent, region=region, name_en=name_en
     )
 
 
@@ -155,25 +156,74 @@ def ensure_defaults() -> None:
 def build_world() -> World:
     """Create the world's directory and people; messages are made by the tests."""
     ensure_defaults()
-    r_prov = Region.objects.create(code="990000", name="示范省", level=Level.PROVINCE)
-    r_east = Region.objects.create(code="990101", name="东区", level=Level.COUNTY, parent=r_prov)
-    r_west = Region.objects.create(code="990102", name="西区", level=Level.COUNTY, parent=r_prov)
-    root = _org("CN", "中央", OrgKind.PLATFORM, Level.CENTRAL, None)
-    province = _org("990000-zf", "示范省人民政府", OrgKind.GOVERNMENT, Level.PROVINCE, root, r_prov)
-    east = _org("990101-zf", "东区人民政府", OrgKind.GOVERNMENT, Level.COUNTY, province, r_east)
-    west = _org("990102-zf", "西区人民政府", OrgKind.GOVERNMENT, Level.COUNTY, province, r_west)
+    r_prov = Region.objects.create(
+        code="990000", name="示范省", level=Level.PROVINCE, name_en="Shifan Province"
+    )
+    r_east = Region.objects.create(
+        code="990101", name="东区", level=Level.COUNTY, parent=r_prov, name_en="East District"
+    )
+    r_west = Region.objects.create(
+        code="990102", name="西区", level=Level.COUNTY, parent=r_prov, name_en="West District"
+    )
+    root = _org("CN", "中央", OrgKind.PLATFORM, Level.CENTRAL, None, name_en="Central Government")
+    province = _org(
+        "990000-zf",
+        "示范省人民政府",
+        OrgKind.GOVERNMENT,
+        Level.PROVINCE,
+        root,
+        r_prov,
+        name_en="People's Government of Shifan Province",
+    )
+    east = _org(
+        "990101-zf",
+        "东区人民政府",
+        OrgKind.GOVERNMENT,
+        Level.COUNTY,
+        province,
+        r_east,
+        name_en="People's Government of East District",
+    )
+    west = _org(
+        "990102-zf",
+        "西区人民政府",
+        OrgKind.GOVERNMENT,
+        Level.COUNTY,
+        province,
+        r_west,
+        name_en="People's Government of West District",
+    )
     east_housing = _org(
-        "990101-zf-zhujian", "东区住房和城乡建设局", OrgKind.DEPARTMENT, Level.COUNTY, east, r_east
+        "990101-zf-zhujian",
+        "东区住房和城乡建设局",
+        OrgKind.DEPARTMENT,
+        Level.COUNTY,
+        east,
+        r_east,
+        name_en="East District Housing and Urban-Rural Development Bureau",
     )
     east_transport = _org(
-        "990101-zf-jiaotong", "东区交通运输局", OrgKind.DEPARTMENT, Level.COUNTY, east, r_east
+        "990101-zf-jiaotong",
+        "东区交通运输局",
+        OrgKind.DEPARTMENT,
+        Level.COUNTY,
+        east,
+        r_east,
+        name_en="East District Transport Bureau",
     )
     west_housing = _org(
-        "990102-zf-zhujian", "西区住房和城乡建设局", OrgKind.DEPARTMENT, Level.COUNTY, west, r_west
+        "990102-zf-zhujian",
+        "西区住房和城乡建设局",
+        OrgKind.DEPARTMENT,
+        Level.COUNTY,
+        west,
+        r_west,
+        name_en="West District Housing and Urban-Rural Development Bureau",
     )
     east_board = Board.objects.create(
         code="990101-head",
         name="东区区长",
+        name_en="Head of East District",
         kind=BoardKind.LEADER,
         organization=east,
         leader_title="区长",
@@ -181,6 +231,7 @@ def build_world() -> World:
     west_board = Board.objects.create(
         code="990102-head",
         name="西区区长",
+        name_en="Head of West District",
         kind=BoardKind.LEADER,
         organization=west,
         leader_title="区长",

@@ -37,14 +37,14 @@ DRAFT_FIELDS = (
 
 def domain_choices() -> list[tuple[str, str]]:
     """Top-level active domains, the ones messages use."""
-    rows = Domain.objects.filter(level=1, is_active=True).values_list("pk", "name")
-    return [("", str(_("请选择")))] + [(str(pk), name) for pk, name in rows]
+    rows = Domain.objects.filter(level=1, is_active=True).only("pk", "name", "name_en")
+    return [("", str(_("请选择")))] + [(str(d.pk), d.local_name) for d in rows]
 
 
 def kind_choices() -> list[tuple[str, str]]:
     """The kinds of message, in their display order."""
-    rows = Kind.objects.values_list("pk", "name")
-    return [("", str(_("请选择")))] + [(str(pk), name) for pk, name in rows]
+    rows = Kind.objects.only("pk", "name", "name_en")
+    return [("", str(_("请选择")))] + [(str(k.pk), k.local_name) for k in rows]
 
 
 def _int(value: Any) -> int | None:

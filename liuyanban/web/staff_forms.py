@@ -22,6 +22,16 @@ SHORT_TEXTAREA = forms.Textarea(attrs={"rows": 2})
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class AuthoredSelect(forms.Select):
+    """A picker of texts the administrators wrote: each option is marked as user content."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["value"]:
+            option["attrs"]["data-user-content"] = True
+        return option
+
+
 def reason_choices(kind: str) -> list[tuple[str, object]]:
     """The admins' reason templates of one kind, as choices for a picker."""
     rows = ReasonTemplate.objects.filter(kind=kind).values_list("text", flat=True)
@@ -32,7 +42,7 @@ class ReasonForm(forms.Form):
     """A reason typed or picked from templates; the typed text wins."""
 
     template_kind = ReasonKind.REJECT
-    template = forms.ChoiceField(label=_("常用理由"), required=False)
+    template = forms.ChoiceField(label=_("常用理由"), required=False, widget=AuthoredSelect)
     reason = forms.CharField(
         label=_("理由"), widget=SHORT_TEXTAREA, required=False, max_length=1000
     )
@@ -60,7 +70,7 @@ class ReturnForm(ReasonForm):
 class SendBackForm(forms.Form):
     """Send a final reply back to the unit with a comment."""
 
-    template = forms.ChoiceField(label=_("常用意见"), required=False)
+    template = forms.ChoiceField(label=_("常用意见"), required=False, widget=AuthoredSelect)
     comment = forms.CharField(label=_("修改意见"), widget=SHORT_TEXTAREA, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -208,7 +218,7 @@ class ReplyForm(forms.Form):
         widget=forms.RadioSelect,
         initial="final",
     )
-    template = forms.ChoiceField(label=_("回复模板"), required=False)
+    template = forms.ChoiceField(label=_("回复模板"), required=False, widget=AuthoredSelect)
     body = forms.CharField(
         label=_("回复内容"), widget=forms.Textarea(attrs={"rows": 8}), required=False
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
+from liuyanban.campaigns.selectors import suggestions_to_moderate
 from liuyanban.intelligence.flags import Flag, find_flags
 from liuyanban.intelligence.redaction import Finding, find_personal_data
 from liuyanban.intelligence.replyquality import ReplyQuality, score_reply
@@ -148,7 +149,10 @@ def queue_counts(user: AnyUser) -> dict[str, int]:
     roles = staff_roles(user)
     counts: dict[str, int] = {}
     if Role.MODERATOR in roles:
-        counts["moderation"] = selectors.moderation_queue(user).count()
+        # Messages and campaign suggestions wait in the one moderation queue.
+        counts["moderation"] = (
+            selectors.moderation_queue(user).count() + suggestions_to_moderate(user).count()
+        )
     if Role.CLERK in roles:
         counts["office"] = selectors.office_inbox(user).count()
     if roles & {Role.OFFICER, Role.CLERK}:

@@ -274,3 +274,12 @@ def test_simultaneous_anonymous_requests_cannot_pass_the_throttle_together(
         t.join()
     assert sorted(codes) == [200] * codes.count(200) + [202] * codes.count(202) + [429] * 5
     assert ReportPdf.objects.count() == 3
+
+
+def test_asking_again_for_a_queued_report_costs_nothing(
+    client: Client, world: World, printer: FakePrinter, settings: Any
+) -> None:
+    settings.LIUYANBAN = {**settings.LIUYANBAN, "PDF_ANON_PER_WINDOW": 1}
+    for _ in range(5):
+        assert client.get(_url(world)).status_code == 202
+    assert client.get(_url(world, today().year - 1)).status_code == 429

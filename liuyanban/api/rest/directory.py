@@ -20,6 +20,7 @@ router = Router(tags=["directory"])
 class OrganizationOut(Schema):
     code: str
     name: str
+    name_en: str
     short_name: str
     kind: str
     level: str
@@ -42,7 +43,8 @@ class OrganizationFilters(Schema):
 def _organization(org: Organization) -> dict[str, object]:
     return {
         "code": org.code,
-        "name": org.name,
+        "name": org.local_name,
+        "name_en": org.name_en,
         "short_name": org.short_name,
         "kind": org.kind,
         "level": org.level,
@@ -90,6 +92,7 @@ def get_organization(request: HttpRequest, code: str) -> dict[str, object]:
 class BoardOut(Schema):
     code: str
     name: str
+    name_en: str
     kind: str
     organization: str
     leader_title: str
@@ -104,7 +107,8 @@ class BoardFilters(Schema):
 def _board(board: Board) -> dict[str, object]:
     return {
         "code": board.code,
-        "name": board.name,
+        "name": board.local_name,
+        "name_en": board.name_en,
         "kind": board.kind,
         "organization": board.organization.code,
         "leader_title": board.leader_title,

@@ -110,7 +110,9 @@ class ActionOut(Schema):
 def ref(obj: object | None) -> dict[str, str] | None:
     if obj is None:
         return None
-    return {"code": str(obj.code), "name": str(obj.name)}  # type: ignore[attr-defined]
+    # Named objects (domain, kind, board, body) in the request's language.
+    name = getattr(obj, "local_name", None) or obj.name  # type: ignore[attr-defined]
+    return {"code": str(obj.code), "name": str(name)}  # type: ignore[attr-defined]
 
 
 def summary(user: AnyUser, message: Message) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -122,7 +123,9 @@ def test_cover_image_type_is_sniffed(world: World) -> None:
     assert campaign.cover.name.endswith(".png")
 
 
-def test_full_walk(world: World, campaign: Campaign) -> None:
+def test_full_walk(
+    world: World, campaign: Campaign, django_capture_on_commit_callbacks: Any
+) -> None:
     alice, bob = _login(Client(), "alice"), _login(Client(), "bob")
     # Validation: a missing required answer and a too-short body are shown next to the fields.
     bad = alice.post(reverse("web:campaign", args=[campaign.pk]), {"title": "小份菜", "body": "短"})
@@ -150,8 +153,10 @@ def test_full_walk(world: World, campaign: Campaign) -> None:
     first = Suggestion.objects.get(title=IDEAS[0][0])
     olga.post(reverse("web:campaign_moderate", args=[first.pk]), {"decision": "publish"})
     assert Suggestion.objects.get(pk=first.pk).status == SuggestionStatus.SUBMITTED
-    for s in Suggestion.objects.filter(campaign=campaign):
-        mona.post(reverse("web:campaign_moderate", args=[s.pk]), {"decision": "publish"})
+    # After commit, publishing gives the campaign's cached public pages a new version.
+    with django_capture_on_commit_callbacks(execute=True):
+        for s in Suggestion.objects.filter(campaign=campaign):
+            mona.post(reverse("web:campaign_moderate", args=[s.pk]), {"decision": "publish"})
     assert set(Suggestion.objects.values_list("status", flat=True)) == {SuggestionStatus.PUBLISHED}
     page = Client().get(reverse("web:campaign", args=[campaign.pk])).content.decode()
     assert "食堂推行小份菜" in page

@@ -39,6 +39,21 @@ def _queued(path: str) -> list[list[Any]]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _connections_stay_open() -> Any:
+    """The worker drops connections between tasks; inside a test's transaction (PostgreSQL)
+    that would close the test's own connection, so here it keeps it."""
+    with (
+        mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        ),
+        mock.patch(
+            "liuyanban.core.management.commands.run_worker.close_old_connections", lambda: None
+        ),
+    ):
+        yield
+
+
 def _worker() -> ResilientWorker:
     return ResilientWorker(
         queue_names=["default"],
@@ -53,10 +68,18 @@ def _worker() -> ResilientWorker:
 
 
 def _run_queue() -> None:
-    """Run every ready task the way ``run_worker`` does, in this process."""
+    """Run every ready task the way ``run_worker`` does, in this process.
+
+    Inside the test's transaction the worker must keep its connection: Django's
+    ``close_old_connections`` would close it (autocommit is off there), which a real
+    worker, outside any transaction, never meets.
+    """
     worker = _worker()
     worker.heart.start = lambda: None  # type: ignore[method-assign]
-    worker.run()
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        worker.run()
 
 
 # ---------------------------------------------------------------------------
@@ -212,8 +235,10 @@ def test_admin_sees_the_background_work_page_and_can_sweep(
     time_machine.move_to(timezone.now() + timedelta(minutes=5))
     client.force_login(world.mona)  # a moderator is not an admin
     assert client.get("/work/system/").status_code == 403
+    assert "/work/system/" not in client.get("/work/").content.decode()
     world.mona.is_superuser = True
     world.mona.save()
+    assert "/work/system/" in client.get("/work/").content.decode()
     page = client.get("/work/system/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -285,6 +310,10 @@ def test_worker_loop_survives_a_lost_connection(db: None) -> None:
     with (
         mock.patch.object(DBTaskResult.objects, "ready", side_effect=flaky),
         mock.patch("liuyanban.core.management.commands.run_worker.RECONNECT_PAUSE", 0),
+        # See _run_queue: inside the test's transaction the connection must stay open.
+        mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        ),
     ):
         worker.heart.start = lambda: None  # type: ignore[method-assign]
         worker.run()  # batch mode: returns once the queue is empty

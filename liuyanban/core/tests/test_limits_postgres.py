@@ -118,6 +118,26 @@ def test_concurrent_submissions_from_one_network_pass_its_hourly_limit_exactly(
     assert _all_at_once(15, submit).count("ok") == 7
 
 
+def test_concurrent_code_requests_send_one_text_to_a_phone() -> None:
+    """The per-contact cooldown counted rows first and sent after: a burst got through."""
+    from liuyanban.accounts import sms
+    from liuyanban.accounts.verification import parse_contact
+
+    sms.outbox.clear()
+    contact = parse_contact("13700137000")
+
+    def ask(n: int) -> str:
+        try:
+            accounts.request_registration_code(contact=contact, ip=f"10.1.{n}.1")
+            return "sent"
+        except RateLimited:
+            return "refused"
+
+    outcomes = _all_at_once(12, ask)
+    assert outcomes.count("sent") == 1
+    assert len([phone for phone, _text in sms.outbox if phone == contact.value]) == 1
+
+
 API_CHILD = """
 import django
 django.setup()

@@ -165,3 +165,13 @@ def test_a_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None
     assert len(first) >= 50
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert project_settings.persisted_secret_key(path) == first
+
+
+def test_run_worker_starts_with_redis_as_the_queue(settings: Any) -> None:
+    # db_worker's --backend option refused any backend but the database one, so
+    # `run_worker` exited at once whenever REDIS_URL made RQ the queue.
+    from liuyanban.core.management.commands.run_worker import Command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    options = Command().create_parser("manage.py", "run_worker").parse_args(["--worker-id", "w1"])
+    assert options.worker_id == "w1"

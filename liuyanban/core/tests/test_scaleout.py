@@ -1,12 +1,14 @@
 """Scale-out on real engines: a streaming replica, Redis, two app processes, two task workers.
 
-Starts, on this machine (bounded, about a minute):
+Starts, on this machine (bounded: about a minute on an idle machine):
 
-* a streaming replica of the local PostgreSQL (``pg_basebackup -R`` into a temporary
-  folder, started with ``pg_ctl`` on a free port, as the ``postgres`` OS user when the
-  test runs as root). If the local server refuses replication connections from
-  127.0.0.1, a ``host replication all 127.0.0.1/32 trust`` line is added to its
-  pg_hba.conf and the configuration reloaded (idempotent; docs/deploy.md);
+* a PostgreSQL primary in a temporary folder (``initdb`` with the local server's
+  binaries, on a free port) holding a copy of this test's database (``pg_dump``), and
+  its streaming replica (``pg_basebackup -R``, ``pg_ctl start`` on another free port),
+  both run as the ``postgres`` OS user when the test runs as root. The local server
+  itself is not replicated: a base backup copies a whole cluster, and the shared
+  server holds the other databases (gigabytes during the benches), which would make
+  the test's time depend on them; nor is its configuration touched;
 * a Redis (``redis-server`` on a free port, nothing on disk);
 * two app processes (granian, production settings, ``DATABASE_REPLICA_URL`` and
   ``REDIS_URL`` set) and two task workers (``manage.py run_worker``: RQ).
@@ -42,8 +44,6 @@ from django.conf import settings
 from django.db import connection
 
 from liuyanban.api.models import ApiToken
-from liuyanban.intelligence.models import MessageInsight
-from liuyanban.lifecycle import models as lifecycle
 from liuyanban.taxonomy.models import Domain, Kind
 from liuyanban.testing.world import build_world
 
@@ -51,7 +51,6 @@ pytestmark = pytest.mark.postgres_only
 
 ROOT = Path(settings.BASE_DIR)
 PY = str(Path(os.sys.executable))  # type: ignore[attr-defined]
-HBA_LINE = "host replication all 127.0.0.1/32 trust"
 
 
 _T0 = [time.monotonic()]
@@ -94,36 +93,13 @@ def _psql(
     )
 
 
-def _ensure_replication_allowed(port: int) -> None:
-    """wal_level and wal senders are right by default; pg_hba may need the replication line."""
-    assert _psql(port, "show wal_level").stdout.strip() in {"replica", "logical"}, (
-        "wal_level must be replica (the default); it needs a server restart to change"
-    )
-    assert int(_psql(port, "show max_wal_senders").stdout.strip() or 0) > 0
-    if _psql(port, "IDENTIFY_SYSTEM", replication=True).returncode == 0:
-        return
-    hba = Path(_psql(port, "show hba_file").stdout.strip())
-    text = hba.read_text()
-    if HBA_LINE not in text:
-        hba.write_text(
-            text.rstrip("\n")
-            + f"\n# Liuyanban scale-out test: local streaming replicas\n{HBA_LINE}\n"
-        )
-    _psql(port, "select pg_reload_conf()")
-    _wait(
-        "replication allowed",
-        lambda: _psql(port, "IDENTIFY_SYSTEM", replication=True).returncode == 0,
-        10,
-    )
-
-
 class Stack:
     """Everything the test starts; stopped (every process group killed) at the end."""
 
     def __init__(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="lyb-scaleout-"))
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.replica_dir: Path | None = None
+        self.clusters: list[Path] = []
         self.bindir = ""
 
     def start(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -143,15 +119,66 @@ class Stack:
     def log(self, name: str) -> str:
         return (self.tmp / f"{name}.log").read_text(errors="replace")
 
-    def start_replica(self, primary_port: int) -> int:
-        version = _psql(primary_port, "show server_version_num").stdout.strip()[:2]
+    def _pg_ctl_start(self, data: Path, log: str) -> None:
+        start = [f"{self.bindir}/pg_ctl", "-D", str(data), "-l", str(self.tmp / log)]
+        subprocess.run(
+            _as_postgres([*start, "-w", "-t", "60", "start"]),
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )
+        self.clusters.append(data)
+
+    def start_primary(self, local_port: int, dbname: str) -> int:
+        """A fresh primary on a free port holding a copy of the local ``dbname``."""
+        version = _psql(local_port, "show server_version_num").stdout.strip()[:2]
         self.bindir = next(iter(glob.glob(f"/usr/lib/postgresql/{version}/bin")), "")
         assert self.bindir, f"PostgreSQL {version} server binaries not in /usr/lib/postgresql"
         if os.geteuid() == 0:
             shutil.chown(self.tmp, "postgres")
         self.tmp.chmod(0o755)
+        data = self.tmp / "primary"
+        initdb = [f"{self.bindir}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust"]
+        subprocess.run(
+            _as_postgres([*initdb, "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync"]),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        port = _free_port()
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.tmp}'\nfsync = off\n"
+                "shared_buffers = 32MB\nmax_connections = 60\n"
+                "wal_level = replica\nmax_wal_senders = 4\n"
+            )
+        # initdb -A trust already allows replication connections from 127.0.0.1.
+        self._pg_ctl_start(data, "primary.log")
+        to = ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres"]
+        subprocess.run(
+            [f"{self.bindir}/createdb", *to, dbname], check=True, capture_output=True, timeout=60
+        )
+        dump = subprocess.run(
+            [
+                *(f"{self.bindir}/pg_dump", "-h", "127.0.0.1", "-p", str(local_port)),
+                *("-U", "postgres", "--no-owner", dbname),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        ).stdout
+        subprocess.run(
+            ["psql", *to, "-d", dbname, "-q", "-v", "ON_ERROR_STOP=1"],
+            input=dump,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return port
+
+    def start_replica(self, primary_port: int) -> int:
         data = self.tmp / "replica"
-        self.replica_dir = data
         subprocess.run(
             _as_postgres(
                 [
@@ -185,35 +212,15 @@ class Stack:
             (data / name).write_text(text)
             if os.geteuid() == 0:
                 shutil.chown(data / name, "postgres")
-        subprocess.run(
-            _as_postgres(
-                [
-                    f"{self.bindir}/pg_ctl",
-                    *("-D", str(data), "-l", str(self.tmp / "replica.log")),
-                    *("-w", "-t", "60", "start"),
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            timeout=90,
-        )
+        self._pg_ctl_start(data, "replica.log")
         return port
 
     def stop(self) -> None:
         for name in list(self.procs):
             self.kill(name)
-        if self.replica_dir is not None:
+        for data in reversed(self.clusters):
             subprocess.run(
-                _as_postgres(
-                    [
-                        f"{self.bindir}/pg_ctl",
-                        "-D",
-                        str(self.replica_dir),
-                        "-m",
-                        "immediate",
-                        "stop",
-                    ]
-                ),
+                _as_postgres([f"{self.bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
                 capture_output=True,
                 timeout=60,
             )
@@ -256,13 +263,14 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
     if connection.vendor != "postgresql":
         return  # SQLite has no replicas; CI runs this on PostgreSQL
     db = settings.DATABASES["default"]
-    primary_port = int(db.get("PORT") or 5432)
+    local_port = int(db.get("PORT") or 5432)
     assert shutil.which("redis-server"), "redis-server is needed (Debian package redis-server)"
 
     _T0[0] = time.monotonic()
     # The data the apps serve: the test world, committed (this test is transactional).
     world = build_world()
     secret = ApiToken.issue(user=world.alice, name="scale-out")[1]
+    moderator = ApiToken.issue(user=world.mona, name="scale-out")[1]
     payload = {
         "board": world.east_board.code,
         "domain": Domain.objects.get(code="urban").code,
@@ -272,9 +280,15 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
     }
 
     _mark("test world built")
-    _ensure_replication_allowed(primary_port)
+    dbname = db["NAME"]
+    primary_port = stack.start_primary(local_port, dbname)
+    _mark(f"primary on port {primary_port} with a copy of the test database")
     replica_port = stack.start_replica(primary_port)
     _mark(f"replica streaming on port {replica_port}")
+
+    def on_primary(sql: str) -> str:
+        return _psql(primary_port, sql, db=dbname).stdout.strip()
+
     redis_port = _free_port()
     stack.start(
         "redis",
@@ -285,7 +299,6 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
         dict(os.environ),
     )
 
-    dbname = db["NAME"]
     env = {
         **os.environ,
         "LIUYANBAN_ENV": "production",
@@ -318,7 +331,7 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
             env,
         )
     for name in ("worker_1", "worker_2"):
-        stack.start(name, [PY, "manage.py", "run_worker", "--name", name], env)
+        stack.start(name, [PY, "manage.py", "run_worker", "--worker-id", name], env)
     for name, port in apps.items():
         _wait(f"{name} answering", lambda port=port: _up(port), 90)  # type: ignore[misc]
 
@@ -329,8 +342,16 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
     # -- Reads from the replica, writes and the writer's own pages from the primary --
     assert _psql(replica_port, "select pg_is_in_recovery()").stdout.strip() == "t"
     assert _psql(replica_port, "select pg_wal_replay_pause()").returncode == 0
-    fresh = world.message_in(lifecycle.Status.PUBLISHED, title="复制暂停时公开的留言")
-    page = f"/messages/{fresh.tracking_number}/"
+    status, body, _ = _request(
+        b + "/api/v1/messages", {**payload, "title": "复制暂停时公开的留言"}, auth
+    )
+    assert status == 201, body
+    tracking = json.loads(body)["tracking_number"]
+    status, body, _ = _request(
+        a + f"/api/v1/messages/{tracking}/approve", {}, {"Authorization": f"Bearer {moderator}"}
+    )
+    assert status == 200, body
+    page = f"/messages/{tracking}/"
     # The replica has not replayed the new message: the public page does not know it yet ...
     assert _request(b + page)[0] == 404
     # ... while its writer, pinned to the primary by the cookie a write sets, sees it.
@@ -369,24 +390,34 @@ def test_replica_redis_two_apps_two_workers_and_nothing_lost_when_killed(stack: 
                 "both workers ran tasks",
                 lambda: all("analyse_message" in stack.log(w) for w in ("worker_1", "worker_2")),
                 60,
+                lambda: "".join(f"\n--- {n}\n{stack.log(n)[-3000:]}" for n in stack.procs),
             )
             stack.kill("app_a")
             stack.kill("worker_1")
             killed = True
 
     _mark("24 submissions acknowledged; app_a and worker_1 killed after 12")
+    mine = "select count(*) from lifecycle_message where idempotency_key like 'scale-out-%'"
+    analysed = (
+        "select count(*) from intelligence_messageinsight i join lifecycle_message m"
+        " on m.id = i.message_id where m.idempotency_key like 'scale-out-%'"
+    )
     # Writes are on the primary: each acknowledged submission exactly once.
     ids = set(acknowledged.values())
     assert len(ids) == 24
-    assert lifecycle.Message.objects.filter(tracking_number__in=ids).count() == 24
-    assert lifecycle.Message.objects.filter(idempotency_key__startswith="scale-out-").count() == 24
+    listed = ",".join(f"'{t}'" for t in ids)
+    assert (
+        on_primary(f"select count(*) from lifecycle_message where tracking_number in ({listed})")
+        == "24"
+    )
+    assert on_primary(mine) == "24"
     # The surviving worker finishes the queue: every message is analysed.
     _wait(
         "every message analysed",
-        lambda: MessageInsight.objects.filter(message__tracking_number__in=ids).count() == 24,
+        lambda: on_primary(analysed) == "24",
         90,
         lambda: (
-            f"analysed: {MessageInsight.objects.filter(message__tracking_number__in=ids).count()}"
+            f"analysed: {on_primary(analysed)}"
             + "".join(f"\n--- {w}\n{stack.log(w)[-4000:]}" for w in ("worker_1", "worker_2"))
         ),
     )

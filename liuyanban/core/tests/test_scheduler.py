@@ -47,3 +47,46 @@ def test_the_daily_purges_run_from_the_scheduler(world: World) -> None:
     ReportPdf.objects.update(created_at=week_ago)
     call_command("run_scheduler", "--once")
     assert not DraftImage.objects.exists() and not ReportPdf.objects.exists()
+
+
+@pytest.mark.django_db
+def test_scheduler_drops_a_dead_connection_between_ticks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Once its connection was terminated, the scheduler failed on every tick until restarted."""
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    from liuyanban.core.management.commands import run_scheduler
+
+    closed = {"n": 0}
+    ticks = {"n": 0}
+
+    def close_old() -> None:
+        closed["n"] += 1
+
+    def sleep(seconds: float) -> None:
+        ticks["n"] += 1
+        if ticks["n"] == 2:
+            raise KeyboardInterrupt
+
+    calls = {"n": 0}
+
+    def enqueue() -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("the connection is closed")
+
+    item = run_scheduler.schedule()[0]
+    with (
+        mock.patch.object(run_scheduler, "close_old_connections", close_old),
+        mock.patch.object(run_scheduler.time, "sleep", sleep),
+        mock.patch.object(run_scheduler, "schedule", lambda: [type(item)(item.name, 60, enqueue)]),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        call_command("run_scheduler", "--tick", "1")
+    # The failed item is tried again on the next tick, after the dead connection was dropped.
+    assert calls["n"] == 2
+    assert closed["n"] == 1
+    assert capsys.readouterr().out.count("queued:") == 1

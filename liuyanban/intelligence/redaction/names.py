@@ -53,7 +53,7 @@ SURNAMES_2 = frozenset(
 )
 # Words that, right after a surname, show that this is not a name ("我是王者…").
 _NOT_GIVEN = frozenset(
-    "的了在是和与及或等被把对从向为以于着过也都就还又很更最不没今去昨前后本该此近多次"
+    "的了在是和与及或等被把对从向为以于着过也都就还又很更最不没今去昨前后本该此近多次几"
 )
 # A last character that makes the "name" a place or business (华悦城, 利聚网, 南六县).
 _PLACE_SUFFIX = frozenset("城苑园网县区市村镇路街店厂局院校司楼")
@@ -288,7 +288,7 @@ def name_at(text: str, i: int, *, strict: bool = True, strong: bool = False) -> 
             and (text[i : i + 2] in SURNAMES_2 or text[i] in SURNAMES_1)
             and _is_common_word(text[end : end + 2])
             and not _is_common_word(text[i : i + surname_len + 1])
-            and not _is_common_word(part)
+            and not (given == 2 and _is_common_word(part))
         )
         if not (_ends_name(text, end) or run_on) or (part[-1] in _PLACE_SUFFIX and not strong):
             continue

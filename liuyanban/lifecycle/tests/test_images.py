@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from liuyanban.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted
@@ -13,6 +15,13 @@ from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Attachment, AttachmentState, Event, Status
 from liuyanban.testing.images import GPS_IFD, bomb_png, jpeg_with_gps, png_bytes
 from liuyanban.testing.world import World
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> Iterator[None]:
+    # The messages are checked in Chinese, whatever an earlier test left activated.
+    with translation.override("zh-hans"):
+        yield
 
 
 def _open(data: bytes) -> Image.Image:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from liuyanban.accounts.nicknames import validate_nickname
 from liuyanban.api.models import ApiToken
@@ -34,7 +34,7 @@ BAD = [
 
 @pytest.mark.parametrize(("nickname", "says"), BAD)
 def test_the_one_rule(nickname: str, says: str) -> None:
-    with pytest.raises(InvalidInput) as error:
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as error:
         validate_nickname(nickname)
     assert says in error.value.fields["nickname"][0]
 

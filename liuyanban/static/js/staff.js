@@ -21,5 +21,5 @@ document.addEventListener("click", function (event) {
   var hidden = form.querySelector("input[name=lead_pick]");
   if (select && select.querySelector('option[value="' + id + '"]')) select.value = id;
   else if (hidden) hidden.value = id;
-  button.textContent = "✓ 已选用";
+  button.textContent = button.dataset.pickedText || "✓";
 });

@@ -32,8 +32,8 @@
         xAxis: { type: "category", data: data.months.labels },
         yAxis: { type: "value" },
         series: [
-          { name: "收到", type: "line", data: data.months.received },
-          { name: "已回复", type: "line", data: data.months.replied }
+          { name: data.words.received, type: "line", data: data.months.received },
+          { name: data.words.replied, type: "line", data: data.months.replied }
         ]
       });
     },
@@ -49,8 +49,8 @@
       return opts({
         tooltip: { formatter: function (p) { return p.name + "：" + p.value[2]; } },
         grid: { left: 48, right: 16, top: 16, bottom: 32 },
-        xAxis: { type: "value", scale: true, name: "经度" },
-        yAxis: { type: "value", scale: true, name: "纬度" },
+        xAxis: { type: "value", scale: true, name: data.words.longitude },
+        yAxis: { type: "value", scale: true, name: data.words.latitude },
         series: [{
           type: "scatter",
           data: data.map,

@@ -2,12 +2,17 @@
 
 from django.urls import URLPattern, path
 
-from liuyanban.web.views import staff, staff_message, system
+from liuyanban.web.views import staff, staff_message, staff_suggestion, system
 
 urlpatterns: list[URLPattern] = [
     path("work/", staff.workbench_home, name="workbench"),
     path("work/moderation/", staff.moderation, name="work_moderation"),
     path("work/moderation/approve/", staff.bulk_approve, name="work_bulk_approve"),
+    path(
+        "work/suggestions/<int:suggestion_id>/",
+        staff_suggestion.moderate_suggestion,
+        name="work_suggestion",
+    ),
     path("work/office/", staff.office, name="work_office"),
     path("work/unit/", staff.unit, name="work_unit"),
     path("work/unit/sign/", staff.bulk_sign, name="work_bulk_sign"),

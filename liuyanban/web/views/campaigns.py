@@ -120,9 +120,9 @@ class SuggestionForm(forms.Form):
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        regions = [(r.pk, r.name) for r in selectors.region_choices(campaign)]
+        regions = [(r.pk, r.local_name) for r in selectors.region_choices(campaign)]
         self.fields["region"].choices = [("", _("请选择")), *regions]  # type: ignore[attr-defined]
-        domains = [(d.pk, d.name) for d in campaign.domains.all()]
+        domains = [(d.pk, d.local_name) for d in campaign.domains.all()]
         if domains:
             self.fields["domain"].choices = [("", _("请选择")), *domains]  # type: ignore[attr-defined]
         else:
@@ -421,7 +421,7 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(o.pk, o.name) for o in selectors.host_choices(user)]
+        choices = [(o.pk, o.local_name) for o in selectors.host_choices(user)]
         self.fields["host"].choices = choices  # type: ignore[attr-defined]
 
     def data_input(self) -> actions.CampaignInput:

@@ -15,10 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
+from liuyanban.campaigns import selectors as campaign_selectors
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import hotissues
 from liuyanban.lifecycle import actions, selectors
@@ -58,9 +59,10 @@ def _page(request: HttpRequest, template: str, user: User, **ctx: object) -> Htt
 def workbench_home(request: HttpRequest) -> HttpResponse:
     """Landing page: the user's queues with counts, and their latest notifications."""
     user = staff_user(request)
-    require_role(user, *Role.values)
+    roles = require_role(user, *Role.values)
     notes = user.notifications.order_by("-created_at")[:10]
-    return _page(request, "web/staff/workbench.html", user, notifications=notes)
+    admin = user.is_superuser or Role.ADMIN in roles
+    return _page(request, "web/staff/workbench.html", user, notifications=notes, admin=admin)
 
 
 @login_required
@@ -77,6 +79,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
     images = selectors.image_review_queue(user).annotate(
         pending_images=Count("attachments", filter=Q(attachments__state="pending"))
     )
+    suggestions = campaign_selectors.suggestions_to_moderate(user)
     return _page(
         request,
         "web/staff/moderation.html",
@@ -84,6 +87,11 @@ def moderation(request: HttpRequest) -> HttpResponse:
         items=items,
         total=queue.count(),
         image_queue=list(images[:100]),
+        suggestions=[
+            {"suggestion": s, "flags": len(workbench.flags(f"{s.title} {s.body}"))}
+            for s in suggestions[:100]
+        ],
+        suggestion_total=suggestions.count(),
     )
 
 
@@ -92,7 +100,7 @@ def _bulk(
     queue: Callable[[User], object],
     run: Callable[[User, Message], object],
     *,
-    done: str,
+    done: Callable[[int], str],
     back: str,
 ) -> HttpResponse:
     """Run one action per selected message; report successes and each failure."""
@@ -114,7 +122,7 @@ def _bulk(
     if missing:
         messages.error(request, _("%d 条留言已不在队列中（已被他人处理），请刷新") % missing)
     if ok:
-        messages.success(request, done % ok)
+        messages.success(request, done(ok))
     return redirect(back)
 
 
@@ -127,7 +135,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
         request,
         selectors.moderation_queue,
         lambda u, m: actions.approve_message(actor=u, message_id=m.pk),
-        done=_("已审核通过 %d 条留言"),
+        done=lambda n: ngettext("已审核通过 %d 条留言", "已审核通过 %d 条留言", n) % n,
         back=reverse("web:work_moderation"),
     )
 
@@ -161,7 +169,7 @@ def bulk_sign(request: HttpRequest) -> HttpResponse:
         request,
         selectors.unit_inbox,
         lambda u, m: actions.sign_message(actor=u, message_id=m.pk),
-        done=_("已签收 %d 条留言"),
+        done=lambda n: ngettext("已签收 %d 条留言", "已签收 %d 条留言", n) % n,
         back=reverse("web:work_unit"),
     )
 

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from liuyanban.core.schedule import schedule
 
@@ -37,3 +38,6 @@ class Command(BaseCommand):
             if options["once"]:
                 return
             time.sleep(options["tick"])
+            # A long-running command must drop a dead connection itself (a request does it
+            # in Django's request cycle): else one terminated connection fails every tick.
+            close_old_connections()

@@ -29,10 +29,14 @@ logger = logging.getLogger("liuyanban.core.worker")
 BEAT_EVERY = 5.0
 RECONNECT_PAUSE = 1.0
 SAVE_ATTEMPTS = 5
+MAX_RECONNECTS = 120
 
 
 def _reconnect() -> None:
     """Drop a broken connection so the next query opens a fresh one."""
+    if connection.in_atomic_block:
+        # Inside a transaction (only ever a test's) the connection cannot be replaced.
+        return
     try:
         close_old_connections()
         if connection.connection is not None and not connection.is_usable():
@@ -90,12 +94,15 @@ class ResilientWorker(Worker):
 
     def run(self) -> None:
         self.heart.start()
+        failures = 0
         while self.running:
             try:
                 super().run()
                 return
             except Exception as exc:
-                if not is_transient(exc):
+                failures += 1
+                # A database away for minutes: exit, and the supervisor starts a fresh worker.
+                if not is_transient(exc) or failures > MAX_RECONNECTS:
                     raise
                 logger.warning("database lost (%s); reconnecting", exc)
                 _reconnect()
@@ -150,12 +157,22 @@ class ResilientWorker(Worker):
             task_finished.send(sender=backend_type, task_result=db_task_result.task_result)
 
 
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+
+
 class Command(DbWorkerCommand):
     help = "运行后台任务进程（数据库连接中断后自动重连，暂时性数据库错误的任务重新排队）"
 
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        if settings.TASKS["default"]["BACKEND"] == RQ_BACKEND:
+            # db_worker's --backend insists on a database backend, even for its default
+            # value; with Redis as the queue the option is unused, so accept it as it is.
+            parser._option_string_actions["--backend"].type = None
+
     def handle(self, *args: Any, **options: Any) -> None:
         conf = settings.TASKS["default"]
-        if conf["BACKEND"] == "django_tasks_rq.RQBackend":
+        if conf["BACKEND"] == RQ_BACKEND:
             from django.utils.module_loading import autodiscover_modules
 
             from liuyanban.intelligence.text import tokenizer

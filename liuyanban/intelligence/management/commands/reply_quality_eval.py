@@ -141,12 +141,12 @@ def agreement(
     rho = float(spearmanr(s, y).statistic) if len(set(y)) > 1 and len(set(s)) > 1 else 0.0
     binary = binary and len(set(y)) == 2
     auc = float(roc_auc_score(y, s)) if binary else None
-    kappa = (
-        float(cohen_kappa_score(y, [int(v >= cut) for v in s]))
-        if binary and cut is not None
-        else None
-    )
-    ci = _kappa_interval(y, [int(v >= cut) for v in s]) if kappa is not None else None
+    kappa: float | None = None
+    ci: tuple[float, float] | None = None
+    if binary and cut is not None:
+        called = [int(v >= cut) for v in s]
+        kappa = float(cohen_kappa_score(y, called))
+        ci = _kappa_interval(y, called)
     return Agreement(name, len(ids), rho, auc, kappa, cut if binary else None, len(dev), ci)
 
 

@@ -4,6 +4,7 @@
     .venv/bin/python bench/dedup_bench.py --n 4200000     # the target size
     .venv/bin/python bench/dedup_bench.py --sqlite        # also the (band_key, id) table in SQLite
     .venv/bin/python bench/dedup_bench.py --choose        # MinHash vs SimHash on the real messages
+    .venv/bin/python bench/dedup_bench.py --vs-datasketch --n 50000   # ours vs datasketch, same data
 
 Messages are generated here (templates x places x problems x random words); about 5 % are
 planted near-duplicates of an earlier message (edited: characters dropped, swapped, inserted,
@@ -342,6 +343,126 @@ def compare_methods(seed: int, pairs: int = 1500) -> None:
         )
 
 
+def texts_with_queries(n: int, queries: int, dup_share: float, seed: int) -> tuple[list[str], Held]:
+    """Like :func:`generate` but keeping the texts (for exact Jaccard of every hit)."""
+    gen = Generator(seed)
+    texts: list[str] = []
+    held: Held = []
+    query_every = max(1, int(n * dup_share) // queries)
+    planted = 0
+    for i in range(n):
+        if texts and gen.rng.random() < dup_share:
+            orig_id = gen.rng.randrange(max(0, i - 20000), i)
+            text = gen.edit(texts[orig_id], gen.rng.uniform(0.02, 0.15))
+            planted += 1
+            if planted % query_every == 0 and len(held) < queries:
+                held.append((i, orig_id, text, texts[orig_id]))
+        else:
+            text = gen.message()
+        texts.append(text)
+    return texts, held
+
+
+def _precision(texts: list[str], held: Held, results: list[list[int]]) -> tuple[float, int]:
+    """Share of returned hits that are near-duplicates (exact shingle Jaccard ≥ 0.5)."""
+    good = total = 0
+    for (_, _, text, _), hits in zip(held, results, strict=True):
+        for i in hits:
+            total += 1
+            good += dedup.jaccard(text, texts[i]) >= dedup.DEFAULT_THRESHOLD
+    return (good / total if total else 1.0), total
+
+
+def vs_datasketch(n: int, queries: int, dup_share: float, seed: int) -> None:
+    """Our MinHash/LSH against datasketch's (MinHash + MinHashLSH), on the same shingles,
+    the same messages and the same held-out queries: time, recall, precision."""
+    from datasketch import MinHash
+
+    texts, held = texts_with_queries(n, queries, dup_share, seed)
+    query_ids = {qid for qid, *_ in held}
+    ids = [i for i in range(n) if i not in query_ids]
+    print(f"{len(ids):,} indexed messages, {len(held)} held-out planted near-duplicates as queries")
+    shingle_sets = {}
+
+    def shingle_bytes(text: str) -> list[bytes]:
+        return [int(c).to_bytes(8, "little") for c in dedup.shingles(text)]
+
+    # Ours.
+    t = time.perf_counter()
+    sigs = dedup.signatures([texts[i] for i in ids])
+    sign_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ours = dedup.LSHIndex.from_signatures(ids, sigs)
+    build_s = time.perf_counter() - t
+    for floor in (dedup.DEFAULT_THRESHOLD, dedup.QUERY_FLOOR):
+        ms, found, results = [], [], []
+        for _, orig, text, _ in held:
+            t = time.perf_counter()
+            hits = ours.query(text, k=5, min_similarity=floor)
+            ms.append((time.perf_counter() - t) * 1000)
+            results.append([i for i, _ in hits])
+            found.append(orig in results[-1])
+        prec, total = _precision(texts, held, results)
+        print(
+            f"ours (floor {floor}): sign {sign_s / len(ids) * 1e6:.0f} µs/msg, build {build_s:.1f} s, "
+            f"query {percentiles(ms)}; recall {np.mean(found):.3f}; "
+            f"precision {prec:.3f} of {total} hits"
+        )
+
+    # datasketch: same shingles, 64 permutations, LSH tuned by datasketch for threshold 0.5.
+    t = time.perf_counter()
+    minhashes = MinHash.bulk([shingle_bytes(texts[i]) for i in ids], num_perm=dedup.NUM_PERM)
+    ds_sign_s = time.perf_counter() - t
+    by_id = dict(zip(ids, minhashes, strict=True))
+    del shingle_sets
+    # datasketch's own choice of bands for threshold 0.5, then ours (21 bands of 3 rows).
+    for params in (None, (dedup.bands_for_rows(dedup.DEFAULT_ROWS), dedup.DEFAULT_ROWS)):
+        _datasketch_run(texts, held, ids, minhashes, by_id, ds_sign_s, params)
+    print(f"peak RSS {rss_mb():,.0f} MB (both indexes in one process)")
+
+
+def _datasketch_run(  # type: ignore[no-untyped-def]
+    texts, held, ids, minhashes, by_id, ds_sign_s, params
+) -> None:
+    from datasketch import MinHash, MinHashLSH
+
+    def shingle_bytes(text: str) -> list[bytes]:
+        return [int(c).to_bytes(8, "little") for c in dedup.shingles(text)]
+
+    t = time.perf_counter()
+    lsh = MinHashLSH(threshold=dedup.DEFAULT_THRESHOLD, num_perm=dedup.NUM_PERM, params=params)
+    with lsh.insertion_session() as session:
+        for i, m in zip(ids, minhashes, strict=True):
+            session.insert(i, m, check_duplication=False)
+    ds_build_s = time.perf_counter() - t
+    for floor in (dedup.DEFAULT_THRESHOLD, dedup.QUERY_FLOOR):
+        ms, found, results = [], [], []
+        for _, orig, text, _ in held:
+            t = time.perf_counter()
+            q = MinHash(num_perm=dedup.NUM_PERM)
+            q.update_batch(shingle_bytes(text))
+            scored = sorted(
+                ((q.jaccard(by_id[i]), i) for i in lsh.query(q)), key=lambda p: (-p[0], p[1])
+            )
+            hits = [i for s, i in scored if s >= floor][:5]
+            ms.append((time.perf_counter() - t) * 1000)
+            results.append(hits)
+            found.append(orig in hits)
+        prec, total = _precision(texts, held, results)
+        print(
+            f"datasketch {_ds_version()} (b={lsh.b}, r={lsh.r}, floor {floor}): "
+            f"sign {ds_sign_s / len(ids) * 1e6:.0f} µs/msg, build {ds_build_s:.1f} s, "
+            f"query {percentiles(ms)}; recall {np.mean(found):.3f}; "
+            f"precision {prec:.3f} of {total} hits"
+        )
+
+
+def _ds_version() -> str:
+    from importlib.metadata import version
+
+    return version("datasketch")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -356,7 +477,13 @@ def main() -> None:
     parser.add_argument(
         "--choose", action="store_true", help="MinHash vs SimHash on the real messages"
     )
+    parser.add_argument(
+        "--vs-datasketch", action="store_true", help="ours vs datasketch on the same messages"
+    )
     args = parser.parse_args()
+    if args.vs_datasketch:
+        vs_datasketch(args.n, args.queries, args.dup_share, args.seed)
+        return
     if args.choose:
         compare_methods(args.seed)
         return

@@ -497,8 +497,11 @@ def _insights() -> None:
     """Hot issues and the analytics rollups over everything the stories produced."""
     from django.core.management import call_command
 
+    from liuyanban.intelligence.duplicates import index_missing
     from liuyanban.intelligence.hotissues import rebuild
 
+    for _done in index_missing():
+        pass
     rebuild(days=540)
     call_command("rebuild_rollups", verbosity=0)
 

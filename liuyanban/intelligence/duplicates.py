@@ -8,9 +8,10 @@ indexed query, so a lookup among millions needs no in-memory index
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
 
@@ -81,6 +82,43 @@ def similar(
 def similar_to_text(text: str, *, k: int = 5) -> list[tuple[Message, float]]:
     """Published messages like a text being written ("已有类似留言")."""
     return similar(dedup.signature(text), public_only=True, k=k)
+
+
+def stored_or_computed(message: Message) -> dedup.Signature:
+    """The message's stored signature, or one computed now from its text."""
+    blob = (
+        MessageSignature.objects.filter(message=message, scheme=dedup.SCHEME_VERSION)
+        .values_list("data", flat=True)
+        .first()
+    )
+    if blob is not None:
+        return dedup.signature_from_bytes(bytes(blob))
+    return dedup.signature(message_text(message))
+
+
+def unindexed_public() -> QuerySet[Message]:
+    """Public messages without a current signature: what the hint cannot find yet."""
+    return Message.objects.filter(status__in=PUBLIC_STATUSES).exclude(
+        pk__in=MessageSignature.objects.filter(scheme=dedup.SCHEME_VERSION).values("message_id")
+    )
+
+
+def index_missing(*, batch: int = 500, limit: int | None = None) -> Iterator[int]:
+    """Store signatures of public messages that lack one, ``batch`` at a time.
+
+    Yields the running count after each batch (for progress output); each batch is its own
+    transaction, so an interrupted run keeps what it did and the next run resumes.
+    """
+    done = 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        chunk = list(unindexed_public().order_by("pk")[:size])
+        if not chunk:
+            return
+        for message in chunk:
+            store_signature(message)
+        done += len(chunk)
+        yield done
 
 
 def link_duplicates(message: Message, sig: dedup.Signature) -> list[DuplicateLink]:

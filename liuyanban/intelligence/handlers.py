@@ -29,6 +29,9 @@ def on_message_event(sender: Any, event: Event, **kwargs: Any) -> None:
     if event.action == "submit":
         jobs.record(analyse_message, event.message_id)
     elif event.action == "approve":
+        # The near-duplicate index holds every public message from the moment it is public
+        # (a few band rows, in this transaction), even when intake analysis has not run yet.
+        _index_for_duplicates(event.message_id)
         # Hot issues are grouped in the background, never in the moderator's request.
         jobs.record(update_hot_issue, event.message_id)
     elif event.action == "merge":
@@ -37,6 +40,14 @@ def on_message_event(sender: Any, event: Event, **kwargs: Any) -> None:
         DuplicateLink.objects.filter(
             message_id=event.message_id, candidate__tracking_number=event.details.get("into", "")
         ).update(state=LinkState.MERGED)
+
+
+def _index_for_duplicates(message_id: int) -> None:
+    from . import duplicates
+
+    message = Message.objects.filter(pk=message_id).first()
+    if message is not None:
+        duplicates.store_signature(message)
 
 
 def unanalysed() -> Any:

@@ -177,3 +177,37 @@ def routing_suggestions(message: Message, k: int = 3) -> list[dict[str, Any]]:
     )
     by_id = {u.pk: u for u in units}
     return [{"unit": by_id[s.unit], "score": s.score, "reasons": list(s.reasons)} for s in ranked]
+
+
+@dataclass(frozen=True)
+class SimilarMessage:
+    """A published message that reads like another text, with the estimated similarity."""
+
+    message: Message
+    score: float
+
+
+SIMILAR_MIN_CHARS = 15
+
+
+def similar_published(
+    *, text: str = "", message: Message | None = None, k: int = 5
+) -> list[SimilarMessage]:
+    """Published near-duplicates of ``message`` or of a ``text`` being written.
+
+    The one lookup behind the write form's hint, its preview, the moderation page and the
+    public page: all read the same stored band index (``duplicates``), so they agree.
+    A text shorter than ``SIMILAR_MIN_CHARS`` characters asks nothing (too little to compare).
+    """
+    from . import dedup, duplicates
+
+    if message is not None:
+        sig = duplicates.stored_or_computed(message)
+        exclude = [message.pk]
+    else:
+        if len(text.strip()) < SIMILAR_MIN_CHARS:
+            return []
+        sig = dedup.signature(text)
+        exclude = []
+    found = duplicates.similar(sig, exclude=exclude, public_only=True, k=k)
+    return [SimilarMessage(m, score) for m, score in found]

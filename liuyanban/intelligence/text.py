@@ -50,13 +50,47 @@ def segment(text: str, *, hmm: bool = False) -> list[str]:
     return [w for w in tokenizer().lcut(normalize(text), HMM=hmm) if w.strip()]
 
 
-def segment_for_search(text: str) -> str:
-    """Space-joined words for a full-text index, with jieba's search mode (sub-words too).
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-    "拆迁安置" is indexed as "拆迁 安置 拆迁安置" so a two-character query finds it.
+
+def segment_for_search(text: str) -> str:
+    """Space-joined terms for a full-text index: jieba's search-mode words, then the single
+    Chinese characters of longer words.
+
+    "停车费" is indexed as "停车 车费 停车费 … 停 车 费": a two-character query finds its
+    word, and a compound query such as "物业费" can match "物业收费" through its parts
+    "物业" + "费" (see :func:`compound_parts`). Scheme: ``SEARCH_SCHEME``.
     """
-    words = tokenizer().lcut_for_search(normalize(text), HMM=False)
-    return " ".join(w for w in words if w.strip())
+    return search_terms(tokenizer().lcut_for_search(normalize(text), HMM=False))
+
+
+def search_terms(words: list[str]) -> str:
+    """The indexed form of search-mode words: the words, then the distinct single Chinese
+    characters of the longer ones (SEARCH_SCHEME 2)."""
+    words = [w for w in words if w.strip()]
+    chars = dict.fromkeys(c for w in words if len(w) > 1 for c in w if _CJK.match(c))
+    return " ".join([*words, *chars])
+
+
+def compound_parts(word: str) -> list[str]:
+    """The parts a compound query word may be found by: its dictionary sub-words, longest
+    first from the left, and single characters where no sub-word covers it.
+
+    "物业费" → ["物业", "费"]; "停车费" → ["停车", "费"]; a word of one or two characters,
+    or one without smaller dictionary words, has no parts (it must match as itself).
+    """
+    if len(word) < 3 or not all(_CJK.match(c) for c in word):
+        return []
+    subs = {w for w in tokenizer().lcut_for_search(word, HMM=False) if 1 < len(w) < len(word)}
+    if not subs:
+        return []
+    parts: list[str] = []
+    i = 0
+    while i < len(word):
+        best = max((w for w in subs if word.startswith(w, i)), key=len, default=word[i])
+        parts.append(best)
+        i += len(best)
+    return parts
 
 
 @lru_cache(maxsize=1)

@@ -1,11 +1,13 @@
 """Chinese full-text search over published messages.
 
 Messages carry ``search_text``: their public title and body segmented by jieba in
-search mode (filled at approval). The query is segmented with the same
-dictionary, and every query word must appear as an indexed word. The index is
-FTS5 on SQLite (migration 0003) and a GIN index over a stored generated tsvector
-column on PostgreSQL (migration 0006); both stay in sync inside the database, so
-nothing here writes. See docs/search.md.
+search mode plus the single characters of longer words (filled at approval). The
+query is segmented with the same dictionary, and every query word must appear as an
+indexed word, or, for a compound word, all of its parts ("物业费" finds "物业收费"
+through 物业 + 费). The index is FTS5 on SQLite (migration 0003) and a GIN index over
+a stored generated tsvector column on PostgreSQL (migration 0009); both stay in sync
+inside the database. Rows indexed under an older scheme are re-segmented by
+``manage.py resegment_search``. See docs/search.md.
 
 Results are newest first by message number (``id``), keyset-paginated on it:
 both indexes can walk matches in that order without sorting all hits.
@@ -14,15 +16,16 @@ both indexes can walk matches in that order without sorting all hits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db import connection, transaction
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from liuyanban.intelligence.text import segment, stopwords
+from liuyanban.intelligence.text import compound_parts, segment, segment_for_search, stopwords
 
-from .models import Message
+from .models import PUBLIC_STATUSES, Message
 from .selectors import PublicFilters, public_messages
 
 MAX_TERMS = 8
@@ -39,6 +42,7 @@ class SearchPage:
     next_cursor: str | None
     count: int
     count_capped: bool
+    marks: list[str] = field(default_factory=list)  # words and compound parts to highlight
 
 
 def query_terms(query: str) -> list[str]:
@@ -55,33 +59,92 @@ def query_terms(query: str) -> list[str]:
     return words[:MAX_TERMS]
 
 
-def _fts5_query(terms: list[str]) -> str:
-    """Quote every word as an FTS5 string so user input is never FTS5 syntax."""
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+@dataclass(frozen=True)
+class QueryWord:
+    """A query word and, for a compound, the parts that may stand in for it."""
+
+    word: str
+    parts: tuple[str, ...] = ()
 
 
-def _postgres_condition(terms: list[str]) -> RawSQL:
-    """The stored, GIN-indexed ``search_vector`` column (migration 0006)."""
+def query_words(query: str) -> list[QueryWord]:
+    """The query's words, each with its compound parts ("物业费" → 物业 + 费)."""
+    return [QueryWord(w, tuple(compound_parts(w))) for w in query_terms(query)]
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _fts5_query(words: list[QueryWord]) -> str:
+    """Every word must match, as itself or through all of its parts; each term is an FTS5
+    string, so user input is never FTS5 syntax."""
+    clauses = []
+    for w in words:
+        if w.parts:
+            parts = " AND ".join(_quote(p) for p in w.parts)
+            clauses.append(f"({_quote(w.word)} OR ({parts}))")
+        else:
+            clauses.append(_quote(w.word))
+    return " AND ".join(clauses)
+
+
+def _postgres_condition(words: list[QueryWord]) -> RawSQL:
+    """The stored, GIN-indexed ``search_vector`` column (migration 0009), with the same
+    word-or-all-parts rule as SQLite; each term goes through plainto_tsquery (no syntax)."""
+    one = "plainto_tsquery('simple'::regconfig, %s)"
+    clauses: list[str] = []
+    params: list[str] = []
+    for w in words:
+        if w.parts:
+            clauses.append(f"({one} || {one})")
+            params += [w.word, " ".join(w.parts)]
+        else:
+            clauses.append(one)
+            params.append(w.word)
     return RawSQL(
-        f"{Message._meta.db_table}.search_vector @@ plainto_tsquery('simple'::regconfig, %s)",
-        [" ".join(terms)],
+        f"{Message._meta.db_table}.search_vector @@ ({' && '.join(clauses)})",
+        params,
         output_field=BooleanField(),
     )
 
 
-def _fallback_condition(terms: list[str]) -> RawSQL:
+def _fallback_condition(words: list[QueryWord]) -> Q:
     """Other databases: word-boundary containment over the segmented text (no index)."""
-    return RawSQL(
-        f"' ' || {Message._meta.db_table}.search_text || ' ' LIKE %s",
-        ["% " + " % ".join(terms) + " %"],
-        output_field=BooleanField(),
-    )
+    field = "search_text"
+
+    def has(term: str) -> Q:
+        return (
+            Q(**{f"{field}__contains": f" {term} "})
+            | Q(**{f"{field}__startswith": f"{term} "})
+            | Q(**{f"{field}__endswith": f" {term}"})
+            | Q(**{field: term})
+        )
+
+    condition = Q()
+    for w in words:
+        alt = has(w.word)
+        if w.parts:
+            every = Q()
+            for part in w.parts:
+                every &= has(part)
+            alt |= every
+        condition &= alt
+    return condition
 
 
-def matching(terms: list[str], filters: PublicFilters | None = None) -> QuerySet[Message]:
-    """Published messages (with the public filters) containing every term, newest first."""
+def matching(
+    words: list[QueryWord] | list[str], filters: PublicFilters | None = None
+) -> QuerySet[Message]:
+    """Published messages (with the public filters) containing every word, newest first.
+
+    A compound word matches as itself or through all of its parts (``QueryWord.parts``).
+    """
     qs = public_messages(filters)
-    if not terms:
+    found = [
+        w if isinstance(w, QueryWord) else QueryWord(w, tuple(compound_parts(w))) for w in words
+    ]
+    if not found:
         return qs.none()
     if connection.vendor == "sqlite":
         # Join the FTS5 table and order by its rowid (= message id): SQLite then walks
@@ -89,12 +152,43 @@ def matching(terms: list[str], filters: PublicFilters | None = None) -> QuerySet
         return qs.extra(
             tables=["message_fts"],
             where=[f"message_fts.rowid = {Message._meta.db_table}.id", "message_fts MATCH %s"],
-            params=[_fts5_query(terms)],
+            params=[_fts5_query(found)],
             order_by=["-message_fts.rowid"],
         )
     if connection.vendor == "postgresql":
-        return qs.filter(_postgres_condition(terms)).order_by("-pk")
-    return qs.filter(_fallback_condition(terms)).order_by("-pk")
+        return qs.filter(_postgres_condition(found)).order_by("-pk")
+    return qs.filter(_fallback_condition(found)).order_by("-pk")
+
+
+def resegment(*, batch: int = 1000, after: int = 0) -> Iterator[tuple[int, int]]:
+    """Re-segment the search text of public messages with id > ``after``, ``batch`` rows
+    per transaction, in id order; yields (rows done, last id) after each batch.
+
+    Run after the indexing scheme changes (``manage.py resegment_search``): both indexes
+    follow ``search_text`` inside the database (FTS5 trigger, generated tsvector column).
+    An interrupted run resumes with ``after`` set to the last id it printed.
+    """
+    done = 0
+    last = after
+    while True:
+        rows = list(
+            Message.objects.filter(pk__gt=last, status__in=PUBLIC_STATUSES)
+            .order_by("pk")
+            .only("pk", "public_title", "public_body", "search_text")[:batch]
+        )
+        if not rows:
+            return
+        changed = []
+        for m in rows:
+            text = segment_for_search(f"{m.public_title} {m.public_body}")
+            if text != m.search_text:
+                m.search_text = text
+                changed.append(m)
+        with transaction.atomic():
+            Message.objects.bulk_update(changed, ["search_text"])
+        done += len(rows)
+        last = rows[-1].pk
+        yield done, last
 
 
 def _decode(cursor: str | None) -> int | None:
@@ -111,8 +205,9 @@ def search_messages(
     limit: int = 20,
 ) -> SearchPage:
     """One page of published messages matching ``query``, newest first."""
-    terms = query_terms(query)
-    qs = matching(terms, filters)
+    words = query_words(query)
+    terms = [w.word for w in words]
+    qs = matching(words, filters)
     before = _decode(cursor)
     page_qs = qs.filter(pk__lt=before) if before is not None else qs
     rows = list(page_qs[: limit + 1])
@@ -122,6 +217,7 @@ def search_messages(
     return SearchPage(
         items=rows,
         terms=terms,
+        marks=list(dict.fromkeys([*terms, *(p for w in words for p in w.parts if len(p) > 1)])),
         next_cursor=str(rows[-1].pk) if more and rows else None,
         count=min(count, COUNT_CAP),
         count_capped=count > COUNT_CAP,

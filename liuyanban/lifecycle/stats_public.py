@@ -113,17 +113,6 @@ def latest_answered(limit: int = 8) -> list[Message]:
     )
 
 
-def similar_messages(message: Message, limit: int = 5) -> list[Message]:
-    """Recent public messages on the same board and domain (a simple stand-in for dedup)."""
-    return list(
-        _public()
-        .filter(board_id=message.board_id, domain_id=message.domain_id)
-        .exclude(pk=message.pk)
-        .select_related("kind")
-        .order_by("-published_at", "-pk")[:limit]
-    )
-
-
 def published_replies(message: Message) -> list[Reply]:
     """The message's published replies (interim and final) with the replying body."""
     return list(

@@ -16,7 +16,6 @@ from django.utils import timezone
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
 from liuyanban.campaigns.selectors import suggestions_to_moderate
-from liuyanban.intelligence import dedup
 from liuyanban.intelligence.flags import Flag, find_flags
 from liuyanban.intelligence.redaction import Finding, find_personal_data
 from liuyanban.intelligence.replyquality import ReplyQuality, score_reply
@@ -36,7 +35,6 @@ from liuyanban.supervision.models import SupervisionOrder, SupervisionRound
 
 PICKER_LIMIT = 20
 LOCAL_UNITS_LIMIT = 200
-DUPLICATE_LIMIT = 5
 
 
 # ---------------------------------------------------------------------------
@@ -233,23 +231,6 @@ def flags(text: str) -> list[Flag]:
     from liuyanban.intelligence.analysis import wordlists
 
     return find_flags(text, wordlists())
-
-
-@dataclass(frozen=True)
-class Similar:
-    """A recent public message on the same board that reads like this one."""
-
-    message: Message
-    score: float
-
-
-def similar_messages(message: Message, limit: int = DUPLICATE_LIMIT) -> list[Similar]:
-    """Published near-duplicates anywhere on the platform, from the stored band index."""
-    from liuyanban.intelligence import duplicates
-
-    sig = dedup.signature(f"{message.title} {message.body}")
-    found = duplicates.similar(sig, exclude=[message.pk], public_only=True, k=limit)
-    return [Similar(m, score) for m, score in found]
 
 
 # ---------------------------------------------------------------------------

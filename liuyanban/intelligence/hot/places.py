@@ -7,12 +7,74 @@ their *suffixes* (小区, 学院, 路 …) are a short closed list.
 
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-# Anonymised codes in the data ("A市", "A5区", "K9县") and the province name.
-_ADMIN = re.compile(r"[A-Z]\d{0,2}(?:省|市|区|县)|西地省")
-_DISTRICT = re.compile(r"[A-Z]\d{0,2}(?:区|县)")
+# The real administrative names come from cpca's table of regions (省, 市, 区, 县 …);
+# a dataset that writes them differently (anonymised codes) brings an ``AdminNames`` of its
+# own through its adapter (``hot/datasets.py``), never a rule here.
+_DISTRICT_ENDINGS = ("区", "县", "旗")
+
+
+@dataclass(frozen=True)
+class AdminNames:
+    """How a corpus writes administrative names: a finder of (start, end) spans."""
+
+    name: str
+    spans: Callable[[str], list[tuple[int, int]]]
+
+
+@lru_cache(maxsize=1)
+def _region_names() -> frozenset[str]:
+    """Region names of three or more characters from cpca ("长沙市", "岳麓区", "湖南省")."""
+    import cpca
+
+    path = Path(cpca.__file__).parent / "resources" / "adcodes.csv"
+    with path.open(encoding="utf-8") as fh:
+        names = {row["name"].strip() for row in csv.DictReader(fh)}
+    return frozenset(
+        n for n in names if len(n) >= 3 and n.endswith(("省", "市", "区", "县", "旗", "州"))
+    )
+
+
+def _real_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of real region names, longest match first at each position, left to right."""
+    names = _region_names()
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        for length in (8, 7, 6, 5, 4, 3):
+            if text[i : i + length] in names:
+                spans.append((i, i + length))
+                i += length
+                break
+        else:
+            i += 1
+    return spans
+
+
+REAL = AdminNames("cpca", _real_spans)
+_active: list[AdminNames] = [REAL]
+
+
+@contextmanager
+def admin_names(names: AdminNames) -> Iterator[None]:
+    """Read a dataset whose administrative names look otherwise (its adapter's rule)."""
+    _active.append(names)
+    try:
+        yield
+    finally:
+        _active.pop()
+
+
+def _admin_spans(text: str) -> list[tuple[int, int]]:
+    return _active[-1].spans(text)
+
 
 # Longest first so that "工业园" wins over "园" and "街道" over "街".
 PLACE_SUFFIXES: tuple[str, ...] = tuple(
@@ -193,24 +255,47 @@ _SCHOOL_SUFFIXES = ("学校", "学院", "大学", "中学", "小学", "幼儿园
 
 
 def admin_codes(text: str) -> list[str]:
-    """Administrative names in order of appearance: "A市", "A5区", "西地省"."""
-    return _ADMIN.findall(text)
+    """Administrative names in order of appearance ("长沙市", "岳麓区"; a dataset's codes
+    through its adapter)."""
+    return [text[a:b] for a, b in _admin_spans(text)]
 
 
 def districts(text: str) -> set[str]:
-    """District/county codes only ("A5区", "A7县"); used to tell same-named roads apart."""
-    return set(_DISTRICT.findall(text))
+    """District/county names only; used to tell same-named roads apart."""
+    return {n for n in admin_codes(text) if n.endswith(_DISTRICT_ENDINGS)}
+
+
+def strip_admin(text: str, sep: str = "") -> str:
+    """``text`` with its administrative names replaced by ``sep``."""
+    out, last = [], 0
+    for a, b in _admin_spans(text):
+        out += [text[last:a], sep]
+        last = b
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _chunks(text: str) -> list[str]:
     """Runs of text between admin names and break characters, where names can live."""
-    return [c for c in _BREAK.split(_ADMIN.sub("|", text)) if c]
+    return [c for c in _BREAK.split(strip_admin(text, "|")) if c]
+
+
+def _word_starts(chunk: str) -> set[int]:
+    """Positions where a jieba word of ``chunk`` starts: a name never starts inside a word."""
+    from liuyanban.intelligence.text import tokenizer
+
+    starts, pos = set(), 0
+    for word in tokenizer().lcut(chunk, HMM=False):
+        starts.add(pos)
+        pos += len(word)
+    return starts
 
 
 def _names_in_chunk(chunk: str) -> list[str]:
     """Named places in one chunk: each suffix closes a name that starts after the last one."""
     names: list[str] = []
     start = 0
+    word_starts: set[int] | None = None
     for m in _SUFFIX_RE.finditer(chunk):
         extends = len(m.group()) > 1 and chunk[:start].endswith(names[-1]) if names else False
         if extends and m.start() == start:
@@ -219,7 +304,14 @@ def _names_in_chunk(chunk: str) -> list[str]:
             names[-1] += m.group()
             start = m.end()
             continue
-        name = _LEADING.sub("", chunk[max(start, m.start() - 6) : m.end()])
+        begin = max(start, m.start() - 6)
+        if begin > start:
+            # A window cut at six characters may start inside a word ("建议长沙…"):
+            # move it to the next word start.
+            word_starts = word_starts if word_starts is not None else _word_starts(chunk)
+            while begin < m.start() and begin not in word_starts:
+                begin += 1
+        name = _LEADING.sub("", chunk[begin : m.end()])
         start = m.end()
         core = name[: -len(m.group())]
         if _is_specific(name, core):

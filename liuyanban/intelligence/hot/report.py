@@ -16,11 +16,13 @@ from .index import Group, HotIssueIndex
 
 # Opening and closing phrases of titles that say how, not what, is being asked.
 _LEAD = re.compile(
-    r"^(?:关于|反映|投诉|举报|实名举报|请问|咨询|建议|请求|恳请|希望|强烈|再次|请|对|给|要求|呼吁)+"
+    r"^(?:关于|反映|投诉|举报|实名举报|请问|咨询|建议|请求|恳请|希望|强烈|再次|请|对|给|要求|呼吁|求助|感谢"
+    r"|的|在|至|于|和|与|及|之|从|到)+"
 )
 _TAIL = re.compile(r"(?:的问题|问题|的投诉|的建议|的反映|吗|呢|吧|了|的)+$")
 _PUNCT = re.compile(r"[\s,，。.!！?？:：;；、\"“”'‘’()（）【】\[\]《》<>…~·]+")
 _ROAD_SUFFIXES = ("路", "街", "大道", "巷")
+_ASIDE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ def hot_issues(
 
 def place_label(group: Group) -> str:
     """ "A市A5区魅力之城小区", or "A市经济学院学生" when the issue is a school's students."""
-    city = _most_common(c for c in group.admin.elements() if c.endswith(("市", "省")))
+    city = _most_common(c for c in group.admin.elements() if c.endswith("市")) or _most_common(
+        c for c in group.admin.elements() if c.endswith("省")
+    )
     district = _most_common(group.districts.elements())
     name = _main_place(group)
     label = (city or "") + (district or "") + (name or "")
@@ -97,10 +101,18 @@ def _most_common(items: object) -> str | None:
 
 
 def describe(group: Group) -> str:
-    """One line of the problem: the most central title without place, admin and asking words."""
-    best = max(range(len(group.members)), key=lambda i: _centrality(group, i))
-    title = normalize(group.members[best].title)
-    return clean_title(title, list(group.places)) or title
+    """One line of the problem: the most central title without place, admin and asking
+    words, cut only between words; a title that leaves almost nothing gives way to the next."""
+    order = sorted(range(len(group.members)), key=lambda i: -_centrality(group, i))
+    names = list(group.places)
+    for i in order[:5]:
+        text = clean_title(normalize(group.members[i].title), names)
+        if len(text) >= MIN_DESCRIPTION:
+            return text
+    return normalize(group.members[order[0]].title)
+
+
+MIN_DESCRIPTION = 4
 
 
 def _centrality(group: Group, i: int) -> float:
@@ -111,15 +123,22 @@ def _centrality(group: Group, i: int) -> float:
 
 
 def clean_title(title: str, names: list[str]) -> str:
-    """Strip admin codes, the named places and asking words from a title."""
-    text = re.sub(r"[A-Z]\d{0,2}(?:省|市|区|县)|西地省", "", title)
-    for name in sorted(names, key=len, reverse=True):
-        text = text.replace(name, "")
-    for name in sorted(names, key=len, reverse=True):
-        core, _ = places.split_suffix(name)
-        if len(core) >= 3:
-            text = text.replace(core, "")
-    parts = [p for p in _PUNCT.split(text) if p]
-    text = "".join(parts[:2]) if parts else ""
+    """Strip asides in brackets, admin names, the named places and asking words from a
+    title; a word that a place name only partly covers stays whole ("广场舞")."""
+    from liuyanban.intelligence.text import tokenizer
+
+    text = places.strip_admin(_ASIDE.sub(" ", title))
+    gone = [False] * len(text)
+    cores = [places.split_suffix(n)[0] for n in names]
+    for name in sorted([*names, *(c for c in cores if len(c) >= 3)], key=len, reverse=True):
+        for m in re.finditer(re.escape(name), text):
+            gone[m.start() : m.end()] = [True] * (m.end() - m.start())
+    kept, pos = [], 0
+    for word in tokenizer().lcut(text, HMM=False):
+        if not all(gone[pos : pos + len(word)]):
+            kept.append(word)
+        pos += len(word)
+    parts = [p for p in _PUNCT.split("".join(kept)) if p]
+    text = "，".join(parts[:2]) if parts else ""
     text = _LEAD.sub("", text)
     return _TAIL.sub("", text)

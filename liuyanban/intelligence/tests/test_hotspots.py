@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -11,12 +12,20 @@ from django.core.management import call_command
 
 from liuyanban.intelligence.hot import HotInput, HotIssueIndex, heat, hot_issues
 from liuyanban.intelligence.hot.csvio import read_messages
+from liuyanban.intelligence.hot.datasets import TIPDM
 from liuyanban.intelligence.hot.evaluate import load_labels, score_groups, summary
-from liuyanban.intelligence.hot.places import admin_codes, place_names, populations
+from liuyanban.intelligence.hot.places import admin_codes, admin_names, place_names, populations
 from liuyanban.intelligence.hot.report import clean_title
 
 DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "tipdm2020c"
 T0 = datetime(2024, 5, 1, 9, 0)
+
+
+@pytest.fixture(autouse=True)
+def tipdm_codes() -> Iterator[None]:
+    """These examples write places as the TipDM corpus does (A市, A5区): its adapter."""
+    with admin_names(TIPDM):
+        yield
 
 
 def msg(
@@ -119,7 +128,13 @@ def test_worked_example_of_the_challenge(tmp_path: Path) -> None:
     # Measured 0.85 / 0.86 on 18 labelled groups; floors leave room for small tuning.
     assert totals["precision"] >= 0.8
     assert totals["coverage"] >= 0.8
-    call_command("hot_issues", input=DATA / "attachment3_hot.csv", top=5, output_dir=tmp_path)
+    call_command(
+        "hot_issues",
+        input=DATA / "attachment3_hot.csv",
+        top=5,
+        output_dir=tmp_path,
+        dataset="tipdm",
+    )
     table = (tmp_path / "热点问题表.csv").read_text(encoding="utf-8-sig").splitlines()
     assert table[0].startswith("热度排名,问题ID,热度指数,时间范围,地点/人群,问题描述")
     assert len(table) == 6

@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+NO_WORKER = "django_tasks.backends.dummy.DummyBackend"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -193,3 +194,31 @@ def test_dissatisfied_citizen_asks_for_rehandling(live_server: Any, browser: Bro
     context.close()
     message.refresh_from_db()
     assert message.status == "accepted" and message.reopen_count == 1
+
+
+def test_pasting_a_published_message_shows_the_similar_hint(
+    live_server: Any, browser: Browser
+) -> None:
+    from django.test.utils import override_settings
+
+    world = build_world()
+    # As in the demo or a backlog: no worker has run the intake analysis yet.
+    with override_settings(TASKS={"default": {"BACKEND": NO_WORKER}}):
+        published = world.submit(world.bob, title="东区幸福路路灯三个月不亮")
+        actions.approve_message(actor=world.mona, message_id=published.pk)
+    published.refresh_from_db()
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page.goto(f"{live_server.url}/write/?board={world.east_board.code}")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "pw-alice")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/write/**")
+    assert "已有类似留言" not in page.inner_text("#similar-hint")
+    page.fill("#id_title", published.public_title)
+    page.fill("#id_body", published.public_body)
+    page.press("#id_body", "Tab")  # the hint asks when a field is left (a "change")
+    hint = page.locator("#similar-hint")
+    hint.get_by_text("已有类似留言").wait_for(timeout=10_000)
+    link = hint.locator(f"a[href='/messages/{published.tracking_number}/']")
+    assert link.inner_text().strip() == published.public_title
+    page.close()

@@ -254,3 +254,60 @@ def test_stale_kept_images_are_purged(world: World) -> None:
     assert purge_draft_images() == 0
     assert DraftImage.objects.count() == 1
     assert not old.file.storage.exists(old.file.name)
+
+
+def test_pasting_a_published_message_shows_it_everywhere_the_same(
+    client: Client, world: World
+) -> None:
+    """One index, one selector: write hint, preview, moderation page and public page agree,
+    even when the published message's intake analysis has not run (demo, queue backlog)."""
+    from liuyanban.lifecycle import actions
+
+    published = world.submit(author=world.bob)  # no on-commit callbacks: no intake analysis
+    actions.approve_message(actor=world.mona, message_id=published.pk)
+    published.refresh_from_db()
+    pasted = {"title": published.public_title, "body": published.public_body}
+
+    client.force_login(world.alice)
+    hint = _html(client.post("/write/similar/", pasted, HTTP_HX_REQUEST="true"))
+    assert "已有类似留言" in hint and published.tracking_number in hint
+    preview = _html(client.post("/write/", {**_form(world, **pasted), "preview": "1"}))
+    assert "已有类似留言" in preview and published.tracking_number in preview
+
+    again = world.submit(author=world.alice, title=published.title, body=published.body)
+    client.force_login(world.mona)
+    moderation = _html(client.get(f"/work/messages/{again.tracking_number}/"))
+    assert "未发现相似的已公开留言" not in moderation
+    assert published.tracking_number in moderation
+
+    actions.approve_message(actor=world.mona, message_id=again.pk)
+    public = _html(client.get(f"/messages/{again.tracking_number}/"))
+    assert "相似留言" in public and published.tracking_number in public
+    # A message with nothing like it lists nothing as "similar" (no same-board stand-in).
+    other = world.submit(
+        author=world.bob,
+        title="咨询实验小学入学政策",
+        body="请问实验小学今年一年级入学需要准备哪些材料，何时报名？",
+    )
+    actions.approve_message(actor=world.mona, message_id=other.pk)
+    assert "相似留言" not in _html(client.get(f"/messages/{other.tracking_number}/"))
+
+
+def test_index_duplicates_fills_public_messages_without_signatures(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from liuyanban.intelligence.models import MessageSignature
+    from liuyanban.intelligence.selectors import similar_published
+    from liuyanban.lifecycle import actions
+
+    published = world.submit(author=world.bob)
+    actions.approve_message(actor=world.mona, message_id=published.pk)
+    MessageSignature.objects.all().delete()  # e.g. rows imported before the index existed
+    text = f"{published.title} {published.body}"
+    assert similar_published(text=text) == []
+    out = StringIO()
+    call_command("index_duplicates", "--batch", "1", stdout=out)
+    assert "已完成 1 / 1" in out.getvalue()
+    assert [s.message.pk for s in similar_published(text=text)] == [published.pk]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from liuyanban.core.redirects import local_url
+from liuyanban.intelligence.selectors import similar_published
 from liuyanban.lifecycle import actions, search, selectors, stats_public
 from liuyanban.lifecycle.deadlines import rehandling_window_days
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
@@ -61,28 +62,6 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/public/board.html", ctx)
 
 
-def _similar(message: Message) -> list[Message]:
-    """Near-duplicates from the stored index; recent ones on the same board and domain otherwise."""
-    from liuyanban.intelligence.duplicates import similar
-    from liuyanban.intelligence.models import MessageSignature
-
-    stored = MessageSignature.objects.filter(message=message).first()
-    if stored is not None:
-        from liuyanban.intelligence import dedup
-
-        found = [
-            m
-            for m, _s in similar(
-                dedup.signature_from_bytes(bytes(stored.data)),
-                exclude=[message.pk],
-                public_only=True,
-            )
-        ]
-        if found:
-            return found
-    return stats_public.similar_messages(message)
-
-
 def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
     user = request.user
     allowed = selectors.available_actions(user, message)
@@ -98,7 +77,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "evaluations": stats_public.evaluations_of(message),
         # Only published images, for the author too: this page is what the public sees.
         "images": list(selectors.published_images(message)),
-        "similar": _similar(message),
+        "similar": similar_published(message=message),
         "campaign_suggestion": campaign_link_for_message(message),
         "rehandling_days": rehandling_window_days(),
         "absolute_url": request.build_absolute_uri(
@@ -213,7 +192,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             query, filters, cursor=request.GET.get("cursor"), limit=PAGE_SIZE
         )
         ctx["page"] = ctx["result"]
-        ctx["terms"] = ctx["result"].terms
+        ctx["terms"] = ctx["result"].marks
         ctx["query"] = _query_without_cursor(request)
         if is_htmx(request) and request.GET.get("cursor"):
             return render(request, "web/public/_message_rows.html", ctx)

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import InvalidInput, RateLimited
+from liuyanban.intelligence.selectors import SimilarMessage, similar_published
 from liuyanban.lifecycle import actions, drafts, selectors, stats_public
 from liuyanban.lifecycle.models import DraftImage
 from liuyanban.organizations.models import Board
@@ -119,13 +120,9 @@ def _keep_images(request: HttpRequest, form: WriteForm) -> list[DraftImage]:
     return kept + added
 
 
-def _similar_to(title: str, body: str) -> list[tuple[Any, float]]:
+def _similar_to(title: str, body: str) -> list[SimilarMessage]:
     """Published messages like the one being written ("已有类似留言")."""
-    from liuyanban.intelligence.duplicates import similar_to_text
-
-    if len(title) + len(body) < 15:
-        return []
-    return similar_to_text(f"{title} {body}")
+    return similar_published(text=f"{title} {body}")
 
 
 @login_required

@@ -331,7 +331,7 @@ def _moderation_aids(message: Message) -> dict[str, Any]:
             (item, KIND_LABELS.get(item.kind, item.kind)) for item in title_findings + body_findings
         ],
         "flags": workbench.flags(f"{message.title}\n{message.body}"),
-        "similar": workbench.similar_messages(message),
+        "similar": intel_selectors.similar_published(message=message),
     }
 
 

@@ -18,7 +18,9 @@ from liuyanban.intelligence.hot.csvio import (
     read_messages,
     write_csv,
 )
+from liuyanban.intelligence.hot.datasets import ADAPTERS
 from liuyanban.intelligence.hot.evaluate import load_labels, score_groups, summary
+from liuyanban.intelligence.hot.places import admin_names
 
 
 class Command(BaseCommand):
@@ -29,8 +31,18 @@ class Command(BaseCommand):
         parser.add_argument("--top", type=int, default=5)
         parser.add_argument("--output-dir", type=Path, default=None)
         parser.add_argument("--evaluate", action="store_true", help="score against hot_labels.json")
+        parser.add_argument(
+            "--dataset",
+            choices=sorted(ADAPTERS),
+            default="real",
+            help="how the file writes places: real names (default) or a dataset's codes (tipdm)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        with admin_names(ADAPTERS[opts["dataset"]]):
+            self._run(**opts)
+
+    def _run(self, **opts: Any) -> None:
         started = time.perf_counter()
         msgs = list(read_messages(opts["input"]))
         index = HotIssueIndex()

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         if world.already_seeded():
             self.stdout.write("演示数据已存在。")
         else:
-            self.stdout.write("正在载入演示数据（全国机构目录与湖南省数百条留言），首次约需一两分钟……")
+            self.stdout.write(
+                "正在载入演示数据（全国机构目录与湖南省数百条留言），首次约需一两分钟……"
+            )
             # Notifications of months of simulated work are not worth an email each.
             with override_settings(
                 TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from liuyanban.analytics import rollups
+from liuyanban.core.progress import progress
+from liuyanban.lifecycle.models import Message
 
 
 class Command(BaseCommand):
@@ -26,7 +28,9 @@ class Command(BaseCommand):
             n = rollups.catch_up()
             verb = "caught up"
         else:
-            n = rollups.rebuild()
+            total = Message.objects.count()
+            with progress(total=total, desc="rebuild_rollups", unit="msg", file=self.stderr) as bar:
+                n = rollups.rebuild(progress=bar.update)
             verb = "rebuilt"
         took = time.perf_counter() - started
         self.stdout.write(f"{verb} {n} messages in {took:.1f}s")

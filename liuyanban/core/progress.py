@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.core.management.base import OutputWrapper
 from tqdm import tqdm
@@ -53,3 +53,22 @@ def progress(
         yield bar
     finally:
         bar.close()
+
+
+class Tracker(Protocol):
+    """What domain code may call on a bar it is handed (a ``tqdm`` satisfies it)."""
+
+    def update(self, n: float | None = 1) -> bool | None: ...
+
+    def reset(self, total: float | None = None) -> None: ...
+
+
+def begin(tracker: Tracker | None, total: int) -> None:
+    """Tell ``tracker`` (if any) the size of the work, once the domain code knows it."""
+    if tracker is not None:
+        tracker.reset(total=total)
+
+
+def advance(tracker: Tracker | None, n: int = 1) -> None:
+    if tracker is not None:
+        tracker.update(n)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, reset_queries, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -466,6 +466,9 @@ def rebuild(chunk: int = 2000, progress: Callable[[int], None] | None = None) ->
                         totals[row][k] += v
             MessageFact.objects.bulk_create(facts)
             _upsert_add(totals)
+            # With DEBUG on, Django keeps the last 9000 statements, each with thousands of
+            # parameters here: drop them so memory stays bounded in development too.
+            reset_queries()
             count += len(batch)
             if progress is not None:
                 progress(len(batch))

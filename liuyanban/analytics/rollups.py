@@ -402,7 +402,10 @@ def _upsert_add(totals: dict[RowKey, Values]) -> None:
     table = qn(Rollup._meta.db_table)
     keys = ["grain", "period", *DIMENSIONS]
     columns = [*keys, *ALL_COLUMNS]
-    size = max(1, connection.ops.bulk_batch_size(columns, list(totals)))
+    # At most ~60 000 parameters a statement (PostgreSQL's limit is 65 535; SQLite's may be lower).
+    size = max(
+        1, min(60_000 // len(columns), connection.ops.bulk_batch_size(columns, list(totals)))
+    )
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     conflict = ", ".join(qn(k) for k in keys)
     updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ALL_COLUMNS)

@@ -41,6 +41,9 @@ FOLD_BATCH = 1000
 # An event id skipped by the cursor is waited for this long (seconds), then forgotten.
 GAP_WAIT = 600
 MAX_GAP = 1000
+# Messages a rebuild reads and writes at a time: memory grows with it (a few KB a
+# message), not with the table; larger batches write each month cube row less often.
+REBUILD_BATCH = 10_000
 logger = logging.getLogger(__name__)
 Values = dict[str, int]
 
@@ -391,10 +394,12 @@ RowKey = tuple[str, date, tuple[int, ...]]
 
 
 def _upsert_add(totals: dict[RowKey, Values]) -> None:
-    """Add ``totals`` to their rollup rows in a few statements, creating missing rows.
+    """Add ``totals`` to their rollup rows, creating missing rows, in few statements.
 
     ``INSERT … ON CONFLICT … DO UPDATE SET c = c + excluded.c`` (PostgreSQL and SQLite
-    ≥ 3.24): one round trip per few hundred rows, and nothing kept once written.
+    ≥ 3.24). On PostgreSQL the rows go as one array per column (``unnest``), so a
+    statement of any length has 153 parameters; elsewhere as ``VALUES`` lists of at most
+    the backend's parameter limit. Nothing is kept once written.
     """
     if not totals:
         return
@@ -402,25 +407,30 @@ def _upsert_add(totals: dict[RowKey, Values]) -> None:
     table = qn(Rollup._meta.db_table)
     keys = ["grain", "period", *DIMENSIONS]
     columns = [*keys, *ALL_COLUMNS]
-    # At most ~60 000 parameters a statement (PostgreSQL's limit is 65 535; SQLite's may be lower).
-    size = max(
-        1, min(60_000 // len(columns), connection.ops.bulk_batch_size(columns, list(totals)))
+    names = ", ".join(qn(c) for c in columns)
+    tail = f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET " + ", ".join(
+        f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ALL_COLUMNS
     )
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    conflict = ", ".join(qn(k) for k in keys)
-    updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ALL_COLUMNS)
-    items = list(totals.items())
+    rows = [
+        [grain, period, *dims, *(values.get(c, 0) for c in ALL_COLUMNS)]
+        for (grain, period, dims), values in totals.items()
+    ]
     with connection.cursor() as cursor:
-        for start in range(0, len(items), size):
-            part = items[start : start + size]
-            params: list[Any] = []
-            for (grain, period, dims), values in part:
-                params += [grain, period, *dims, *(values.get(c, 0) for c in ALL_COLUMNS)]
+        if connection.vendor == "postgresql":
+            types = ["text[]", "date[]"] + ["integer[]"] * (len(columns) - 2)
+            arrays = ", ".join(f"%s::{t}" for t in types)
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) "
-                f"VALUES {', '.join([row_sql] * len(part))} "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
-                params,
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+                [list(col) for col in zip(*rows, strict=True)],
+            )
+            return
+        size = max(1, connection.ops.bulk_batch_size(columns, rows))
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), size):
+            part = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(part))} {tail}",
+                [v for row in part for v in row],
             )
 
 
@@ -437,7 +447,7 @@ def _rebuild_gaps(last_event: int) -> dict[str, float]:
     return {str(pk): now for pk in range(low + 1, last_event) if pk not in seen}
 
 
-def rebuild(chunk: int = 2000, progress: Callable[[int], None] | None = None) -> int:
+def rebuild(chunk: int = REBUILD_BATCH, progress: Callable[[int], None] | None = None) -> int:
     """Recompute every rollup row and fact from the messages' current state.
 
     Memory stays bounded by ``chunk`` whatever the table size: messages are read in

@@ -411,7 +411,7 @@ def _upsert_add(totals: dict[RowKey, Values]) -> None:
     tail = f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET " + ", ".join(
         f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ALL_COLUMNS
     )
-    rows = [
+    rows: list[list[Any]] = [
         [grain, period, *dims, *(values.get(c, 0) for c in ALL_COLUMNS)]
         for (grain, period, dims), values in totals.items()
     ]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, reset_queries, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -41,6 +41,9 @@ FOLD_BATCH = 1000
 # An event id skipped by the cursor is waited for this long (seconds), then forgotten.
 GAP_WAIT = 600
 MAX_GAP = 1000
+# Messages a rebuild reads and writes at a time: memory grows with it (a few KB a
+# message), not with the table; larger batches write each month cube row less often.
+REBUILD_BATCH = 10_000
 logger = logging.getLogger(__name__)
 Values = dict[str, int]
 
@@ -355,26 +358,116 @@ def catch_up() -> int:
 # ---------------------------------------------------------------------------
 
 
+# The message fields ``key_of`` and ``contribution`` read: the rest (texts) is never loaded.
+_REBUILD_FIELDS = (
+    "submitted_at",
+    "office",
+    "unit",
+    "board",
+    "domain",
+    "kind",
+    "region",
+    "published_at",
+    "status",
+    "accepted_at",
+    "return_count",
+    "replied_at",
+    "reopen_count",
+    "first_reply_at",
+    "reply_due",
+)
+
+
 def _messages(chunk: int) -> Iterator[list[Message]]:
     last = 0
     while True:
-        batch = list(Message.objects.filter(pk__gt=last).order_by("pk")[:chunk])
+        batch = list(
+            Message.objects.filter(pk__gt=last).order_by("pk").only(*_REBUILD_FIELDS)[:chunk]
+        )
         if not batch:
             return
         yield batch
         last = batch[-1].pk
 
 
-def rebuild(chunk: int = 2000) -> int:
-    """Recompute every rollup row and fact from the messages' events and current state."""
-    totals: dict[tuple[str, date, tuple[int, ...]], Values] = defaultdict(lambda: defaultdict(int))
+RowKey = tuple[str, date, tuple[int, ...]]
+
+
+def _upsert_add(totals: dict[RowKey, Values]) -> None:
+    """Add ``totals`` to their rollup rows, creating missing rows, in few statements.
+
+    ``INSERT … ON CONFLICT … DO UPDATE SET c = c + excluded.c`` (PostgreSQL and SQLite
+    ≥ 3.24). On PostgreSQL the rows go as one array per column (``unnest``), so a
+    statement of any length has 153 parameters; elsewhere as ``VALUES`` lists of at most
+    the backend's parameter limit. Nothing is kept once written.
+    """
+    if not totals:
+        return
+    qn = connection.ops.quote_name
+    table = qn(Rollup._meta.db_table)
+    keys = ["grain", "period", *DIMENSIONS]
+    columns = [*keys, *ALL_COLUMNS]
+    names = ", ".join(qn(c) for c in columns)
+    tail = f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET " + ", ".join(
+        f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ALL_COLUMNS
+    )
+    rows: list[list[Any]] = [
+        [grain, period, *dims, *(values.get(c, 0) for c in ALL_COLUMNS)]
+        for (grain, period, dims), values in totals.items()
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = ["text[]", "date[]"] + ["integer[]"] * (len(columns) - 2)
+            arrays = ", ".join(f"%s::{t}" for t in types)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+                [list(col) for col in zip(*rows, strict=True)],
+            )
+            return
+        size = max(1, connection.ops.bulk_batch_size(columns, rows))
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), size):
+            part = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(part))} {tail}",
+                [v for row in part for v in row],
+            )
+
+
+def _rebuild_gaps(last_event: int) -> dict[str, float]:
+    """Ids below ``last_event`` not visible yet: events of transactions still in flight.
+
+    The rebuild may not have seen them, so they start as cursor gaps, exactly as
+    ``fold_pending`` records ids it skips over (folded when they appear, forgotten after
+    ``GAP_WAIT``).
+    """
+    low = max(0, last_event - MAX_GAP)
+    seen = set(Event.objects.filter(pk__gt=low, pk__lte=last_event).values_list("pk", flat=True))
+    now = timezone.now().timestamp()
+    return {str(pk): now for pk in range(low + 1, last_event) if pk not in seen}
+
+
+def rebuild(chunk: int = REBUILD_BATCH, progress: Callable[[int], None] | None = None) -> int:
+    """Recompute every rollup row and fact from the messages' current state.
+
+    Memory stays bounded by ``chunk`` whatever the table size: messages are read in
+    id order, ``chunk`` at a time (only the fields the rules read), and each batch's
+    facts and rollup totals are written before the next is read (totals are *added*
+    to their rows, so a row fed by several batches ends with their sum). The whole
+    rebuild is one transaction: readers see the old rollups until it commits, and the
+    cursor is locked throughout so no fold interleaves; it then points at the last
+    event that existed when the rebuild started (later events are folded again, which
+    changes nothing already counted). ``progress`` is called with each batch's size.
+    """
     count = 0
     _region_parents.cache_clear()
     with transaction.atomic():
+        cursor = _locked_cursor()
         last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
         Rollup.objects.all().delete()
         MessageFact.objects.all().delete()
         for batch in _messages(chunk):
+            totals: dict[RowKey, Values] = defaultdict(lambda: defaultdict(int))
             evaluations, orders, extensions = _related([m.pk for m in batch])
             facts = []
             for m in batch:
@@ -385,17 +478,16 @@ def rebuild(chunk: int = 2000) -> int:
                     for k, v in values.items():
                         totals[row][k] += v
             MessageFact.objects.bulk_create(facts)
+            _upsert_add(totals)
+            # With DEBUG on, Django keeps the last 9000 statements, each with thousands of
+            # parameters here: drop them so memory stays bounded in development too.
+            reset_queries()
             count += len(batch)
-        Rollup.objects.bulk_create(
-            [
-                Rollup(grain=g, period=p, **_named(dims), **vals)
-                for (g, p, dims), vals in totals.items()
-            ],
-            batch_size=1000,
-        )
-        Cursor.objects.update_or_create(
-            name=CURSOR, defaults={"last_event_id": last_event, "gaps": {}}
-        )
+            if progress is not None:
+                progress(len(batch))
+        cursor.last_event_id = last_event
+        cursor.gaps = _rebuild_gaps(last_event)
+        cursor.save(update_fields=["last_event_id", "gaps"])
     return count
 
 

@@ -7,7 +7,7 @@ many messages match. Only public wording is exported, never contact data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -108,8 +108,13 @@ def _avg(value: float | None) -> Any:
     return round(value, 2) if value is not None else ""
 
 
-def rows(qs: QuerySet[Message]) -> Iterator[list[Any]]:
-    """One list of cells per message, in id order (``core.tabular`` neutralises them)."""
+def rows(
+    qs: QuerySet[Message], on_batch: Callable[[int], None] | None = None
+) -> Iterator[list[Any]]:
+    """One list of cells per message, in id order (``core.tabular`` neutralises them).
+
+    ``on_batch`` is told each batch's size once its rows are yielded (progress).
+    """
     values = qs.order_by("pk").values_list(*[name for name, _ in FIELDS])
     for batch in _batches(values.iterator(chunk_size=CHUNK)):
         replies, ratings = _extras([row[0] for row in batch])
@@ -128,20 +133,26 @@ def rows(qs: QuerySet[Message]) -> Iterator[list[Any]]:
                 _avg(rating.get("speed")),
             ]
             yield cells
+        if on_batch is not None:
+            on_batch(len(batch))
 
 
-def stream_csv(qs: QuerySet[Message]) -> Iterator[bytes]:
+def stream_csv(
+    qs: QuerySet[Message], on_batch: Callable[[int], None] | None = None
+) -> Iterator[bytes]:
     """CSV in UTF-8 with a BOM (so Excel reads the Chinese), streamed in chunks."""
-    return tabular.csv_chunks(rows(qs), header=HEADER)
+    return tabular.csv_chunks(rows(qs, on_batch), header=HEADER)
 
 
-def _sheet(qs: QuerySet[Message]) -> tabular.Sheet:
-    return tabular.Sheet("留言", HEADER, rows(qs))
+def _sheet(qs: QuerySet[Message], on_batch: Callable[[int], None] | None = None) -> tabular.Sheet:
+    return tabular.Sheet("留言", HEADER, rows(qs, on_batch))
 
 
-def write_xlsx(qs: QuerySet[Message], path: str) -> int:
+def write_xlsx(
+    qs: QuerySet[Message], path: str, on_batch: Callable[[int], None] | None = None
+) -> int:
     """Write the workbook to ``path`` row by row (constant memory); returns the message count."""
-    return tabular.write_xlsx(path, [_sheet(qs)])
+    return tabular.write_xlsx(path, [_sheet(qs, on_batch)])
 
 
 def xlsx_tempfile(qs: QuerySet[Message]) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError
 
 from liuyanban.core.errors import DomainError
+from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
 from liuyanban.lifecycle.models import Message
 from liuyanban.organizations.importing import (
@@ -167,8 +168,13 @@ def _submit(row: Row, draft: Draft, report: MessageImportReport) -> None:
     report.created.append(message.tracking_number)
 
 
-def import_messages(content: bytes, filename: str, *, board: Board) -> MessageImportReport:
-    """Import every good row of the file into ``board``; report the bad ones precisely."""
+def import_messages(
+    content: bytes, filename: str, *, board: Board, tracker: Tracker | None = None
+) -> MessageImportReport:
+    """Import every good row of the file into ``board``; report the bad ones precisely.
+
+    ``tracker`` (a progress bar) is told the row count, then each row done.
+    """
     report = MessageImportReport()
     try:
         table = _make_table(SHEET, _grid(content, filename), COLUMNS, report.errors)
@@ -184,7 +190,9 @@ def import_messages(content: bytes, filename: str, *, board: Board) -> MessageIm
     report.rows = len(table.rows)
     lookup = _Lookup()
     seen: dict[tuple[str, str], int] = {}
+    begin(tracker, report.rows)
     for row in table.rows:
+        advance(tracker)
         draft = _row_draft(row, board, lookup, report.errors)
         if draft is None:
             continue

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
 from liuyanban.core.errors import InvalidInput, NotFound, NotPermitted
+from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.lifecycle.models import Message, Reply
 from liuyanban.lifecycle.permissions import is_insider
 from liuyanban.lifecycle.selectors import get_message_for_user, public_messages
@@ -331,8 +332,13 @@ class RebuildResult:
     issues: int
 
 
-def rebuild(*, days: int | None = None, now: datetime | None = None) -> RebuildResult:
-    """Regroup the published messages of the last ``days`` and rewrite the rows to match."""
+def rebuild(
+    *, days: int | None = None, now: datetime | None = None, tracker: Tracker | None = None
+) -> RebuildResult:
+    """Regroup the published messages of the last ``days`` and rewrite the rows to match.
+
+    ``tracker`` (a progress bar) counts the groups written, the long part after grouping.
+    """
     global _state
     now = now or timezone.now()
     since = now - timedelta(days=days or hot_config()["days"])
@@ -342,7 +348,10 @@ def rebuild(*, days: int | None = None, now: datetime | None = None) -> RebuildR
     with _lock:
         _state = _State(index=index, built_at=now, seen={m.id: m.at for m in inputs})
     touched: set[int] = set()
-    for group in list(index.groups.values()):
+    groups = list(index.groups.values())
+    begin(tracker, len(groups))
+    for group in groups:
+        advance(tracker)
         issue = sync_group(group, now=now, exact=True)
         if issue is not None:
             touched.add(issue.pk)

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.taxonomy.models import Domain
 
 from . import english
@@ -786,8 +787,14 @@ def apply_corrections(divisions: list[Division]) -> list[Division]:
     return [replace(d, name=names.get(d.code, d.name)) for d in divisions]
 
 
-def load_directory(source: Path | None = None, provinces: Sequence[str] = ()) -> LoadReport:
-    """Build or refresh the national directory from a code table (cpca's by default)."""
+def load_directory(
+    source: Path | None = None, provinces: Sequence[str] = (), tracker: Tracker | None = None
+) -> LoadReport:
+    """Build or refresh the national directory from a code table (cpca's by default).
+
+    ``tracker`` (a progress bar) counts records synced, a step (regions, bodies, boards)
+    at a time.
+    """
     started = time.perf_counter()
     divisions = read_divisions(source or cpca_source())
     wanted = normalise_provinces(provinces)
@@ -798,7 +805,11 @@ def load_directory(source: Path | None = None, provinces: Sequence[str] = ()) ->
     divisions = apply_corrections(divisions)
     with transaction.atomic():
         plan = plan_directory(divisions, active_templates(), wanted)
+        begin(tracker, len(plan.regions) + len(plan.organizations) + len(plan.boards))
         regions = sync_regions(plan.regions)
+        advance(tracker, len(plan.regions))
         organizations = sync_organizations(plan.organizations)
+        advance(tracker, len(plan.organizations))
         boards = sync_boards(plan.boards)
+        advance(tracker, len(plan.boards))
     return LoadReport(regions, organizations, boards, time.perf_counter() - started)

@@ -94,6 +94,23 @@ def test_commands(world: Any, tmp_path: Path) -> None:
     assert len(lines) == 3
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_command_shows_row_progress_on_a_terminal_only(world: Any, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(HEADER + GOOD, encoding="utf-8")
+    quiet = io.StringIO()
+    args = [str(source), "--board", "990101-head"]
+    call_command("import_messages", *args, stdout=io.StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""
+    err = _Terminal()
+    call_command("import_messages", *args, stdout=io.StringIO(), stderr=err)  # all skipped now
+    assert "1/1" in err.getvalue() and "row/s" in err.getvalue()
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_filters(world: Any, as_: Any, fmt: str) -> None:
     world.message_in("published")

@@ -95,6 +95,11 @@ def test_approve_event_queues_the_update_in_the_background(
     assert partition() == {frozenset({first.pk, m.pk})}
 
 
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_rebuild_equals_incremental_membership(world: World) -> None:
     msgs = []
     for day, (title, body) in enumerate(SMOKE + LAMPS):
@@ -107,9 +112,10 @@ def test_rebuild_equals_incremental_membership(world: World) -> None:
         frozenset(m.pk for m in msgs[:3]),
         frozenset(m.pk for m in msgs[3:]),
     }
-    out = StringIO()
+    out, err = StringIO(), _Terminal()
     with time_machine.travel(DAY0.replace(day=10), tick=False):
-        call_command("rebuild_hot_issues", days=90, stdout=out)
+        call_command("rebuild_hot_issues", days=90, stdout=out, stderr=err)
+    assert "2/2" in err.getvalue() and "group/s" in err.getvalue()  # progress on a terminal
     assert partition() == incremental
     assert set(HotIssue.objects.values_list("pk", flat=True)) == ids  # ids are kept
     assert "5 messages" in out.getvalue() and "2 hot issues" in out.getvalue()

@@ -198,9 +198,17 @@ def test_one_province_from_cpca() -> None:
     assert again.organizations.created == again.organizations.updated == 0
 
 
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_command_prints_counts_and_time(table: Path) -> None:
-    out = StringIO()
-    call_command("load_directory", "--source", str(table), "--province", "11", stdout=out)
+    out, err = StringIO(), _Terminal()
+    call_command(
+        "load_directory", "--source", str(table), "--province", "11", stdout=out, stderr=err
+    )
+    assert "record/s" in err.getvalue()  # progress bar on a terminal
     assert "共 2 个区划、" in out.getvalue()  # 北京市 and 东城区
     assert "秒" in out.getvalue()
     with pytest.raises(CommandError, match="找不到"):

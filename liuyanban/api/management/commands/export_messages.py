@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from liuyanban.api.exporting import ExportFilters, filtered, stream_csv, write_xlsx
+from liuyanban.core.progress import progress
 from liuyanban.lifecycle.models import Message
 
 
@@ -34,11 +35,14 @@ class Command(BaseCommand):
             until=options["until"],
         )
         qs = filtered(Message.objects.all(), filters)
-        if options["format"] == "xlsx":
-            count = write_xlsx(qs, options["output"])
-            self.stdout.write(f"{count} messages → {options['output']}")
-            return
-        with open(options["output"], "wb") as out:
-            for chunk in stream_csv(qs):
-                out.write(chunk)
+        with progress(
+            total=qs.count(), desc="export_messages", unit="msg", file=self.stderr
+        ) as bar:
+            if options["format"] == "xlsx":
+                count = write_xlsx(qs, options["output"], on_batch=bar.update)
+                self.stdout.write(f"{count} messages → {options['output']}")
+                return
+            with open(options["output"], "wb") as out:
+                for chunk in stream_csv(qs, on_batch=bar.update):
+                    out.write(chunk)
         self.stdout.write(f"CSV → {options['output']}")

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liuyanban.api.importing import import_messages
+from liuyanban.core.progress import progress
 from liuyanban.organizations.models import Board
 
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
         if board is None:
             raise CommandError(f"留言板不存在：{options['board']}")
         path = Path(options["file"])
-        report = import_messages(path.read_bytes(), path.name, board=board)
+        with progress(total=None, desc="import_messages", unit="row", file=self.stderr) as bar:
+            report = import_messages(path.read_bytes(), path.name, board=board, tracker=bar)
         for error in report.errors:
             self.stderr.write(str(error))
         self.stdout.write(

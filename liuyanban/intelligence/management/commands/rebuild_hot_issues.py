@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from liuyanban.core.progress import progress
 from liuyanban.intelligence.hotissues import active_issues, rebuild
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         if opts["days"] is not None and opts["days"] < 1:
             raise CommandError("--days must be at least 1")
         started = time.perf_counter()
-        result = rebuild(days=opts["days"])
+        with progress(total=None, desc="rebuild_hot_issues", unit="group", file=self.stderr) as bar:
+            result = rebuild(days=opts["days"], tracker=bar)
         self.stdout.write(
             f"{result.messages} messages, {result.groups} groups, {result.issues} hot issues, "
             f"{time.perf_counter() - started:.1f} s"

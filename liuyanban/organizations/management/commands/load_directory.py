@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from liuyanban.core.progress import progress
 from liuyanban.organizations.loading import load_directory
 
 
@@ -36,7 +37,10 @@ class Command(BaseCommand):
         if source is not None and not source.is_file():
             raise CommandError(f"找不到区划表文件：{source}")
         try:
-            report = load_directory(source, options["province"])
+            with progress(
+                total=None, desc="load_directory", unit="record", file=self.stderr
+            ) as bar:
+                report = load_directory(source, options["province"], tracker=bar)
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"行政区划：{report.regions}")

@@ -105,12 +105,13 @@ def test_submit_support_adopt_results(live_server: Any, browser: Browser) -> Non
     mine = Suggestion.objects.get(title="推行小份菜和半份菜")
     actions.publish_suggestion(actor=world.mona, suggestion_id=mine.pk)
 
-    # The host adopts it from the review queue with a public response.
+    # The host goes from the review queue to the suggestion's adoption form and answers.
     host = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     _login(host, base, "olga")
     host.goto(f"{base}/campaigns/{campaign.pk}/review/?status=published")
-    host.locator(f"#resp{mine.pk}").fill("已在区机关食堂推行小份菜，下月起全区推广。")
-    host.locator(f"#s{mine.pk}").get_by_role("button", name="采纳").click()
+    host.locator(f"#s{mine.pk}").get_by_role("link", name="采纳并回应").click()
+    host.locator("#response").fill("已在区机关食堂推行小份菜，下月起全区推广。")
+    host.get_by_role("button", name="采纳并公开回应").click()
     expect(host.get_by_text("已采纳并公开回应")).to_be_visible()
     host.screenshot(path=str(SHOTS / "campaign-review.png"), full_page=True)
 

@@ -57,8 +57,12 @@ def _all_at_once(count: int, act: Callable[[int], str]) -> list[str]:
     return outcomes
 
 
-def test_a_hundred_concurrent_guesses_are_evaluated_five_times() -> None:
-    """One address, one account, the right password among the guesses: 5 evaluated, no entry."""
+def test_sixty_concurrent_guesses_are_evaluated_five_times() -> None:
+    """One address, one account, the right password among the guesses: 5 evaluated, no entry.
+
+    Sixty threads, each with its own connection, stay well inside PostgreSQL's default
+    100 connections (the issue's probe used 100 through a server; see bench/limits_probe.py).
+    """
     world = build_world()
     alice = world.alice
     alice.set_password("Right-Password-1")
@@ -78,9 +82,10 @@ def test_a_hundred_concurrent_guesses_are_evaluated_five_times() -> None:
         except InvalidInput:
             return "wrong"
 
-    outcomes = _all_at_once(100, guess)
+    outcomes = _all_at_once(60, guess)
+    assert len(outcomes) == 60
     assert outcomes.count("wrong") + outcomes.count("in") == 5
-    assert outcomes.count("refused") == 95
+    assert outcomes.count("refused") == 55
 
 
 def test_twenty_concurrent_submissions_pass_a_daily_limit_of_exactly_ten(settings: Any) -> None:

@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from liuyanban.analytics import rollups
-from liuyanban.campaigns import actions as campaign_actions
 from liuyanban.intelligence.models import Prediction
 from liuyanban.lifecycle.models import Status
 from liuyanban.organizations.models import Board, BoardKind, Level, Organization, OrgKind
-from liuyanban.taxonomy.models import Domain
+from liuyanban.testing.campaigns import suggestion_in
 from liuyanban.testing.world import World, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,27 +46,9 @@ def _signed_in(browser: Browser, base: str, name: str, width: int = 1280) -> Pag
 
 
 def _suggestion(world: World) -> str:
-    now = timezone.now()
-    campaign = campaign_actions.create_campaign(
-        actor=world.olga,
-        data=campaign_actions.CampaignInput(
-            host_id=world.east.pk,
-            title="公共机构食堂反食品浪费等您支招",
-            description="围绕机关食堂反对食品浪费，征集您的金点子。",
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=10),
-            domain_ids=[Domain.objects.get(code="urban").pk],
-        ),
-    )
-    s = campaign_actions.submit_suggestion(
-        author=world.alice,
-        campaign_id=campaign.pk,
-        draft=campaign_actions.SuggestionDraft(
-            title="建议食堂推行小份菜",
-            body="建议单位食堂推行小份菜和半份菜，按需取餐。我的电话13812345678。",
-        ),
-    )
-    return s.title
+    return suggestion_in(
+        world, body="建议单位食堂推行小份菜和半份菜，按需取餐。我的电话13812345678。"
+    ).title
 
 
 def test_regions_directory_suggestions_and_plain_staff_pages(

@@ -4,16 +4,13 @@ character or two per line, the header folded behind a menu button; screenshots o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from liuyanban.campaigns import actions as campaign_actions
 from liuyanban.lifecycle.models import Status
-from liuyanban.taxonomy.models import Domain
+from liuyanban.testing.campaigns import open_campaign, suggestion_in
 from liuyanban.testing.world import World, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,25 +67,12 @@ def _busy_world() -> tuple[World, int]:
         Status.REPLIED,
     ):
         world.message_in(status, title=long_title)
-    now = timezone.now()
-    campaign = campaign_actions.create_campaign(
-        actor=world.olga,
-        data=campaign_actions.CampaignInput(
-            host_id=world.east.pk,
-            title="公共机构食堂反食品浪费等您支招",
-            description="围绕机关食堂反对食品浪费，征集您的金点子。",
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=10),
-            domain_ids=[Domain.objects.get(code="urban").pk],
-        ),
-    )
-    campaign_actions.submit_suggestion(
-        author=world.alice,
-        campaign_id=campaign.pk,
-        draft=campaign_actions.SuggestionDraft(
-            title="建议单位食堂推行小份菜和半份菜",
-            body="建议单位食堂推行小份菜和半份菜，按需取餐，减少剩饭剩菜的浪费。",
-        ),
+    campaign = open_campaign(world)
+    suggestion_in(
+        world,
+        campaign,
+        title="建议单位食堂推行小份菜和半份菜",
+        body="建议单位食堂推行小份菜和半份菜，按需取餐，减少剩饭剩菜的浪费。",
     )
     return world, campaign.pk
 

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from liuyanban.campaigns import actions
 from liuyanban.campaigns.models import Suggestion, SuggestionStatus
 from liuyanban.notifications.models import Notification
-from liuyanban.taxonomy.models import Domain
+from liuyanban.testing.campaigns import suggestion_in
 from liuyanban.testing.world import World
 
 
 def _suggestion(world: World, body: str = "") -> Suggestion:
-    now = timezone.now()
-    campaign = actions.create_campaign(
-        actor=world.olga,
-        data=actions.CampaignInput(
-            host_id=world.east.pk,
-            title="公共机构食堂反食品浪费等您支招",
-            description="围绕机关食堂反对食品浪费，征集您的金点子。",
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=10),
-            domain_ids=[Domain.objects.get(code="urban").pk],
-        ),
-    )
-    return actions.submit_suggestion(
-        author=world.alice,
-        campaign_id=campaign.pk,
-        draft=actions.SuggestionDraft(
-            title="建议食堂推行小份菜",
-            body=body
-            or "建议单位食堂推行小份菜和半份菜，按需取餐。我的电话13812345678，欢迎联系。",
-        ),
-    )
+    return suggestion_in(world, body=body)
 
 
 def _login(client: Client, name: str) -> Client:

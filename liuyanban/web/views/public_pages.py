@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from liuyanban.accounts.models import User
 from liuyanban.campaigns.selectors import campaign_link_for_message
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from liuyanban.core.redirects import local_url
@@ -99,28 +102,49 @@ def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     return render(request, "web/public/message.html", ctx)
 
 
+def _author_post(
+    request: HttpRequest,
+    tracking: str,
+    *,
+    form_class: type[forms.Form],
+    form_key: str,
+    act: Callable[[User, Message, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """A form the author posts from the message page; errors come back beside its fields."""
+    url = reverse("web:message", args=[tracking])
+    user = request.user
+    if not isinstance(user, User):
+        return login_redirect(request, url)
+    message = selectors.get_message_for_user(user, tracking_number=tracking)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            act(user, message, form.cleaned_data)
+        except InvalidInput as exc:
+            add_field_errors(form, exc)
+        else:
+            flash.success(request, done)
+            return redirect(local_url(request, request.POST.get("back"), default=url))
+    ctx = _message_context(request, message)
+    ctx[form_key] = form
+    return render(request, "web/public/message.html", ctx, status=400)
+
+
 @require_POST
 @handles_domain_errors
 def request_rehandling(request: HttpRequest, tracking: str) -> HttpResponse:
     """The author, not satisfied with the answer, asks once for the matter to be handled again."""
-    url = reverse("web:message", args=[tracking])
-    if not request.user.is_authenticated:
-        return login_redirect(request, url)
-    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
-    form = RehandlingForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.request_rehandling(
-                actor=request.user, message_id=message.pk, reason=form.cleaned_data["reason"]
-            )
-        except InvalidInput as exc:
-            add_field_errors(form, exc)
-        else:
-            flash.success(request, _("已申请重办，受理机构将重新交办并在期限内答复"))
-            return redirect(url)
-    ctx = _message_context(request, message)
-    ctx["rehandling_form"] = form
-    return render(request, "web/public/message.html", ctx, status=400)
+    return _author_post(
+        request,
+        tracking,
+        form_class=RehandlingForm,
+        form_key="rehandling_form",
+        act=lambda user, m, d: actions.request_rehandling(
+            actor=user, message_id=m.pk, reason=d["reason"]
+        ),
+        done=_("已申请重办，受理机构将重新交办并在期限内答复"),
+    )
 
 
 @require_POST
@@ -150,30 +174,21 @@ def support(request: HttpRequest, tracking: str) -> HttpResponse:
 @handles_domain_errors
 def evaluate(request: HttpRequest, tracking: str) -> HttpResponse:
     """The author rates the final reply once; errors come back next to the scales."""
-    url = reverse("web:message", args=[tracking])
-    if not request.user.is_authenticated:
-        return login_redirect(request, url)
-    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
-    form = EvaluateForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.evaluate_message(
-                actor=request.user,
-                message_id=message.pk,
-                solved=d["solved"],
-                attitude=d["attitude"],
-                speed=d["speed"],
-                comment=d["comment"],
-            )
-        except InvalidInput as exc:
-            add_field_errors(form, exc)
-        else:
-            flash.success(request, _("感谢您的评价"))
-            return redirect(local_url(request, request.POST.get("back"), default=url))
-    ctx = _message_context(request, message)
-    ctx["evaluate_form"] = form
-    return render(request, "web/public/message.html", ctx, status=400)
+    return _author_post(
+        request,
+        tracking,
+        form_class=EvaluateForm,
+        form_key="evaluate_form",
+        act=lambda user, m, d: actions.evaluate_message(
+            actor=user,
+            message_id=m.pk,
+            solved=d["solved"],
+            attitude=d["attitude"],
+            speed=d["speed"],
+            comment=d["comment"],
+        ),
+        done=_("感谢您的评价"),
+    )
 
 
 def search_page(request: HttpRequest) -> HttpResponse:

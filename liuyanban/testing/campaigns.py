@@ -15,14 +15,14 @@ from .world import World
 SUGGESTION_BODY = "建议单位食堂推行小份菜和半份菜，按需取餐。我的电话13812345678，欢迎联系。"
 
 
-def open_campaign(world: World) -> Campaign:
+def open_campaign(world: World, *, title: str = "公共机构食堂反食品浪费等您支招") -> Campaign:
     """东区's food-waste campaign, opened an hour ago for ten days."""
     now = timezone.now()
     return actions.create_campaign(
         actor=world.olga,
         data=actions.CampaignInput(
             host_id=world.east.pk,
-            title="公共机构食堂反食品浪费等您支招",
+            title=title,
             description="围绕机关食堂反对食品浪费，征集您的金点子。",
             opens_at=now - timedelta(hours=1),
             closes_at=now + timedelta(days=10),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +12,15 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from liuyanban.analytics import rollups
 from liuyanban.api.models import ApiToken
 from liuyanban.campaigns import actions as campaign_actions
-from liuyanban.campaigns.models import Campaign, CampaignKind
+from liuyanban.campaigns.models import Campaign
 from liuyanban.core import tabular
 from liuyanban.lifecycle.models import Message, Status
 from liuyanban.taxonomy.models import Domain
+from liuyanban.testing.campaigns import open_campaign
 from liuyanban.testing.world import World, today
 
 FORMULAS = [
@@ -146,18 +145,7 @@ def test_export_command_files(world: World, tmp_path: Path) -> None:
 
 @pytest.fixture
 def campaign(world: World) -> Campaign:
-    now = timezone.now()
-    campaign = Campaign.objects.create(
-        host=world.east,
-        kind=CampaignKind.SUGGESTION,
-        title="=1+1 食堂反浪费征集",
-        description="征集金点子。",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=5),
-        questions=[],
-    )
-    campaign.domains.add(Domain.objects.get(code="urban"))
-    return campaign
+    return open_campaign(world, title="=1+1 食堂反浪费征集")
 
 
 def _adopted(world: World, campaign: Campaign) -> None:

@@ -3,21 +3,21 @@ through every interface: the web form, the REST API, imports and campaign sugges
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 
 from liuyanban.accounts.nicknames import validate_nickname
 from liuyanban.api.models import ApiToken
 from liuyanban.campaigns import actions as campaign_actions
-from liuyanban.campaigns.models import Campaign, CampaignKind, Suggestion
+from liuyanban.campaigns.models import Campaign, Suggestion
 from liuyanban.core.errors import InvalidInput
 from liuyanban.lifecycle.models import Message
 from liuyanban.taxonomy.models import Domain, Kind
+from liuyanban.testing.campaigns import open_campaign
 from liuyanban.testing.world import World
 
 PERSONAL = "13812345678"
@@ -108,18 +108,7 @@ def test_import_reports_the_row(world: World) -> None:
 
 @pytest.fixture
 def campaign(world: World) -> Campaign:
-    now = timezone.now()
-    campaign = Campaign.objects.create(
-        host=world.east,
-        kind=CampaignKind.SUGGESTION,
-        title="食堂反浪费征集",
-        description="征集金点子。",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=5),
-        questions=[],
-    )
-    campaign.domains.add(Domain.objects.get(code="urban"))
-    return campaign
+    return open_campaign(world, title="食堂反浪费征集")
 
 
 def test_campaign_suggestion(world: World, campaign: Campaign) -> None:

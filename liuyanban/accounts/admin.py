@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, User, VerificationCode
+from .models import AuditEntry, Membership, User, VerificationCode
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -82,3 +82,17 @@ class VerificationCodeAdmin(ReadOnlyAdmin):
     search_fields = ["target"]
     exclude = ["code_hash"]
     date_hierarchy = "created_at"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Changes to accounts and staff posts made by onboarding: look only, never edit or delete."""
+
+    list_display = ["at", "action", "user", "organization", "role", "title", "actor", "via"]
+    list_filter = ["action", "role"]
+    search_fields = ["user__username", "user__phone", "user__email", "organization__code", "via"]
+    raw_id_fields = ["user", "actor", "organization"]
+    date_hierarchy = "at"
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False

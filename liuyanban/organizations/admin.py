@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from .loading import repair_paths
+from .loading.sync import repair_paths
 from .models import Board, Organization, Region, RegionCorrection, UnitTemplate
 
 

@@ -11,6 +11,7 @@ from liuyanban.core.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 
 from ..models import (
@@ -23,7 +24,7 @@ from ..models import (
     Status,
 )
 from ..redaction import author_identity, public_reply_text
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _url
 
 # ---------------------------------------------------------------------------
 # Replies

@@ -15,7 +15,7 @@ from liuyanban.core.errors import (
 )
 from liuyanban.core.inputs import checked_text as _text
 from liuyanban.core.inputs import set_public_text
-from liuyanban.intelligence.text import segment_for_search
+from liuyanban.core.text.chinese import segment_for_search
 from liuyanban.notifications.actions import notify
 from liuyanban.taxonomy.models import Domain, Kind
 

@@ -59,7 +59,8 @@ def decode_cursor(model: type[Model], keys: Sequence[str], cursor: str) -> list[
             value = field.to_python(part)  # type: ignore[union-attr]
         except ValidationError:
             return None
-        if value is None:
+        # A number no database column holds (SQLite raises on one) fits no row.
+        if value is None or (isinstance(value, int) and not -(2**63) <= value < 2**63):
             return None
         out.append(value)
     return out

@@ -419,8 +419,7 @@ def _lock_suggestion(suggestion_id: int) -> Suggestion:
 
 
 def _check(actor: AnyUser, suggestion: Suggestion, action: str) -> None:
-    """As for messages: unseen (or a staff action to an outsider) is 404, a stale status 409,
-    no permission 403, then the guard's reason."""
+    """The lifecycle's order: 404 (unseen, or a staff action to an outsider), 409, 403, guard."""
     row = TRANSITIONS[action]
     v = permissions.viewer(actor, suggestion.campaign, [suggestion.pk])
     if not permissions.knows_of(v, suggestion, action):

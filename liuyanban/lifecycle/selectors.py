@@ -24,6 +24,8 @@ from liuyanban.core.errors import NotFound
 from . import permissions
 from .deadlines import level_cutoff, warning_days
 from .models import (
+    ANSWERED_STATUSES,
+    OPEN_STATUSES,
     PUBLIC_STATUSES,
     Attachment,
     AttachmentState,
@@ -209,8 +211,8 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
             qs = qs.filter(**{key: f[key]})  # type: ignore[literal-required]
     if status := f.get("status"):
         groups = {
-            "open": ~Q(status__in=[Status.REPLIED, Status.CLOSED]),
-            "answered": Q(status__in=[Status.REPLIED, Status.CLOSED]),
+            "open": Q(status__in=sorted(OPEN_STATUSES)),
+            "answered": Q(status__in=sorted(ANSWERED_STATUSES)),
         }
         qs = qs.filter(groups.get(status, Q(status=status)))
     if since := f.get("since"):

@@ -22,6 +22,7 @@ from liuyanban.intelligence.replyquality import ReplyQuality, score_reply
 from liuyanban.lifecycle import selectors
 from liuyanban.lifecycle.deadlines import due_date
 from liuyanban.lifecycle.models import (
+    OPEN_STATUSES,
     PUBLIC_STATUSES,
     ExtensionState,
     Message,
@@ -110,24 +111,13 @@ def unit_sections(user: AnyUser) -> dict[str, QuerySet[Message]]:
 
 def supervision_sections(user: AnyUser, today: date | None = None) -> dict[str, QuerySet[Message]]:
     """A supervisor's board: due soon, overdue (reminder), yellow and red, open messages only."""
-    qs = selectors.supervised_messages(user).filter(
-        status__in=[s.value for s in Status if s in _OPEN]
-    )
+    qs = selectors.supervised_messages(user).filter(status__in=sorted(OPEN_STATUSES))
     return {
         "due_soon": selectors.due_soon(qs, today),
         "reminder": selectors.overdue(qs, today, level="reminder"),
         "yellow": selectors.overdue(qs, today, level="yellow"),
         "red": selectors.overdue(qs, today, level="red"),
     }
-
-
-_OPEN = {
-    Status.PUBLISHED,
-    Status.ACCEPTED,
-    Status.ASSIGNED,
-    Status.IN_HANDLING,
-    Status.REVIEWING,
-}
 
 
 def leader_messages(user: AnyUser) -> QuerySet[Message]:
@@ -160,7 +150,7 @@ def queue_counts(user: AnyUser) -> dict[str, int]:
     if Role.SUPERVISOR in roles:
         counts["supervision"] = selectors.overdue(selectors.supervised_messages(user)).count()
     if Role.LEADER in roles:
-        counts["leader"] = leader_messages(user).filter(status__in=_OPEN).count()
+        counts["leader"] = leader_messages(user).filter(status__in=sorted(OPEN_STATUSES)).count()
     return counts
 
 

@@ -93,6 +93,47 @@ def get_message_for_user(
 
 
 # ---------------------------------------------------------------------------
+# Staff scope: what the workbench lists (narrower than what staff may see)
+# ---------------------------------------------------------------------------
+
+
+def staff_messages(user: AnyUser) -> QuerySet[Message]:
+    """Messages the user handles as staff: the visible ones within their roles' reach.
+
+    Public messages are visible to everyone, but the workbench shows a message only to
+    staff whose organisations hold it (board, office or unit) or to the board's leader.
+    """
+    if not user.is_authenticated:
+        return Message.objects.none()
+    visible = messages_visible_to(user)
+    if user.is_superuser:
+        return visible
+    return visible.filter(_staff_q(user) | Q(board__leader_id=user.pk))
+
+
+def get_staff_message(user: AnyUser, tracking_number: str) -> Message:
+    """One message for the staff detail page; NotFound unless it is within the user's reach."""
+    message = get_message_for_user(user, tracking_number=tracking_number)
+    if not staff_messages(user).filter(pk=message.pk).exists():
+        raise NotFound()
+    return message
+
+
+def leader_messages(user: AnyUser) -> QuerySet[Message]:
+    """Public messages on the leader's boards: boards they own, or bodies they lead."""
+    if not user.is_authenticated:
+        return Message.objects.none()
+    paths = role_paths(user, [Role.LEADER])
+    scope = Q(board__leader_id=user.pk) | subtree_q(paths, "board__organization")
+    return (
+        messages_visible_to(user)
+        .filter(scope, status__in=PUBLIC_STATUSES)
+        .select_related("board", "domain", "kind", "unit")
+        .order_by("-published_at", "-pk")
+    )
+
+
+# ---------------------------------------------------------------------------
 # Images: published ones for everyone who sees the message; the rest for its staff
 # and its author only
 # ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ holidays — so a missing year is logged once).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -31,11 +32,12 @@ def clear_cache() -> None:
     _is_workday_cached.cache_clear()
 
 
-@lru_cache(maxsize=8192)
-def _is_workday_cached(day: date) -> bool:
-    override = _overrides().get(day)
-    if override is not None:
-        return override
+def official_is_workday(day: date) -> bool:
+    """The State Council's calendar alone, without operator overrides (no database).
+
+    For historical data (e.g. the reply-quality evaluation); the platform's own
+    deadlines use ``is_workday``.
+    """
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
@@ -45,6 +47,14 @@ def _is_workday_cached(day: date) -> bool:
                 "chinese_calendar has no data for %s; add CalendarOverride rows", day.year
             )
         return day.weekday() < 5
+
+
+@lru_cache(maxsize=8192)
+def _is_workday_cached(day: date) -> bool:
+    override = _overrides().get(day)
+    if override is not None:
+        return override
+    return official_is_workday(day)
 
 
 def is_workday(day: date) -> bool:
@@ -80,14 +90,19 @@ def subtract_working_days(start: date, days: int) -> date:
     return day
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Working days in (start, end]; negative when ``end`` is before ``start``."""
+def working_days_between(
+    start: date, end: date, *, workday: Callable[[date], bool] = is_workday
+) -> int:
+    """Working days in (start, end]; negative when ``end`` is before ``start``.
+
+    ``workday`` is the calendar (``official_is_workday`` for historical data).
+    """
     if end < start:
-        return -working_days_between(end, start)
+        return -working_days_between(end, start, workday=workday)
     count = 0
     day = start
     while day < end:
         day += timedelta(days=1)
-        if is_workday(day):
+        if workday(day):
             count += 1
     return count

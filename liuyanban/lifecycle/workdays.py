@@ -9,27 +9,46 @@ holidays — so a missing year is logged once).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 _warned_years: set[int] = set()
+
+
+# Other processes (web workers, task workers) learn of a changed override within this
+# many seconds; the process that saved it at once.
+OVERRIDES_TTL = 60.0
+_loaded_at = [0.0]
 
 
 @lru_cache(maxsize=1)
 def _overrides() -> dict[date, bool]:
     from .models import CalendarOverride
 
+    _loaded_at[0] = time.monotonic()
     return dict(CalendarOverride.objects.values_list("date", "is_workday"))
 
 
 def clear_cache() -> None:
-    """Forget cached overrides (called when an override is saved or deleted)."""
+    """Forget cached overrides and days (on every save or delete of an override)."""
     _overrides.cache_clear()
     _is_workday_cached.cache_clear()
+
+
+def on_override_changed(**kwargs: object) -> None:
+    """``post_save`` / ``post_delete`` receiver of ``CalendarOverride`` (see ``apps.py``).
+
+    Cleared now (so the rest of this transaction sees the change) and again after
+    commit (so a read in between cannot keep the old calendar).
+    """
+    clear_cache()
+    transaction.on_commit(clear_cache)
 
 
 def official_is_workday(day: date) -> bool:
@@ -58,7 +77,10 @@ def _is_workday_cached(day: date) -> bool:
 
 
 def is_workday(day: date) -> bool:
-    """True when ``day`` is a working day in China."""
+    """True when ``day`` is a working day in China (overrides first)."""
+    if _loaded_at[0] and time.monotonic() - _loaded_at[0] > OVERRIDES_TTL:
+        clear_cache()
+        _loaded_at[0] = 0.0
     return _is_workday_cached(day)
 
 

@@ -269,9 +269,12 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
 
 
 def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
-    """The standing published final reply of each message (the latest), with its body.
+    """The standing published final reply of each message (the latest), with its organisation.
 
-    One query for a whole page or export batch, instead of one per message.
+    One query for a whole page or export batch, instead of one per message: the one
+    read of final replies for Open311 (``api.open311.request_rows``) and the bulk
+    export (``api.exporting``). Public interfaces: only the public text is loaded,
+    never the unit's original ``body``.
     """
     out: dict[int, Reply] = {}
     for reply in (
@@ -279,6 +282,7 @@ def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
             message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
         )
         .select_related("organization")
+        .defer("body")
         .order_by("message_id", "pk")
     ):
         out[reply.message_id] = reply  # the latest wins

@@ -23,6 +23,8 @@ from liuyanban.core.paging import Page
 from . import permissions
 from .deadlines import level_cutoff, warning_days
 from .models import (
+    ANSWERED_STATUSES,
+    OPEN_STATUSES,
     PUBLIC_STATUSES,
     Attachment,
     AttachmentState,
@@ -87,6 +89,47 @@ def get_message_for_user(
     if message is None or not can_see(user, message):
         raise NotFound()
     return message
+
+
+# ---------------------------------------------------------------------------
+# Staff scope: what the workbench lists (narrower than what staff may see)
+# ---------------------------------------------------------------------------
+
+
+def staff_messages(user: AnyUser) -> QuerySet[Message]:
+    """Messages the user handles as staff: the visible ones within their roles' reach.
+
+    Public messages are visible to everyone, but the workbench shows a message only to
+    staff whose organisations hold it (board, office or unit) or to the board's leader.
+    """
+    if not user.is_authenticated:
+        return Message.objects.none()
+    visible = messages_visible_to(user)
+    if user.is_superuser:
+        return visible
+    return visible.filter(_staff_q(user) | Q(board__leader_id=user.pk))
+
+
+def get_staff_message(user: AnyUser, tracking_number: str) -> Message:
+    """One message for the staff detail page; NotFound unless it is within the user's reach."""
+    message = get_message_for_user(user, tracking_number=tracking_number)
+    if not staff_messages(user).filter(pk=message.pk).exists():
+        raise NotFound()
+    return message
+
+
+def leader_messages(user: AnyUser) -> QuerySet[Message]:
+    """Public messages on the leader's boards: boards they own, or bodies they lead."""
+    if not user.is_authenticated:
+        return Message.objects.none()
+    paths = role_paths(user, [Role.LEADER])
+    scope = Q(board__leader_id=user.pk) | subtree_q(paths, "board__organization")
+    return (
+        messages_visible_to(user)
+        .filter(scope, status__in=PUBLIC_STATUSES)
+        .select_related("board", "domain", "kind", "unit")
+        .order_by("-published_at", "-pk")
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -179,8 +222,8 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
             qs = qs.filter(**{key: f[key]})  # type: ignore[literal-required]
     if status := f.get("status"):
         groups = {
-            "open": ~Q(status__in=[Status.REPLIED, Status.CLOSED]),
-            "answered": Q(status__in=[Status.REPLIED, Status.CLOSED]),
+            "open": Q(status__in=sorted(OPEN_STATUSES)),
+            "answered": Q(status__in=sorted(ANSWERED_STATUSES)),
         }
         qs = qs.filter(groups.get(status, Q(status=status)))
     if since := f.get("since"):
@@ -196,9 +239,12 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
 
 
 def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
-    """The standing published final reply of each message (the latest), with its body.
+    """The standing published final reply of each message (the latest), with its organisation.
 
-    One query for a whole page or export batch, instead of one per message.
+    One query for a whole page or export batch, instead of one per message: the one
+    read of final replies for Open311 (``api.open311.request_rows``) and the bulk
+    export (``api.exporting``). Public interfaces: only the public text is loaded,
+    never the unit's original ``body``.
     """
     out: dict[int, Reply] = {}
     for reply in (
@@ -206,6 +252,7 @@ def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
             message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
         )
         .select_related("organization")
+        .defer("body")
         .order_by("message_id", "pk")
     ):
         out[reply.message_id] = reply  # the latest wins

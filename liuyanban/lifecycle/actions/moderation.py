@@ -21,6 +21,7 @@ from liuyanban.taxonomy.models import Domain, Kind
 
 from ..deadlines import due_date
 from ..models import (
+    MERGE_TARGET_STATUSES,
     Attachment,
     AttachmentState,
     Message,
@@ -28,7 +29,6 @@ from ..models import (
     Status,
     Step,
 )
-from ..transitions import TRANSITIONS
 from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record, _today, _url
 
 # ---------------------------------------------------------------------------
@@ -138,11 +138,7 @@ def merge_message(*, actor: User, message_id: int, into_id: int) -> Message:
     message = _lock(message_id)
     _check(actor, message, "merge")
     target = Message.objects.select_related("board__organization").filter(pk=into_id).first()
-    if (
-        target is None
-        or target.status not in TRANSITIONS["instruct"].sources
-        or target.canonical_id
-    ):
+    if target is None or target.status not in MERGE_TARGET_STATUSES or target.canonical_id:
         raise InvalidInput(fields={"into": [_("只能合并到已公开的留言")]})
     before = message.status
     message.status = Status.MERGED

@@ -248,7 +248,7 @@ def leader(request: HttpRequest) -> HttpResponse:
     """The leader's boards: their messages with status; instructions on the detail page."""
     user = staff_user(request)
     require_role(user, Role.LEADER)
-    return _page(request, "web/staff/leader.html", user, rows=rows(workbench.leader_messages(user)))
+    return _page(request, "web/staff/leader.html", user, rows=rows(selectors.leader_messages(user)))
 
 
 @login_required

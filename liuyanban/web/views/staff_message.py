@@ -404,7 +404,7 @@ def render_detail(
 
 def _load(user: User, tracking: str) -> Message:
     try:
-        return workbench.get_staff_message(user, tracking)
+        return selectors.get_staff_message(user, tracking)
     except DomainError as err:
         raise_for(err)
         raise
@@ -412,7 +412,7 @@ def _load(user: User, tracking: str) -> Message:
 
 def _after(user: User, message: Message) -> str:
     """Back to the message if the user still handles it, else to the workbench."""
-    if workbench.staff_messages(user).filter(pk=message.pk).exists():
+    if selectors.staff_messages(user).filter(pk=message.pk).exists():
         return reverse("web:work_message", args=[message.tracking_number])
     return reverse("web:workbench")
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Membership, User, VerificationCode
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     """A user's staff posts, edited on the user's page."""
 
     model = Membership
@@ -63,7 +63,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows written only by the application; admins may look and delete, not edit."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

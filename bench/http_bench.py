@@ -137,7 +137,7 @@ _W: dict[str, Any] = {}
 
 def _worker_init(context: dict[str, Any]) -> None:
     _django()
-    from liuyanban.intelligence.text import tokenizer
+    from liuyanban.core.text.chinese import tokenizer
 
     tokenizer()
     _W.update(context)
@@ -148,8 +148,8 @@ def _texts(job: tuple[int, int]) -> list[tuple[Any, ...]]:
 
     ``segment_for_search`` is what approval runs (jieba search mode, no HMM).
     """
+    from liuyanban.core.text.chinese import segment_for_search
     from liuyanban.demo.generator import generate_message, generate_reply
-    from liuyanban.intelligence.text import segment_for_search
     from liuyanban.lifecycle.redaction import public_text
 
     start, count = job

@@ -14,11 +14,17 @@ class AnalyticsConfig(AppConfig):
         """Subscribe to every message event; tell the sweeper about unfolded events."""
         from datetime import timedelta
 
-        from liuyanban.core import jobs, sweeper
+        from liuyanban.core import jobs, schedule, sweeper
         from liuyanban.lifecycle.signals import message_event
 
         from . import rollups
-        from .tasks import fold_events
+        from .tasks import fold_events, purge_report_pdfs
+
+        schedule.register(
+            schedule.Periodic(
+                "printed PDF reports older than a week", 24 * 3600, purge_report_pdfs.enqueue
+            )
+        )
 
         message_event.connect(rollups.on_message_event, dispatch_uid="analytics.rollups")
 

@@ -14,11 +14,13 @@ class ApiConfig(AppConfig):
         """Listen to lifecycle events for webhooks (the lifecycle never imports us)."""
         from django.utils.translation import gettext_lazy as _
 
-        from liuyanban.core import jobs, sweeper
+        from liuyanban.core import jobs, schedule, sweeper
         from liuyanban.lifecycle.signals import message_event
 
         from . import webhooks
         from .tasks import deliver_due_webhooks
+
+        schedule.register(schedule.Periodic("webhook retries", 60, deliver_due_webhooks.enqueue))
 
         message_event.connect(webhooks.on_message_event, dispatch_uid="api.webhooks")
 

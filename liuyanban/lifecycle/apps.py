@@ -10,7 +10,16 @@ class LifecycleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from liuyanban.core import schedule
+
         from .redaction import check_redactor
+        from .tasks import purge_stale_draft_images
+
+        schedule.register(
+            schedule.Periodic(
+                "write-page images never submitted", 24 * 3600, purge_stale_draft_images.enqueue
+            )
+        )
 
         checks.register(check_redactor)
         # Every event gives the pages showing its message a new version (cache, ETag).

@@ -92,3 +92,24 @@ def test_scheduler_drops_a_dead_connection_between_ticks(
     assert calls["n"] == 2
     assert closed["n"] == 1
     assert capsys.readouterr().out.count("queued:") == 1
+
+
+def test_every_app_registers_its_periodic_work() -> None:
+    """Apps register their periodic tasks from ``AppConfig.ready``; core imports none of them."""
+    from typing import Any
+
+    from liuyanban.core.schedule import schedule
+
+    def module_of(enqueue: Any) -> str:
+        return str(enqueue.__self__.func.__module__)  # a bound Task.enqueue
+
+    owners = {item.name: module_of(item.task) for item in schedule()}
+    assert owners == {
+        "background-work sweeper": "liuyanban.core.tasks",
+        "write-page images never submitted": "liuyanban.lifecycle.tasks",
+        "deadlines (临期预警/催办/黄牌/红牌)": "liuyanban.supervision.tasks",
+        "hot issues heat and ranking": "liuyanban.intelligence.tasks",
+        "classifier retraining": "liuyanban.intelligence.tasks",
+        "printed PDF reports older than a week": "liuyanban.analytics.tasks",
+        "webhook retries": "liuyanban.api.tasks",
+    }

@@ -13,7 +13,7 @@ from liuyanban.accounts.models import User
 from liuyanban.core.errors import (
     InvalidInput,
 )
-from liuyanban.intelligence.text import segment_for_search
+from liuyanban.core.text.chinese import segment_for_search
 from liuyanban.notifications.actions import notify
 from liuyanban.taxonomy.models import Domain, Kind
 

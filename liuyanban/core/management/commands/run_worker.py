@@ -174,7 +174,7 @@ class Command(DbWorkerCommand):
         if conf["BACKEND"] == RQ_BACKEND:
             from django.utils.module_loading import autodiscover_modules
 
-            from liuyanban.intelligence.text import tokenizer
+            from liuyanban.core.text.chinese import tokenizer
 
             # RQ forks a child for every job. Import the task modules (scikit-learn,
             # jieba, ...) and load the segmenter's dictionary once here, so each child

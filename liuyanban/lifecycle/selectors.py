@@ -219,7 +219,7 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
     qs = Message.objects.filter(status__in=PUBLIC_STATUSES, canonical__isnull=True)
     for key in ("board_id", "region_id", "domain_id", "kind_id"):
         if f.get(key):
-            qs = qs.filter(**{key: f[key]})  # type: ignore[literal-required]
+            qs = qs.filter(**{key: f[key]})
     if status := f.get("status"):
         groups = {
             "open": Q(status__in=sorted(OPEN_STATUSES)),

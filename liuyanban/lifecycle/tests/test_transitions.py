@@ -91,7 +91,7 @@ CALLS: dict[str, Call] = {
         message_id=m.pk,
         order_id=getattr(m.supervision_orders.last(), "pk", 0),
         response="已加快办理",
-    ),  # type: ignore[union-attr]
+    ),
     "instruct": lambda w, a, m: supervision.give_instruction(
         actor=a, message_id=m.pk, text="请认真核实，尽快解决"
     ),

@@ -289,7 +289,7 @@ def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
     v = _with_actions(request.user, campaign, items)
     sizes = selectors.similar_counts(items)
     for s in items:
-        s.similar_size = sizes.get(s.similar_group or 0, 0)  # type: ignore[attr-defined]
+        s.similar_size = sizes.get(s.similar_group or 0, 0)
     query = request.GET.copy()
     query.pop("page", None)
     ctx = {
@@ -486,10 +486,10 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
         if form.is_valid():
             try:
                 if campaign is None:
-                    campaign = actions.create_campaign(actor=request.user, data=form.data_input())  # type: ignore[arg-type]
+                    campaign = actions.create_campaign(actor=request.user, data=form.data_input())
                 else:
                     actions.update_campaign(
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                         campaign_id=campaign.pk,
                         data=form.data_input(),
                     )

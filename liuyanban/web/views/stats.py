@@ -142,7 +142,7 @@ def _anonymous_copy(request: HttpRequest) -> HttpRequest:
         key: request.META[key] for key in ("SERVER_NAME", "SERVER_PORT") if key in request.META
     }
     anon.user = AnonymousUser()
-    anon.LANGUAGE_CODE = get_language()  # type: ignore[attr-defined]
+    anon.LANGUAGE_CODE = get_language()
     return anon
 
 

@@ -41,7 +41,7 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """The name shown in public: the nickname, never the real name or contact."""
-        return self.nickname or _("网友")  # type: ignore[return-value]
+        return self.nickname or str(_("网友"))
 
 
 class Role(models.TextChoices):

@@ -184,7 +184,7 @@ def current(scope: Scope, period: Period) -> Report:
     if kept is not None:
         kept_version, built_at, report = kept
         if kept_version == version or now - built_at < REPORT_MAX_AGE:
-            return report  # type: ignore[no-any-return]
+            return report
     report = build(scope, period)
     cache.set(key, (version, now, report), 24 * 3600)
     return report

@@ -33,7 +33,7 @@ from liuyanban.analytics.selectors import (
 from liuyanban.core import tabular
 from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
-from liuyanban.intelligence.hotissues import active_issues
+from liuyanban.intelligence.hot.selectors import active_issues
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain
 from liuyanban.web.errors import handles_domain_errors
@@ -143,7 +143,7 @@ def _anonymous_copy(request: HttpRequest) -> HttpRequest:
         key: request.META[key] for key in ("SERVER_NAME", "SERVER_PORT") if key in request.META
     }
     anon.user = AnonymousUser()
-    anon.LANGUAGE_CODE = get_language()  # type: ignore[attr-defined]
+    anon.LANGUAGE_CODE = get_language()
     return anon
 
 

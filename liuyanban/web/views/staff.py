@@ -20,16 +20,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.campaigns import selectors as campaign_selectors
+from liuyanban.core.error_pages import add_field_errors, raise_for, user_text
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import hotissues
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
 from liuyanban.supervision import actions as supervision_actions
 from liuyanban.web import workbench
-from liuyanban.web.errors import add_field_errors
 from liuyanban.web.staff_forms import RoundForm
 from liuyanban.web.views.staff_common import parse_ids, require_role, rows, staff_user
-from liuyanban.web.views.staff_errors import raise_for, stale_text
 
 QUEUES = [
     ("moderation", "web:work_moderation", gettext_lazy("审核队列")),
@@ -116,8 +115,7 @@ def _bulk(
             run(user, message)
             ok += 1
         except DomainError as err:
-            raise_for_bulk = err.message if err.status != 409 else stale_text()
-            messages.error(request, f"{message.tracking_number}：{raise_for_bulk}")
+            messages.error(request, f"{message.tracking_number}：{user_text(err)}")
     missing = len(set(ids)) - len(found)
     if missing:
         messages.error(request, _("%d 条留言已不在队列中（已被他人处理），请刷新") % missing)

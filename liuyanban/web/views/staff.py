@@ -25,7 +25,9 @@ from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import hotissues
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
+from liuyanban.notifications import selectors as notification_selectors
 from liuyanban.supervision import actions as supervision_actions
+from liuyanban.supervision import selectors as supervision_selectors
 from liuyanban.web import workbench
 from liuyanban.web.staff_forms import RoundForm
 from liuyanban.web.views.staff_common import parse_ids, require_role, rows, staff_user
@@ -59,7 +61,7 @@ def workbench_home(request: HttpRequest) -> HttpResponse:
     """Landing page: the user's queues with counts, and their latest notifications."""
     user = staff_user(request)
     roles = require_role(user, *Role.values)
-    notes = user.notifications.order_by("-created_at")[:10]
+    notes = notification_selectors.notifications_for(user, limit=10)
     admin = user.is_superuser or Role.ADMIN in roles
     return _page(request, "web/staff/workbench.html", user, notifications=notes, admin=admin)
 
@@ -184,8 +186,8 @@ def _supervision_page(
         user,
         lists=lists,
         counts=counts,
-        orders=workbench.orders_issued_by(user),
-        rounds=workbench.rounds_for(user),
+        orders=supervision_selectors.orders_issued_by(user),
+        rounds=supervision_selectors.rounds_for(user),
         round_form=form,
         hot_issues=hotissues.issues_for_supervisor(user),
     )
@@ -194,7 +196,7 @@ def _supervision_page(
 
 
 def _round_form(user: User, data: object = None) -> RoundForm:
-    return RoundForm(data, organizations=workbench.supervisor_organizations(user))  # type: ignore[arg-type]
+    return RoundForm(data, organizations=supervision_selectors.supervisor_organizations(user))  # type: ignore[arg-type]
 
 
 @login_required
@@ -233,7 +235,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One round's progress: orders answered of total, messages closed of total."""
     user = staff_user(request)
     require_role(user, Role.SUPERVISOR)
-    progress = next((r for r in workbench.rounds_for(user) if r.round.pk == pk), None)
+    progress = supervision_selectors.round_progress(user, pk)
     if progress is None:
         raise Http404()
     orders = progress.round.orders.select_related("message").order_by("response_due")

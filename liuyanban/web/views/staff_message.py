@@ -40,6 +40,7 @@ from liuyanban.lifecycle.models import (
 )
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.supervision import actions as supervision_actions
+from liuyanban.supervision import selectors as supervision_selectors
 from liuyanban.taxonomy.models import Domain
 from liuyanban.web import staff_forms as f
 from liuyanban.web import workbench
@@ -247,10 +248,10 @@ def _form_kwargs(action: str, user: User, message: Message) -> dict[str, Any]:
     if action == "approve_reply":
         return {"initial": {"public_body": _pending_reply_text(message)}}
     if action == "supervise":
-        rounds = [(r.round.pk, r.round.name) for r in workbench.rounds_for(user)]
+        rounds = [(r.round.pk, r.round.name) for r in supervision_selectors.rounds_for(user)]
         return {"rounds": rounds}
     if action == "respond_supervision":
-        open_orders = message.supervision_orders.filter(responded_at__isnull=True)
+        open_orders = supervision_selectors.open_orders(message)
         return {"orders": [(o.pk, f"{o.get_level_display()} · {o.note[:30]}") for o in open_orders]}
     return {}
 
@@ -349,8 +350,8 @@ def _records(message: Message, *, private: bool, insider: bool) -> dict[str, Any
         "evaluations": message.evaluations.all(),
         "follow_ups": message.follow_ups.order_by("date", "id") if insider else [],
         "extensions": message.extensions.select_related("organization").order_by("id"),
-        "orders": message.supervision_orders.select_related("organization").order_by("id"),
-        "instructions": message.instructions.select_related("leader").order_by("id"),
+        "orders": supervision_selectors.orders_of(message),
+        "instructions": supervision_selectors.instructions_of(message),
         "timeline": selectors.timeline(message, staff=insider),
     }
 

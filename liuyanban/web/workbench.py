@@ -8,14 +8,13 @@ may see. Heavier reads are bounded (top 20 bodies, the last 2,000 messages of a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from liuyanban.accounts.models import Role
-from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
+from liuyanban.accounts.selectors import AnyUser
 from liuyanban.campaigns.selectors import suggestions_to_moderate
 from liuyanban.intelligence.flags import Flag, find_flags
 from liuyanban.intelligence.redaction import Finding, find_personal_data
@@ -32,7 +31,6 @@ from liuyanban.lifecycle.models import (
 from liuyanban.lifecycle.redaction import author_identity
 from liuyanban.lifecycle.workdays import working_days_between
 from liuyanban.organizations.models import Organization
-from liuyanban.supervision.models import SupervisionOrder, SupervisionRound
 
 PICKER_LIMIT = 20
 LOCAL_UNITS_LIMIT = 200
@@ -193,57 +191,3 @@ def reply_quality(message: Message, text: str, today: date | None = None) -> Rep
     spent = working_days_between(started, today)
     allowed = working_days_between(started, message.reply_due) if message.reply_due else None
     return score_reply(message.title, message.body, text, spent, allowed)
-
-
-# ---------------------------------------------------------------------------
-# Supervision
-# ---------------------------------------------------------------------------
-
-
-def orders_issued_by(user: AnyUser, limit: int = 50) -> QuerySet[SupervisionOrder]:
-    """The supervisor's recent orders with their responses."""
-    if not user.is_authenticated:
-        return SupervisionOrder.objects.none()
-    return SupervisionOrder.objects.filter(issued_by_id=user.pk).select_related("message")[:limit]
-
-
-@dataclass(frozen=True)
-class RoundProgress:
-    """A supervision round and how far it has got."""
-
-    round: SupervisionRound
-    orders: int
-    answered: int
-    messages: int
-    closed: int
-
-
-def rounds_for(user: AnyUser) -> list[RoundProgress]:
-    """Rounds within the supervisor's organisations, with answered/closed counts."""
-    paths = role_paths(user, [Role.SUPERVISOR])
-    rounds = (
-        SupervisionRound.objects.filter(subtree_q(paths, "organization"))
-        .select_related("organization")
-        .annotate(
-            n_orders=Count("orders", distinct=True),
-            n_answered=Count("orders", filter=Q(orders__responded_at__isnull=False), distinct=True),
-            n_messages=Count("orders__message", distinct=True),
-            n_closed=Count(
-                "orders__message",
-                filter=Q(orders__message__status=Status.CLOSED),
-                distinct=True,
-            ),
-        )
-    )
-    return [
-        RoundProgress(r, r.n_orders, r.n_answered, r.n_messages, r.n_closed) for r in rounds[:100]
-    ]
-
-
-def supervisor_organizations(user: AnyUser) -> QuerySet[Organization]:
-    """Where the user holds the supervisor role (the roots of their rounds)."""
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(
-        memberships__user_id=user.pk, memberships__role=Role.SUPERVISOR
-    ).distinct()

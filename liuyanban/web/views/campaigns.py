@@ -22,6 +22,7 @@ from liuyanban.campaigns import actions, permissions, selectors
 from liuyanban.campaigns.models import Campaign, CampaignKind, Phase, Suggestion, SuggestionStatus
 from liuyanban.campaigns.tasks import compute_topics
 from liuyanban.core import tabular
+from liuyanban.core.error_pages import form_error, raise_for, user_text
 from liuyanban.core.errors import DomainError, NotFound
 from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle.attachments import Upload
@@ -42,23 +43,13 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
         raise Http404() from None
 
 
-def _show_errors(form: forms.Form, exc: DomainError) -> None:
-    """An action's errors next to their fields, or above the form."""
-    if not exc.fields:
-        form.add_error(None, exc.message)
-    for name, msgs in exc.fields.items():
-        form.add_error(name if name in form.fields else None, msgs)
-
-
 def _do(request: HttpRequest, work: Callable[[], object], done: str) -> str | None:
     """Run one action for a button; flash ``done`` or the error. Returns the error, if any."""
     try:
         work()
-    except NotFound:
-        raise Http404() from None
     except DomainError as exc:
-        detail = "；".join(m for msgs in exc.fields.values() for m in msgs)
-        messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+        raise_for(exc)
+        messages.error(request, user_text(exc))
         return exc.message
     messages.success(request, done)
     return None
@@ -174,8 +165,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     author=request.user, campaign_id=campaign.pk, draft=form.draft()
                 )
             except DomainError as exc:
-                _show_errors(form, exc)
-                status = exc.status
+                status = form_error(form, exc)
             else:
                 messages.success(request, _("建言已提交，审核通过后公开。感谢您的参与！"))
                 return redirect("web:campaign", campaign_id=campaign.pk)
@@ -363,7 +353,7 @@ def bulk_publish(request: HttpRequest, campaign_id: int) -> HttpResponse:
     try:
         count = actions.publish_suggestions(actor=request.user, suggestion_ids=own)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, user_text(exc))
     else:
         messages.success(request, _("已公开 %d 条建言") % count)
     return _back(request, reverse("web:campaign_review", args=[campaign.pk]))
@@ -494,8 +484,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
                         data=form.data_input(),
                     )
             except DomainError as exc:
-                _show_errors(form, exc)
-                status = exc.status
+                status = form_error(form, exc)
             else:
                 messages.success(request, _("征集活动已保存"))
                 return redirect("web:campaign", campaign_id=campaign.pk)

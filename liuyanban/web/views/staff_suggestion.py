@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 
 from liuyanban.campaigns import actions, permissions, selectors
 from liuyanban.campaigns.models import Suggestion
+from liuyanban.core.error_pages import add_field_errors
 from liuyanban.core.errors import DomainError, InvalidInput, NotFound
 from liuyanban.intelligence.redaction import KIND_LABELS, find_personal_data
 from liuyanban.web import workbench
-from liuyanban.web.errors import add_field_errors
 from liuyanban.web.views.staff import queue_links
 from liuyanban.web.views.staff_common import staff_user
 from liuyanban.web.views.staff_message import segments

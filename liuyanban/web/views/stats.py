@@ -32,11 +32,11 @@ from liuyanban.analytics.selectors import (
 )
 from liuyanban.core import tabular
 from liuyanban.core.clientip import client_ip
+from liuyanban.core.error_pages import handles_domain_errors
 from liuyanban.core.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from liuyanban.intelligence.hot.selectors import active_issues
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain
-from liuyanban.web.errors import handles_domain_errors
 from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.public import is_htmx
 

@@ -196,7 +196,7 @@ def _supervision_page(
 
 
 def _round_form(user: User, data: object = None) -> RoundForm:
-    return RoundForm(data, organizations=supervision_selectors.supervisor_organizations(user))  # type: ignore[arg-type]
+    return RoundForm(data, organizations=supervision_selectors.supervisor_organizations(user))
 
 
 @login_required

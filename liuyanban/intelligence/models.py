@@ -177,7 +177,7 @@ class HotIssueStatus(models.TextChoices):
 class HotIssue(models.Model):
     """A group of published messages about one place or population and one problem, with its heat.
 
-    Rows are written by ``intelligence.hotissues`` only; a message belongs to at most one issue.
+    Rows are written by ``intelligence.hot.store`` only; a message belongs to at most one issue.
     Closed issues were merged into another one or fell out of the time window.
     """
 

@@ -27,3 +27,13 @@ class LifecycleConfig(AppConfig):
         from .versions import on_message_event
 
         message_event.connect(on_message_event, dispatch_uid="lifecycle.versions")
+        # A saved or deleted calendar override changes deadlines at once.
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import CalendarOverride
+        from .workdays import on_override_changed
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                on_override_changed, sender=CalendarOverride, dispatch_uid="lifecycle.workdays"
+            )

@@ -11,7 +11,9 @@ ids are integers: the details are JSON.
 # evaluated annotations only (Python 3.11), and ``problems`` needs the required keys.
 import types
 from collections.abc import Mapping
-from typing import NotRequired, TypedDict, Union, get_args, get_origin, get_type_hints
+from typing import TypeAlias, TypedDict, Union, get_args, get_origin, get_type_hints
+
+from liuyanban.core.inputs import PublicTextEdits
 
 # -- kinds that carry nothing beyond the event's own columns -------------------------
 
@@ -39,11 +41,8 @@ class SupportDetails(TypedDict):
 # -- moderation ----------------------------------------------------------------------
 
 
-class EditPublicDetails(TypedDict, total=False):
-    """Which parts of the public version the moderator rewrote."""
-
-    title_edited: bool
-    body_edited: bool
+class EditPublicDetails(PublicTextEdits, total=False):
+    """Which parts of the public version the moderator rewrote (title_edited, body_edited)."""
 
 
 class ModerateImagesDetails(TypedDict, total=False):
@@ -99,17 +98,22 @@ class ReplyInterimDetails(TypedDict):
     reply: int
 
 
-class ReplyFinalDetails(TypedDict):
-    """``review`` when the reply waits for the office; else the ``resolution`` published."""
+class ReplyForReviewDetails(TypedDict):
+    """A final reply waiting for the office's review (``review`` is always true)."""
 
     reply: int
-    review: NotRequired[bool]
-    resolution: NotRequired[str]
+    review: bool
 
 
-class ApproveReplyDetails(TypedDict):
+class PublishedReplyDetails(TypedDict):
+    """A final reply published: sent without review, or approved by the office."""
+
     reply: int
     resolution: str
+
+
+ReplyFinalDetails: TypeAlias = ReplyForReviewDetails | PublishedReplyDetails
+ApproveReplyDetails: TypeAlias = PublishedReplyDetails
 
 
 class SendBackReplyDetails(TypedDict):
@@ -177,7 +181,8 @@ class EscalateDetails(TypedDict):
     due: str
 
 
-DETAILS: dict[str, type] = {
+# A kind's details: its TypedDict, or a union of TypedDicts where one kind has two forms.
+DETAILS: dict[str, object] = {
     "submit": SubmitDetails,
     "approve": ApproveDetails,
     "reject": RejectDetails,
@@ -223,11 +228,13 @@ def _matches(value: object, hint: object) -> bool:
     return isinstance(hint, type) and isinstance(value, hint)
 
 
-def problems(action: str, details: Mapping[str, object]) -> list[str]:
-    """How ``details`` departs from its kind's TypedDict (empty when it conforms)."""
-    shape = DETAILS.get(action)
-    if shape is None:
-        return [f"no TypedDict for event kind {action!r}"]
+def shapes(action: str) -> list[type]:
+    """The TypedDicts a kind's details may take (one, or the arms of a union)."""
+    shape = DETAILS[action]
+    return [shape] if isinstance(shape, type) else list(get_args(shape))
+
+
+def _departures(action: str, shape: type, details: Mapping[str, object]) -> list[str]:
     hints = get_type_hints(shape)
     required: frozenset[str] = getattr(shape, "__required_keys__", frozenset())
     found = [f"{action}: missing {key!r}" for key in sorted(required - details.keys())]
@@ -237,3 +244,13 @@ def problems(action: str, details: Mapping[str, object]) -> list[str]:
         elif not _matches(value, hints[key]):
             found.append(f"{action}: {key!r}={value!r} is not {hints[key]}")
     return found
+
+
+def problems(action: str, details: Mapping[str, object]) -> list[str]:
+    """How ``details`` departs from its kind's TypedDict (empty when it conforms).
+
+    For a kind with two forms, the departures from the closest one.
+    """
+    if action not in DETAILS:
+        return [f"no TypedDict for event kind {action!r}"]
+    return min((_departures(action, shape, details) for shape in shapes(action)), key=len)

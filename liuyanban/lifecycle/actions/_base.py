@@ -13,7 +13,6 @@ from liuyanban.accounts.models import User
 from liuyanban.accounts.selectors import AnyUser
 from liuyanban.core.errors import (
     Conflict,
-    InvalidInput,
     InvalidTransition,
     NotFound,
     NotPermitted,
@@ -255,23 +254,6 @@ def _record(
     # and the work it needs commit together or not at all.
     signals.message_event.send(sender=Event, event=event)
     return event
-
-
-def _text(value: str, *, field_name: str, label: str, min_len: int, max_len: int) -> str:
-    value = (value or "").strip()
-    if len(value) < min_len:
-        raise InvalidInput(
-            fields={
-                field_name: [_("%(label)s至少需要 %(n)d 个字") % {"label": label, "n": min_len}]
-            }
-        )
-    if len(value) > max_len:
-        raise InvalidInput(
-            fields={
-                field_name: [_("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": max_len}]
-            }
-        )
-    return value
 
 
 def _staff_of(org: Organization | None, *roles: str) -> list[User]:

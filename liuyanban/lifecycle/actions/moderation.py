@@ -12,6 +12,8 @@ from liuyanban.accounts.models import User
 from liuyanban.core.errors import (
     InvalidInput,
 )
+from liuyanban.core.inputs import checked_text as _text
+from liuyanban.core.inputs import set_public_text
 from liuyanban.core.text.chinese import segment_for_search
 from liuyanban.notifications.actions import notify
 from liuyanban.taxonomy.models import Domain, Kind
@@ -19,6 +21,7 @@ from liuyanban.taxonomy.models import Domain, Kind
 from .. import events
 from ..deadlines import due_date
 from ..models import (
+    MERGE_TARGET_STATUSES,
     Attachment,
     AttachmentState,
     Message,
@@ -26,8 +29,7 @@ from ..models import (
     Status,
     Step,
 )
-from ..transitions import TRANSITIONS
-from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record, _text, _today, _url
+from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record, _today, _url
 
 # ---------------------------------------------------------------------------
 # Moderation
@@ -35,17 +37,9 @@ from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record,
 
 
 def _set_public(message: Message, title: str | None, body: str | None) -> events.EditPublicDetails:
-    changed: events.EditPublicDetails = {}
-    if title is not None:
-        message.public_title = _text(
-            title, field_name="public_title", label=_("公开标题"), min_len=1, max_len=TITLE_MAX
-        )
-        changed["title_edited"] = True
-    if body is not None:
-        message.public_body = _text(
-            body, field_name="public_body", label=_("公开内容"), min_len=1, max_len=BODY_MAX + 500
-        )
-        changed["body_edited"] = True
+    changed = set_public_text(
+        message, title=title, body=body, title_max=TITLE_MAX, body_max=BODY_MAX + 500
+    )
     message.search_text = segment_for_search(f"{message.public_title} {message.public_body}")
     return changed
 
@@ -151,11 +145,7 @@ def merge_message(*, actor: User, message_id: int, into_id: int) -> Message:
     message = _lock(message_id)
     _check(actor, message, "merge")
     target = Message.objects.select_related("board__organization").filter(pk=into_id).first()
-    if (
-        target is None
-        or target.status not in TRANSITIONS["instruct"].sources
-        or target.canonical_id
-    ):
+    if target is None or target.status not in MERGE_TARGET_STATUSES or target.canonical_id:
         raise InvalidInput(fields={"into": [_("只能合并到已公开的留言")]})
     before = message.status
     message.status = Status.MERGED

@@ -13,6 +13,7 @@ from liuyanban.core.errors import (
     Conflict,
     InvalidInput,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 
 from .. import events
@@ -28,7 +29,7 @@ from ..models import (
     Step,
 )
 from ..redaction import author_identity, public_text
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _today, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _today, _url
 
 # ---------------------------------------------------------------------------
 # Rating, follow-up, closing, reopening

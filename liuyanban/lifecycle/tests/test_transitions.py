@@ -248,3 +248,33 @@ def test_permission_matrix(world: World, action: str) -> None:
         assert Event.objects.filter(message=m).count() == before
     # And the holder succeeds.
     CALLS[action](world, _holder(world, row.permission, m), m)
+
+
+def test_status_groups_have_one_definition() -> None:
+    """The table's groups are the models' groups; the "open"/"answered" split covers the public."""
+    from liuyanban.lifecycle import models, transitions
+
+    assert transitions.OPEN is models.OPEN_STATUSES
+    assert transitions.VISIBLE is models.PUBLIC_STATUSES
+    assert models.OPEN_STATUSES | models.ANSWERED_STATUSES == models.PUBLIC_STATUSES
+    assert not models.OPEN_STATUSES & models.ANSWERED_STATUSES
+    assert set(Status) == models.PUBLIC_STATUSES | models.HIDDEN_STATUSES
+
+
+@pytest.mark.parametrize("status", sorted(Status))
+def test_merge_target_is_its_own_status_group(world: World, status: Status) -> None:
+    """A duplicate merges into any public message and into nothing else, whatever "instruct" allows."""
+    from liuyanban.core.errors import InvalidInput
+    from liuyanban.lifecycle.models import MERGE_TARGET_STATUSES
+
+    target = world.message_in(Status.PUBLISHED, title="东区幸福路路灯不亮（合并目标）")
+    Message.objects.filter(pk=target.pk).update(status=status)
+    dup = world.submit(author=world.bob)
+    if status in MERGE_TARGET_STATUSES:
+        actions.merge_message(actor=world.mona, message_id=dup.pk, into_id=target.pk)
+        dup.refresh_from_db()
+        assert dup.status == Status.MERGED and dup.canonical_id == target.pk
+    else:
+        with pytest.raises(InvalidInput) as exc:
+            actions.merge_message(actor=world.mona, message_id=dup.pk, into_id=target.pk)
+        assert "into" in exc.value.fields

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from liuyanban.accounts.models import Role, User
 from liuyanban.campaigns import selectors as campaign_selectors
 from liuyanban.core.errors import DomainError, InvalidInput
-from liuyanban.intelligence import hotissues
+from liuyanban.intelligence.hot.selectors import issues_for_supervisor
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
 from liuyanban.supervision import actions as supervision_actions
@@ -189,7 +189,7 @@ def _supervision_page(
         orders=workbench.orders_issued_by(user),
         rounds=workbench.rounds_for(user),
         round_form=form,
-        hot_issues=hotissues.issues_for_supervisor(user),
+        hot_issues=issues_for_supervisor(user),
     )
     response.status_code = status
     return response
@@ -248,7 +248,7 @@ def leader(request: HttpRequest) -> HttpResponse:
     """The leader's boards: their messages with status; instructions on the detail page."""
     user = staff_user(request)
     require_role(user, Role.LEADER)
-    return _page(request, "web/staff/leader.html", user, rows=rows(workbench.leader_messages(user)))
+    return _page(request, "web/staff/leader.html", user, rows=rows(selectors.leader_messages(user)))
 
 
 @login_required

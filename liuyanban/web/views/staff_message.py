@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET, require_POST
 from liuyanban.accounts.models import User
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import actions as intel_actions
-from liuyanban.intelligence import hotissues
 from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
 from liuyanban.lifecycle import actions, permissions, selectors
@@ -404,7 +403,7 @@ def render_detail(
 
 def _load(user: User, tracking: str) -> Message:
     try:
-        return workbench.get_staff_message(user, tracking)
+        return selectors.get_staff_message(user, tracking)
     except DomainError as err:
         raise_for(err)
         raise
@@ -412,7 +411,7 @@ def _load(user: User, tracking: str) -> Message:
 
 def _after(user: User, message: Message) -> str:
     """Back to the message if the user still handles it, else to the workbench."""
-    if workbench.staff_messages(user).filter(pk=message.pk).exists():
+    if selectors.staff_messages(user).filter(pk=message.pk).exists():
         return reverse("web:work_message", args=[message.tracking_number])
     return reverse("web:workbench")
 
@@ -513,7 +512,7 @@ def quality_feedback(request: HttpRequest, tracking: str) -> HttpResponse:
         return redirect(back)
     quality = workbench.reply_quality(message, text)
     try:
-        hotissues.record_quality_feedback(
+        intel_actions.record_quality_feedback(
             actor=user,
             message_id=message.pk,
             verdict=request.POST.get("qf_verdict", ""),

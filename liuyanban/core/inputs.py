@@ -7,7 +7,7 @@ message's or a suggestion's) and says what was edited, for the change's event.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,13 @@ def checked_text(value: str, *, field_name: str, label: str, min_len: int, max_l
     return value
 
 
+class PublicTextEdits(TypedDict, total=False):
+    """Which parts of a public version were rewritten (the edit's event details)."""
+
+    title_edited: bool
+    body_edited: bool
+
+
 class HasPublicText(Protocol):
     """Anything published in a moderated public version (a message, a suggestion)."""
 
@@ -40,9 +47,9 @@ def set_public_text(
     body: str | None,
     title_max: int,
     body_max: int,
-) -> dict[str, bool]:
+) -> PublicTextEdits:
     """Set the edited public title and body (None: unchanged); the event's details of the edit."""
-    edited = {}
+    edited: PublicTextEdits = {}
     if title is not None:
         target.public_title = checked_text(
             title, field_name="public_title", label=_("公开标题"), min_len=1, max_len=title_max

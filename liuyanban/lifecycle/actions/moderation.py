@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from liuyanban.core.text.chinese import segment_for_search
 from liuyanban.notifications.actions import notify
 from liuyanban.taxonomy.models import Domain, Kind
 
+from .. import events
 from ..deadlines import due_date
 from ..models import (
     MERGE_TARGET_STATUSES,
@@ -36,7 +36,7 @@ from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record,
 # ---------------------------------------------------------------------------
 
 
-def _set_public(message: Message, title: str | None, body: str | None) -> dict[str, bool]:
+def _set_public(message: Message, title: str | None, body: str | None) -> events.EditPublicDetails:
     changed = set_public_text(
         message, title=title, body=body, title_max=TITLE_MAX, body_max=BODY_MAX + 500
     )
@@ -48,7 +48,7 @@ ImageDecisions = Mapping[int, str]
 DECIDED = (AttachmentState.PUBLISHED, AttachmentState.WITHHELD)
 
 
-def _decide_images(message: Message, decisions: ImageDecisions) -> dict[str, list[int]]:
+def _decide_images(message: Message, decisions: ImageDecisions) -> events.ModerateImagesDetails:
     """Set each named image's state; the event's details list what went which way."""
     images = {a.pk: a for a in Attachment.objects.select_for_update().filter(message=message)}
     unknown = [pk for pk in decisions if pk not in images]
@@ -56,14 +56,19 @@ def _decide_images(message: Message, decisions: ImageDecisions) -> dict[str, lis
     if unknown or bad:
         raise InvalidInput(fields={"images": [_("图片不存在或审核结果无效")]})
     now = timezone.now()
-    out: dict[str, list[int]] = {"images_published": [], "images_withheld": []}
+    published: list[int] = []
+    withheld: list[int] = []
     for pk, state in sorted(decisions.items()):
         image = images[pk]
         image.state, image.moderated_at = state, now
         image.save(update_fields=["state", "moderated_at"])
-        key = "images_published" if state == AttachmentState.PUBLISHED else "images_withheld"
-        out[key].append(pk)
-    return {k: v for k, v in out.items() if v}
+        (published if state == AttachmentState.PUBLISHED else withheld).append(pk)
+    out: events.ModerateImagesDetails = {}
+    if published:
+        out["images_published"] = published
+    if withheld:
+        out["images_withheld"] = withheld
+    return out
 
 
 @transaction.atomic
@@ -83,8 +88,10 @@ def approve_message(
     message = _lock(message_id)
     _check(actor, message, "approve")
     before = message.status
-    edits: dict[str, Any] = dict(_set_public(message, public_title, public_body))
-    edits.update(_decide_images(message, images or {}))
+    edits: events.ApproveDetails = {
+        **_set_public(message, public_title, public_body),
+        **_decide_images(message, images or {}),
+    }
     today = _today()
     message.status = Status.PUBLISHED
     message.published_at = timezone.now()
@@ -190,7 +197,7 @@ def reclassify_message(
     """Correct the domain or kind (e.g. after checking the classifier's suggestion)."""
     message = _lock(message_id)
     _check(actor, message, "reclassify")
-    details: dict[str, Any] = {}
+    details: events.ReclassifyDetails = {}
     if domain_id is not None and domain_id != message.domain_id:
         domain = Domain.objects.filter(pk=domain_id, is_active=True).first()
         if domain is None:

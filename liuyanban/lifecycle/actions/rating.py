@@ -16,6 +16,7 @@ from liuyanban.core.errors import (
 from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 
+from .. import events
 from ..deadlines import due_date
 from ..models import (
     POOR_SOLVED,
@@ -48,7 +49,7 @@ def evaluate_message(
     """The author rates the final reply once; a good 解决程度 closes the message."""
     message = _lock(message_id)
     _check(actor, message, "evaluate")
-    scores = {
+    scores: events.EvaluateDetails = {
         "solved": _scale(solved, "solved", _("解决程度")),
         "attitude": _scale(attitude, "attitude", _("办理态度")),
         "speed": _scale(speed, "speed", _("办理速度")),

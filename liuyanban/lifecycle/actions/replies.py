@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 from liuyanban.organizations.models import Organization
 
+from .. import events
 from ..models import (
     AssignmentState,
     Message,
@@ -125,7 +128,7 @@ def _publish_final(
     message: Message,
     reply: Reply,
     *,
-    action: str,
+    action: Literal["reply_final", "approve_reply"],
     actor: User,
     actor_org: Organization | None,
 ) -> None:
@@ -144,13 +147,14 @@ def _publish_final(
     message.current_due = None
     message.save()
     message.assignments.filter(state=AssignmentState.SIGNED).update(state=AssignmentState.DONE)
+    published: events.PublishedReplyDetails = {"reply": reply.pk, "resolution": reply.resolution}
     _record(
         message=message,
         action=action,
         from_status=before,
         actor=actor,
         actor_org=actor_org,
-        details={"reply": reply.pk, "resolution": reply.resolution},
+        details=published,
     )
     _notify_authors(
         message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title

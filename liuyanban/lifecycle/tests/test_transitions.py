@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from liuyanban.core.errors import Conflict, InvalidTransition, NotFound, NotPermitted
-from liuyanban.lifecycle import actions, permissions
+from liuyanban.lifecycle import actions, events, permissions
 from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Attachment, Event, Extension, Message, Resolution, Status
 from liuyanban.lifecycle.transitions import TRANSITIONS
@@ -189,6 +189,10 @@ def test_walk_status_action_pair(world: World, status: str, action: str) -> None
     new_events = list(Event.objects.filter(message=m).order_by("pk")[events_before:])
     assert [e.action for e in new_events] == [action]
     assert new_events[0].from_status == status and new_events[0].to_status == after.status
+    # Every event on the way here (submit and the steps before) and this one carries the
+    # details its kind's TypedDict describes (lifecycle/events.py).
+    for e in Event.objects.filter(message=m):
+        assert events.problems(e.action, e.details) == [], e.action
 
 
 PERSONAS = ["alice", "bob", "olga", "oscar", "uma", "wanda", "sam", "mona", "leo", "anonymous"]

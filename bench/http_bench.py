@@ -460,10 +460,9 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
         ((vid, *(s["values"].get(c, 0) for c in ALL_COLUMNS)) for vid, s in enumerate(shapes)),
     )
     cursor.execute("CREATE TEMPORARY TABLE bench_top (region_id integer PRIMARY KEY, top integer)")
-    regions = [0, *Region.objects.values_list("pk", flat=True)]
-    _copy(
-        cursor.connection, "bench_top", ["region_id", "top"], ((r, top_region(r)) for r in regions)
-    )
+    # Every top region looked up before the COPY (a query inside it would wait forever).
+    tops = [(r, top_region(r)) for r in [0, *Region.objects.values_list("pk", flat=True)]]
+    _copy(cursor.connection, "bench_top", ["region_id", "top"], tops)
     dims = ", ".join(DIMENSIONS)
     cursor.execute(
         f"""CREATE TEMPORARY TABLE bench_agg AS
@@ -494,7 +493,7 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
                 SELECT %s, {", ".join(keys)}, {sums}
                 FROM bench_agg a JOIN bench_values v ON v.vid = a.vid
                 JOIN bench_top t ON t.region_id = a.region_id
-                GROUP BY {", ".join(keys)}""",
+                GROUP BY {", ".join(k for k in keys if k != "0")}""",
             [str(grain)],
         )
         written += cursor.rowcount
@@ -550,6 +549,7 @@ def load(
 
     from liuyanban.accounts.models import User
     from liuyanban.analytics import rollups
+    from liuyanban.analytics.models import Cursor
     from liuyanban.lifecycle.models import Event
     from liuyanban.organizations.loading import load_directory
     from liuyanban.organizations.models import Board, Organization
@@ -630,10 +630,7 @@ def load(
         if not rebuild:
             written = _rollups_from_facts(cursor, shapes)
             last = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            cursor.execute(
-                "INSERT INTO analytics_cursor (name, last_event_id) VALUES (%s, %s)",
-                [rollups.CURSOR, last],
-            )
+            Cursor.objects.create(name=rollups.CURSOR, last_event_id=last)
             print(f"{written:,} rollup rows summed in {time.perf_counter() - t3:.0f} s", flush=True)
         cursor.execute("ALTER TABLE analytics_messagefact DROP COLUMN bench_vid")
         if rebuild:

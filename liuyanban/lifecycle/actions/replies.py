@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
@@ -12,6 +13,7 @@ from liuyanban.core.errors import (
     InvalidTransition,
 )
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 from liuyanban.organizations.models import Organization
 
 from ..models import (
@@ -65,7 +67,9 @@ def reply_interim(*, actor: User, message_id: int, body: str) -> Reply:
         details={"reply": reply.pk},
     )
     _notify_authors(
-        message, "interim_reply", _("您的留言“%s”有了阶段性回复") % message.public_title
+        message,
+        "interim_reply",
+        notice(gettext_noop("您的留言“%s”有了阶段性回复"), message.public_title),
     )
     return reply
 
@@ -109,7 +113,7 @@ def reply_final(*, actor: User, message_id: int, body: str, resolution: str) -> 
         notify(
             users=_staff_of(message.office, Role.CLERK),
             verb="review",
-            text=_("待审核的回复：%s") % message.public_title,
+            text=notice(gettext_noop("待审核的回复：%s"), message.public_title),
             message_id=message.pk,
             url=_url(message),
         )
@@ -152,7 +156,9 @@ def _publish_final(
         details={"reply": reply.pk, "resolution": reply.resolution},
     )
     _notify_authors(
-        message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
+        message,
+        "replied",
+        notice(gettext_noop("您的留言“%s”已正式回复，欢迎评价"), message.public_title),
     )
 
 
@@ -209,7 +215,7 @@ def send_back_reply(*, actor: User, message_id: int, comment: str) -> Reply:
     notify(
         users=_staff_of(message.unit, Role.OFFICER),
         verb="sent_back",
-        text=_("回复被退回修改：%s") % comment,
+        text=notice(gettext_noop("回复被退回修改：%s"), comment),
         message_id=message.pk,
         url=_url(message),
     )

@@ -7,19 +7,18 @@ answers 404 both for "missing" and "not yours". Lists page by keyset
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, subtree_q
+from liuyanban.core import paging
 from liuyanban.core.errors import NotFound
+from liuyanban.core.paging import Page
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
@@ -197,40 +196,11 @@ def available_actions(user: AnyUser, message: Message) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a keyset-paginated list; ``next_cursor`` is None on the last page."""
-
-    items: list[Message]
-    next_cursor: str | None
-
-
-def encode_cursor(at: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    """Parse a cursor; a tampered or stale one simply starts from the top."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at_s, pk_s = raw.split("|")
-        at = parse_datetime(at_s)
-        return (at, int(pk_s)) if at is not None else None
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def keyset_page(qs: QuerySet[Message], *, field: str, cursor: str | None, limit: int) -> Page:
-    """Newest first on (field, id); fetch one extra row to know if there is a next page."""
-    limit = max(1, min(limit, 100))
-    if cursor and (pos := decode_cursor(cursor)):
-        at, pk = pos
-        qs = qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
-    rows = list(qs.order_by(f"-{field}", "-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    nxt = encode_cursor(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
-    return Page(rows, nxt)
+def keyset_page(
+    qs: QuerySet[Message], *, field: str, cursor: str | None, limit: int
+) -> Page[Message]:
+    """Newest first on (field, id); a cursor that does not fit starts from the top (``core.paging``)."""
+    return paging.keyset_page(qs, keys=(field, "pk"), cursor=cursor, limit=limit)
 
 
 class PublicFilters(TypedDict, total=False):
@@ -249,7 +219,7 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
     qs = Message.objects.filter(status__in=PUBLIC_STATUSES, canonical__isnull=True)
     for key in ("board_id", "region_id", "domain_id", "kind_id"):
         if f.get(key):
-            qs = qs.filter(**{key: f[key]})  # type: ignore[literal-required]
+            qs = qs.filter(**{key: f[key]})
     if status := f.get("status"):
         groups = {
             "open": Q(status__in=sorted(OPEN_STATUSES)),

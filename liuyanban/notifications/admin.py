@@ -11,7 +11,7 @@ from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationAdmin(admin.ModelAdmin):
     """Written only by ``notifications.actions.notify``; read here, never edited."""
 
     list_display = ["user", "verb", "text", "created_at", "read_at", "emailed"]

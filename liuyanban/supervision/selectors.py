@@ -80,7 +80,7 @@ def rounds_for(user: AnyUser) -> list[RoundProgress]:
         )
     )
     return [
-        RoundProgress(r, r.n_orders, r.n_answered, r.n_messages, r.n_closed)  # type: ignore[attr-defined]
+        RoundProgress(r, r.n_orders, r.n_answered, r.n_messages, r.n_closed)
         for r in rounds[:ROUNDS_LIMIT]
     ]
 

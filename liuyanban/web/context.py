@@ -49,7 +49,7 @@ def site(request: HttpRequest) -> dict[str, object]:
     unread = notification_selectors.unread_count(user) if user is not None else 0
     return {
         "site_name": settings.LIUYANBAN["SITE_NAME"],
-        "public_nav": _resolve(PUBLIC_NAV),  # type: ignore[arg-type]
+        "public_nav": _resolve(PUBLIC_NAV),
         "user_nav": user_nav,
         "is_staff_member": is_staff_member,
         "unread_notifications": unread,

@@ -54,11 +54,13 @@ def test_scheduler_drops_a_dead_connection_between_ticks(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Once its connection was terminated, the scheduler failed on every tick until restarted."""
+    import time
     from unittest import mock
 
     from django.db import OperationalError
 
     from liuyanban.core.management.commands import run_scheduler
+    from liuyanban.core.schedule import schedule
 
     closed = {"n": 0}
     ticks = {"n": 0}
@@ -78,10 +80,10 @@ def test_scheduler_drops_a_dead_connection_between_ticks(
         if calls["n"] == 1:
             raise OperationalError("the connection is closed")
 
-    item = run_scheduler.schedule()[0]
+    item = schedule()[0]
     with (
         mock.patch.object(run_scheduler, "close_old_connections", close_old),
-        mock.patch.object(run_scheduler.time, "sleep", sleep),
+        mock.patch.object(time, "sleep", sleep),
         mock.patch.object(run_scheduler, "schedule", lambda: [type(item)(item.name, 60, enqueue)]),
         pytest.raises(KeyboardInterrupt),
     ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,10 +14,12 @@ from liuyanban.core.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 from liuyanban.notifications.texts import notice
 from liuyanban.organizations.models import Organization
 
+from .. import events
 from ..models import (
     AssignmentState,
     Message,
@@ -26,7 +30,7 @@ from ..models import (
     Status,
 )
 from ..redaction import author_identity, public_reply_text
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _url
 
 # ---------------------------------------------------------------------------
 # Replies
@@ -128,7 +132,7 @@ def _publish_final(
     message: Message,
     reply: Reply,
     *,
-    action: str,
+    action: Literal["reply_final", "approve_reply"],
     actor: User,
     actor_org: Organization | None,
 ) -> None:
@@ -147,13 +151,14 @@ def _publish_final(
     message.current_due = None
     message.save()
     message.assignments.filter(state=AssignmentState.SIGNED).update(state=AssignmentState.DONE)
+    published: events.PublishedReplyDetails = {"reply": reply.pk, "resolution": reply.resolution}
     _record(
         message=message,
         action=action,
         from_status=before,
         actor=actor,
         actor_org=actor_org,
-        details={"reply": reply.pk, "resolution": reply.resolution},
+        details=published,
     )
     _notify_authors(
         message,

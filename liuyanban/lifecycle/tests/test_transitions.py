@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from liuyanban.core.errors import Conflict, InvalidTransition, NotFound, NotPermitted
-from liuyanban.lifecycle import actions, permissions
+from liuyanban.lifecycle import actions, events, permissions
 from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Attachment, Event, Extension, Message, Resolution, Status
 from liuyanban.lifecycle.transitions import TRANSITIONS
@@ -91,7 +91,7 @@ CALLS: dict[str, Call] = {
         message_id=m.pk,
         order_id=getattr(m.supervision_orders.last(), "pk", 0),
         response="已加快办理",
-    ),  # type: ignore[union-attr]
+    ),
     "instruct": lambda w, a, m: supervision.give_instruction(
         actor=a, message_id=m.pk, text="请认真核实，尽快解决"
     ),
@@ -189,6 +189,10 @@ def test_walk_status_action_pair(world: World, status: str, action: str) -> None
     new_events = list(Event.objects.filter(message=m).order_by("pk")[events_before:])
     assert [e.action for e in new_events] == [action]
     assert new_events[0].from_status == status and new_events[0].to_status == after.status
+    # Every event on the way here (submit and the steps before) and this one carries the
+    # details its kind's TypedDict describes (lifecycle/events.py).
+    for e in Event.objects.filter(message=m):
+        assert events.problems(e.action, e.details) == [], e.action
 
 
 PERSONAS = ["alice", "bob", "olga", "oscar", "uma", "wanda", "sam", "mona", "leo", "anonymous"]

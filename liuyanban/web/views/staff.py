@@ -22,7 +22,7 @@ from liuyanban.accounts.models import Role, User
 from liuyanban.campaigns import selectors as campaign_selectors
 from liuyanban.core.error_pages import add_field_errors, raise_for, user_text
 from liuyanban.core.errors import DomainError, InvalidInput
-from liuyanban.intelligence import hotissues
+from liuyanban.intelligence.hot.selectors import issues_for_supervisor
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
 from liuyanban.notifications import selectors as notification_selectors
@@ -189,14 +189,14 @@ def _supervision_page(
         orders=supervision_selectors.orders_issued_by(user),
         rounds=supervision_selectors.rounds_for(user),
         round_form=form,
-        hot_issues=hotissues.issues_for_supervisor(user),
+        hot_issues=issues_for_supervisor(user),
     )
     response.status_code = status
     return response
 
 
 def _round_form(user: User, data: object = None) -> RoundForm:
-    return RoundForm(data, organizations=supervision_selectors.supervisor_organizations(user))  # type: ignore[arg-type]
+    return RoundForm(data, organizations=supervision_selectors.supervisor_organizations(user))
 
 
 @login_required

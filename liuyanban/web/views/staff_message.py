@@ -27,7 +27,6 @@ from liuyanban.accounts.models import User
 from liuyanban.core.error_pages import add_field_errors, error_response, raise_for
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import actions as intel_actions
-from liuyanban.intelligence import hotissues
 from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
 from liuyanban.lifecycle import actions, permissions, selectors
@@ -514,7 +513,7 @@ def quality_feedback(request: HttpRequest, tracking: str) -> HttpResponse:
         return redirect(back)
     quality = workbench.reply_quality(message, text)
     try:
-        hotissues.record_quality_feedback(
+        intel_actions.record_quality_feedback(
             actor=user,
             message_id=message.pk,
             verdict=request.POST.get("qf_verdict", ""),

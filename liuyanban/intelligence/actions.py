@@ -11,13 +11,21 @@ from django.utils.translation import gettext as _
 from liuyanban.accounts.models import User
 from liuyanban.accounts.selectors import is_staff_member
 from liuyanban.core.errors import InvalidInput, NotFound, NotPermitted
+from liuyanban.core.inputs import checked_text
 from liuyanban.lifecycle import actions as lifecycle
 from liuyanban.lifecycle.models import Message, Reply
 from liuyanban.lifecycle.permissions import is_insider, is_triage
 from liuyanban.lifecycle.selectors import get_message_for_user
 from liuyanban.taxonomy.models import Domain, Kind
 
-from .models import DuplicateLink, LinkState, Prediction, QualityFeedback, QualityVerdict
+from .models import (
+    NOTE_MAX,
+    DuplicateLink,
+    LinkState,
+    Prediction,
+    QualityFeedback,
+    QualityVerdict,
+)
 from .replyquality import ReplyQuality
 
 
@@ -72,14 +80,6 @@ def dismiss_duplicate(*, actor: User, link_id: int) -> DuplicateLink:
 # ---------------------------------------------------------------------------
 
 
-def clean_note(note: str) -> str:
-    """A staff member's explanation of a mark: trimmed, at most 500 characters."""
-    note = note.strip()
-    if len(note) > 500:
-        raise InvalidInput(fields={"note": [_("说明不能超过 500 字")]})
-    return note
-
-
 def quality_scores(quality: ReplyQuality) -> dict[str, Any]:
     """The scores as shown on the page, for storing with a mark."""
     return {
@@ -125,5 +125,5 @@ def record_quality_feedback(
         scores=quality_scores(quality),
         user=actor,
         verdict=verdict,
-        note=clean_note(note),
+        note=checked_text(note, field_name="note", label=_("说明"), min_len=0, max_len=NOTE_MAX),
     )

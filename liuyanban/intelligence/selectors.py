@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from liuyanban.core.text.chinese import is_keyword
 from liuyanban.lifecycle.models import Assignment, AssignmentRole, AssignmentState, Message
 from liuyanban.organizations.models import Organization, OrgKind
 from liuyanban.taxonomy.models import Domain, Kind
@@ -26,7 +27,6 @@ from .models import (
     QualityVerdict,
 )
 from .routing import Case, RoutingModel, Suggestion
-from .text import is_keyword
 
 HISTORY_LIMIT = 5000
 _CACHE_SECONDS = 600

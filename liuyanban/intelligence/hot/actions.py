@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from liuyanban.accounts.models import User
 from liuyanban.core.errors import InvalidInput, NotFound
+from liuyanban.core.inputs import checked_text
 
-from ..actions import clean_note
-from ..models import HotIssueFeedback, HotIssueVerdict
+from ..models import NOTE_MAX, HotIssueFeedback, HotIssueVerdict
 from .permissions import can_mark_issue
 from .selectors import get_issue, held_ids
 
@@ -31,5 +31,9 @@ def record_issue_feedback(
         "messages": held_ids(issue),
     }
     return HotIssueFeedback.objects.create(
-        issue=issue, user=actor, verdict=verdict, note=clean_note(note), snapshot=snapshot
+        issue=issue,
+        user=actor,
+        verdict=verdict,
+        note=checked_text(note, field_name="note", label=_("说明"), min_len=0, max_len=NOTE_MAX),
+        snapshot=snapshot,
     )

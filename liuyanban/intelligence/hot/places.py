@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from liuyanban.intelligence.text import tokenizer
+from liuyanban.core.text.chinese import tokenizer
 
 # The real administrative names come from cpca's table of regions (省, 市, 区, 县 …);
 # a dataset that writes them differently (anonymised codes) brings an ``AdminNames`` of its

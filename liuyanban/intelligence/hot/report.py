@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from liuyanban.intelligence.text import normalize
+from liuyanban.core.text.chinese import normalize
 
 from . import places
 from .features import HotInput

@@ -39,8 +39,8 @@ def _formula() -> dict[str, object]:
     }
 
 
-@require_GET
 @public_page(lambda: (HOT_ISSUES,))
+@require_GET
 def issues(request: HttpRequest) -> HttpResponse:
     """热点问题表 (top issues) and 热点问题留言明细表 (messages of the top five)."""
     top = list(hot.active_issues()[:LIST_SIZE])
@@ -50,8 +50,8 @@ def issues(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
 @public_page(lambda pk: (HOT_ISSUES,))
+@require_GET
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
     """One issue with all its public messages; staff see the form to mark it wrong."""
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import translation
@@ -15,6 +18,13 @@ from liuyanban.notifications.tasks import email_notifications
 from liuyanban.notifications.texts import label, notice, render
 from liuyanban.supervision.models import OrderLevel
 from liuyanban.testing.world import World
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after() -> Iterator[None]:
+    """The language switch leaves English active in this thread: later tests expect the default."""
+    yield
+    translation.deactivate()
 
 
 def test_keys_render_in_the_active_language_with_their_parameters() -> None:

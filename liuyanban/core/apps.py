@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import jobs, schedule, sweeper, workers
+        from . import clock, jobs, schedule, sweeper, workers
+
+        clock.install()
         from .tasks import sweep_background_work
 
         schedule.register(

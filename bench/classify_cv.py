@@ -67,6 +67,7 @@ from sklearn.naive_bayes import ComplementNB  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
+from liuyanban.core.sheets import RowError  # noqa: E402
 from liuyanban.intelligence.classifier import (  # noqa: E402
     ClassifierConfig,
     ClassifierModel,
@@ -75,7 +76,6 @@ from liuyanban.intelligence.classifier import (  # noqa: E402
     taxonomy_docs,
 )
 from liuyanban.intelligence.management.commands.classify_eval import read_messages  # noqa: E402
-from liuyanban.organizations.importing import RowError  # noqa: E402
 from liuyanban.taxonomy.importing import read_paths  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020c"

@@ -48,7 +48,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from liuyanban.intelligence.text import normalize
+from liuyanban.core.text.chinese import normalize
 
 MODEL_VERSION = "char-tfidf-svm-selftrain-cnb-taxonomy/3"
 # Files of these versions predict with the same code (version 2 had no taxonomy documents,

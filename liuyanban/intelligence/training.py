@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from sklearn.metrics import f1_score
 
+from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.lifecycle.models import Message
 
 from . import classification
@@ -68,8 +69,18 @@ def _score(model: ClassifierModel, docs: list[Doc], labels: list[str]) -> float:
     return float(f1_score(labels, predicted, average="macro", zero_division=0))
 
 
-def train(target: str = "domain", *, min_samples: int = 30, force: bool = False) -> TrainingReport:
-    """Train a new version, evaluate it against the active one, and promote it if not worse."""
+def train(
+    target: str = "domain",
+    *,
+    min_samples: int = 30,
+    force: bool = False,
+    tracker: Tracker | None = None,
+) -> TrainingReport:
+    """Train a new version, evaluate it against the active one, and promote it if not worse.
+
+    ``tracker`` (a progress bar) counts messages: read, learned from, then scored on the
+    held-out part by the new model and by the active one.
+    """
     rows = labelled_messages(target)
     train_rows = [(m, y) for m, y in rows if not _is_holdout(m.pk)]
     hold_rows = [(m, y) for m, y in rows if _is_holdout(m.pk)]
@@ -77,6 +88,9 @@ def train(target: str = "domain", *, min_samples: int = 30, force: bool = False)
         raise ValueError(
             f"需要至少 {min_samples} 条已确认的留言（至少两个类别）才能训练，目前 {len(train_rows)} 条"
         )
+    previous = classification.active_model(target)
+    begin(tracker, len(rows) + len(train_rows) + len(hold_rows) * (2 if previous else 1))
+    advance(tracker, len(rows))
     labelled_ids = {m.pk for m, _y in rows}
     unlabelled = [
         Doc(t, b)
@@ -88,11 +102,14 @@ def train(target: str = "domain", *, min_samples: int = 30, force: bool = False)
     model = ClassifierModel.fit(
         [Doc(m.title, m.body) for m, _y in train_rows], [y for _m, y in train_rows], unlabelled
     )
+    advance(tracker, len(train_rows))
     hold_docs = [Doc(m.title, m.body) for m, _y in hold_rows]
     hold_labels = [y for _m, y in hold_rows]
     score = _score(model, hold_docs, hold_labels) if hold_rows else 0.0
-    previous = classification.active_model(target)
+    advance(tracker, len(hold_rows))
     previous_score = _score(previous[1], hold_docs, hold_labels) if previous and hold_rows else None
+    if previous:
+        advance(tracker, len(hold_rows))
     promote = force or previous_score is None or score >= previous_score
     version = f"{target}-{datetime.now(tz=timezone.get_current_timezone()):%Y%m%d%H%M%S%f}"
     path = classification.models_dir() / f"{version}.pkl"

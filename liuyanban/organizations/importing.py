@@ -23,6 +23,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import TextChoices
 
 from liuyanban.accounts.models import Membership, Role, User
+from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.taxonomy.models import Domain
 
 from . import english
@@ -884,11 +885,18 @@ def _validate(
 
 
 def _write(
-    orgs: Table, rows: list[OrgRow], staff_rows: list[StaffRow], report: ImportReport
+    orgs: Table,
+    rows: list[OrgRow],
+    staff_rows: list[StaffRow],
+    report: ImportReport,
+    tracker: Tracker | None,
 ) -> None:
     report.organizations = sync_organizations(org_specs(rows, orgs.headers))
+    advance(tracker, len(rows))
     report.boards = sync_boards(board_specs(rows))
+    advance(tracker, len(rows))
     sync_staff(staff_rows, report)
+    advance(tracker, len(staff_rows))
 
 
 def import_organizations(
@@ -897,11 +905,13 @@ def import_organizations(
     filename: str = "",
     staff_content: bytes | None = None,
     dry_run: bool = False,
+    tracker: Tracker | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file of bodies (and staff): everything or, on any error, nothing.
 
     A dry run does the whole import inside a transaction it then rolls back, so its
-    counts are exactly what a real run would do.
+    counts are exactly what a real run would do. ``tracker`` (a progress bar) counts
+    rows: checked, then written (bodies, their boards, staff).
     """
     report = ImportReport(dry_run=dry_run)
     try:
@@ -917,9 +927,11 @@ def import_organizations(
     if report.errors:
         report.errors.sort()
         return report
+    begin(tracker, report.rows + 2 * len(rows) + len(staff_rows))
+    advance(tracker, report.rows)
     try:
         with transaction.atomic():
-            _write(orgs, rows, staff_rows, report)
+            _write(orgs, rows, staff_rows, report, tracker)
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as error:  # a concurrent edit; the transaction rolled back

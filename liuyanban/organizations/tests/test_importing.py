@@ -41,11 +41,11 @@ def csv_bytes(rows: list[list[str]], encoding: str = "utf-8-sig") -> bytes:
 
 
 def run(
-    rows: list[list[str]], staff: list[list[str]] | None = None, **kwargs: bool
+    rows: list[list[str]], staff: list[list[str]] | None = None, *, dry_run: bool = False
 ) -> ImportReport:
     staff_content = csv_bytes(staff) if staff is not None else None
     return import_organizations(
-        csv_bytes(rows), filename="x.csv", staff_content=staff_content, **kwargs
+        csv_bytes(rows), filename="x.csv", staff_content=staff_content, dry_run=dry_run
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from liuyanban.core.progress import progress
 from liuyanban.organizations.importing import ImportReport, import_organizations
 
 
@@ -30,12 +31,14 @@ class Command(BaseCommand):
         for file in (path, staff):
             if file is not None and not file.is_file():
                 raise CommandError(f"找不到文件：{file}")
-        report = import_organizations(
-            path.read_bytes(),
-            filename=path.name,
-            staff_content=staff.read_bytes() if staff else None,
-            dry_run=options["dry_run"],
-        )
+        with progress(total=None, desc="import_organizations", unit="row", file=self.stderr) as bar:
+            report = import_organizations(
+                path.read_bytes(),
+                filename=path.name,
+                staff_content=staff.read_bytes() if staff else None,
+                dry_run=options["dry_run"],
+                tracker=bar,
+            )
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))

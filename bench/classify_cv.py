@@ -55,6 +55,7 @@ from sklearn.naive_bayes import ComplementNB  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
+from liuyanban.core.text.chinese import segment  # noqa: E402
 from liuyanban.intelligence.classifier import (  # noqa: E402
     ClassifierConfig,
     ClassifierModel,
@@ -63,7 +64,6 @@ from liuyanban.intelligence.classifier import (  # noqa: E402
     prepare,
 )
 from liuyanban.intelligence.management.commands.classify_eval import read_messages  # noqa: E402
-from liuyanban.intelligence.text import segment  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020c"
 UNLABELED = ["attachment2_unlabeled.csv", "attachment3_hot.csv", "attachment4_replies.csv"]

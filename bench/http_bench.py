@@ -38,6 +38,7 @@ import time
 import urllib.request
 from collections import Counter
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,6 +101,18 @@ MSG_COLS = [
     "closed_at",
     "accepted_at",
 ]
+FACT_COLS = [
+    "message_id",
+    "day",
+    "office_id",
+    "unit_id",
+    "board_id",
+    "domain_id",
+    "kind_id",
+    "region_id",
+    "values",
+    "bench_vid",
+]
 EV_COLS = ["message_id", "action", "from_status", "to_status", "at", "is_public", "details"]
 REPLY_COLS = [
     "message_id",
@@ -137,19 +150,49 @@ _W: dict[str, Any] = {}
 
 def _worker_init(context: dict[str, Any]) -> None:
     _django()
-    from liuyanban.intelligence.text import tokenizer
+    from liuyanban.core.text.chinese import tokenizer
 
     tokenizer()
     _W.update(context)
 
 
+# Where a normalised text may be cut without changing jieba's words: after a sentence
+# mark that is not part of any word (jieba first splits at every character outside
+# [Han letters digits +#&._%-], so these marks are already block boundaries; "." is
+# not one of them, as it may sit inside "3.5").
+_SENTENCE_END = re.compile(r"(?<=[。!?;])")
+
+
+@lru_cache(maxsize=500_000)
+def _sentence_words(sentence: str) -> tuple[str, ...]:
+    from liuyanban.core.text.chinese import tokenizer
+
+    return tuple(tokenizer().lcut_for_search(sentence, HMM=False))
+
+
+def segment_memo(text: str) -> str:
+    """``segment_for_search(text)``, with jieba's words memoised per sentence.
+
+    The generator reuses sentences (about half of them repeat within 3,000 texts), and
+    jieba cuts a text into blocks at non-Han marks before it segments, so segmenting
+    sentence by sentence gives exactly the words of the whole text; ``search_terms``
+    then adds the single characters over the whole text, as the product does. The
+    loader checks the equality on the first texts of every worker.
+    """
+    from liuyanban.core.text.chinese import normalize, search_terms
+
+    parts = _SENTENCE_END.split(normalize(text))
+    return search_terms([w for part in parts if part for w in _sentence_words(part)])
+
+
 def _texts(job: tuple[int, int]) -> list[tuple[Any, ...]]:
     """Generated texts as the product stores them: redacted, then segmented (a worker).
 
-    ``segment_for_search`` is what approval runs (jieba search mode, no HMM).
+    ``segment_for_search`` is what approval runs (jieba search mode, no HMM); the
+    loader runs it through ``segment_memo`` (the same words, memoised per sentence).
     """
+    from liuyanban.core.text.chinese import segment_for_search
     from liuyanban.demo.generator import generate_message, generate_reply
-    from liuyanban.intelligence.text import segment_for_search
     from liuyanban.lifecycle.redaction import public_text
 
     start, count = job
@@ -160,6 +203,9 @@ def _texts(job: tuple[int, int]) -> list[tuple[Any, ...]]:
         g = generate_message(rng, city=city)
         ptitle, pbody = public_text(g.title)[:50], public_text(g.body)
         reply = generate_reply(rng, g, "承办单位")
+        search = segment_memo(f"{ptitle} {pbody}")
+        if len(out) < 50 and start < 10_000:
+            assert search == segment_for_search(f"{ptitle} {pbody}"), (ptitle, pbody)
         out.append(
             (
                 g.domain,
@@ -169,7 +215,7 @@ def _texts(job: tuple[int, int]) -> list[tuple[Any, ...]]:
                 g.body,
                 ptitle,
                 pbody,
-                segment_for_search(f"{ptitle} {pbody}"),
+                search,
                 reply,
                 public_text(reply),
             )
@@ -177,105 +223,161 @@ def _texts(job: tuple[int, int]) -> list[tuple[Any, ...]]:
     return out
 
 
-def _generate(job: tuple[int, int]) -> tuple[Any, ...]:
-    """Rows of messages ``start..start+count``, their events, replies, facts and rollup sums."""
+def _shapes(count: int, seed: int) -> list[dict[str, Any]]:
+    """``count`` lifecycles (status, dates, events) with the product's rollup contribution.
+
+    A message's contribution to the rollups depends only on its status and dates, never
+    on where it was written, so each lifecycle's values are computed once, by the
+    product's ``rollups.contribution()`` on a real ``Message``, and shared by every row
+    drawn from it (4.2 M rows draw from ``count`` lifecycles, each with its own dates).
+    """
     from liuyanban.analytics.rollups import contribution, key_of
     from liuyanban.lifecycle.models import Message
 
-    start, count = job
-    rng = random.Random(start)
-    boards, units_by_parent, domains, kinds, pool = (
-        _W["boards"],
-        _W["units"],
-        _W["domains"],
-        _W["kinds"],
-        _W["pool"],
-    )
+    rng = random.Random(seed)
     statuses = [s for s, _share, _e in MIX]
     weights = [share for _s, share, _e in MIX]
     events_of = {s: e for s, _share, e in MIX}
     today = date.today()
-    msgs: list[tuple[Any, ...]] = []
-    events: list[tuple[Any, ...]] = []
-    replies: list[tuple[Any, ...]] = []
-    facts: list[tuple[Any, ...]] = []
-    totals: dict[tuple[Any, ...], Counter[str]] = {}
-    for i in range(start, start + count):
-        # Busy boards: 30 % of messages go to 200 boards, the rest spread over all.
-        board_id, office_id, region_id = (
-            boards[rng.randrange(len(boards))] if rng.random() < 0.7 else boards[i % 200]
-        )
+    out = []
+    for _ in range(count):
         status = rng.choices(statuses, weights)[0]
-        domain, kind, location, title, body, ptitle, pbody, search, reply, preply = pool[
-            rng.randrange(len(pool))
-        ]
         submitted = datetime.combine(
             today - timedelta(days=rng.randint(0, 1500)), datetime.min.time(), tzinfo=TZ
         ) + timedelta(seconds=rng.randint(0, 86399))
         public = status not in ("submitted", "rejected", "merged")
-        units = units_by_parent.get(office_id) or [office_id]
-        unit_id = (
-            rng.choice(units)
-            if status in ("assigned", "in_handling", "reviewing", "replied", "closed")
-            else None
-        )
         due = (submitted + timedelta(days=rng.randint(10, 30))).date()
         answered = status in ("replied", "closed")
         replied_at = submitted + timedelta(days=rng.randint(3, 25)) if answered else None
         published_at = (
             submitted + timedelta(hours=6) if status not in ("submitted", "rejected") else None
         )
-        fields = dict(
-            zip(
-                MSG_COLS,
-                (
-                    i,
-                    f"B{i:010d}",
-                    board_id,
-                    office_id,
-                    unit_id,
-                    _W["author"],
-                    "网友",
-                    "web",
-                    "",
-                    domains[domain],
-                    kinds[kind],
-                    region_id,
-                    location,
-                    title,
-                    body,
-                    ptitle if published_at else "",
-                    pbody if published_at else "",
-                    location if published_at else "",
-                    search if public else "",
-                    status,
-                    "solved" if answered else "",
-                    submitted,
-                    published_at,
-                    due if status in ("published", "accepted", "assigned", "in_handling") else None,
-                    due if public else None,
-                    due,
-                    False,
-                    0,
-                    0,
-                    0,
-                    rng.randint(0, 20),
-                    "",
-                    replied_at or submitted,
-                    replied_at,
-                    replied_at,
-                    (replied_at + timedelta(days=5)) if status == "closed" and replied_at else None,
-                    submitted + timedelta(days=1) if unit_id else None,
-                ),
-                strict=True,
+        assigned = status in ("assigned", "in_handling", "reviewing", "replied", "closed")
+        fields = {
+            "status": status,
+            "resolution": "solved" if answered else "",
+            "submitted_at": submitted,
+            "published_at": published_at,
+            "current_due": due
+            if status in ("published", "accepted", "assigned", "in_handling")
+            else None,
+            "reply_due": due if public else None,
+            "accept_due": due,
+            "updated_at": replied_at or submitted,
+            "first_reply_at": replied_at,
+            "replied_at": replied_at,
+            "closed_at": (replied_at + timedelta(days=5))
+            if status == "closed" and replied_at
+            else None,
+            "accepted_at": submitted + timedelta(days=1) if assigned else None,
+        }
+        message = Message(**fields)
+        at, events = submitted, []
+        for action in EVENT_ACTIONS[: events_of[status]]:
+            events.append((action, at))
+            at += timedelta(hours=rng.randint(2, 72))
+        values = contribution(message, [], [], [])
+        out.append(
+            {
+                **fields,
+                "public": public,
+                "answered": answered,
+                "assigned": assigned,
+                "events": events,
+                "day": key_of(message).day if message.submitted_at else None,
+                "values": values,
+                "values_json": json.dumps(values),
+                "reply_created": replied_at or submitted + timedelta(days=3),
+            }
+        )
+    return out
+
+
+def _generate(job: tuple[int, int]) -> int:
+    """Write messages ``start..start+count`` with their events, replies and rollup facts.
+
+    Runs in a worker process, which COPYs its rows on its own connection (so
+    PostgreSQL parses and indexes on as many backends as there are workers). Each row
+    takes a board, a text and a lifecycle (``_shapes``); the lifecycle's contribution
+    is the product's, and ``bench_vid`` tells the rollup step which one it was.
+    """
+    from django.db import connection
+
+    start, count = job
+    rng = random.Random(start)
+    boards, units_by_parent, domains, kinds, pool, shapes = (
+        _W["boards"],
+        _W["units"],
+        _W["domains"],
+        _W["kinds"],
+        _W["pool"],
+        _W["shapes"],
+    )
+    author = _W["author"]
+    n_boards, n_pool, n_shapes = len(boards), len(pool), len(shapes)
+    rand, randrange = rng.random, rng.randrange
+    msgs: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    replies: list[tuple[Any, ...]] = []
+    facts: list[tuple[Any, ...]] = []
+    for i in range(start, start + count):
+        # Busy boards: 30 % of messages go to 200 boards, the rest spread over all.
+        board_id, office_id, region_id = (
+            boards[randrange(n_boards)] if rand() < 0.7 else boards[i % 200]
+        )
+        vid = randrange(n_shapes)
+        s = shapes[vid]
+        status = s["status"]
+        domain, kind, location, title, body, ptitle, pbody, search, reply, preply = pool[
+            randrange(n_pool)
+        ]
+        units = units_by_parent.get(office_id) or (office_id,)
+        unit_id = units[randrange(len(units))] if s["assigned"] else None
+        published = s["published_at"] is not None
+        domain_id, kind_id = domains[domain], kinds[kind]
+        msgs.append(
+            (
+                i,
+                f"B{i:010d}",
+                board_id,
+                office_id,
+                unit_id,
+                author,
+                "网友",
+                "web",
+                "",
+                domain_id,
+                kind_id,
+                region_id,
+                location,
+                title,
+                body,
+                ptitle if published else "",
+                pbody if published else "",
+                location if published else "",
+                search if s["public"] else "",
+                status,
+                s["resolution"],
+                s["submitted_at"],
+                s["published_at"],
+                s["current_due"],
+                s["reply_due"],
+                s["accept_due"],
+                False,
+                0,
+                0,
+                0,
+                randrange(21),
+                "",
+                s["updated_at"],
+                s["first_reply_at"],
+                s["replied_at"],
+                s["closed_at"],
+                s["accepted_at"],
             )
         )
-        msgs.append(tuple(fields.values()))
-        at = submitted
-        prev = ""
-        for action in EVENT_ACTIONS[: events_of[status]]:
-            events.append((i, action, prev, status, at, True, "{}"))
-            at += timedelta(hours=rng.randint(2, 72))
+        for action, at in s["events"]:
+            events.append((i, action, "", status, at, True, "{}"))
         if status in ("reviewing", "replied", "closed"):
             replies.append(
                 (
@@ -283,26 +385,35 @@ def _generate(job: tuple[int, int]) -> tuple[Any, ...]:
                     unit_id or office_id,
                     "final",
                     reply,
-                    preply if answered else "",
+                    preply if s["answered"] else "",
                     "solved",
-                    "published" if answered else "pending_review",
+                    "published" if s["answered"] else "pending_review",
                     "",
-                    replied_at or submitted + timedelta(days=3),
-                    replied_at,
+                    s["reply_created"],
+                    s["replied_at"],
                 )
             )
-        # The product's own contribution of this message to the rollups (what
-        # rollups.rebuild() computes), summed here and written with COPY.
-        message = Message(**fields)
-        values = contribution(message, [], [], [])
-        key = key_of(message)
-        facts.append((i, key.day, *key.dims().values(), json.dumps(values)))
-        for row in key.rows():
-            acc = totals.get(row)
-            if acc is None:
-                acc = totals[row] = Counter()
-            acc.update(values)
-    return msgs, events, replies, facts, totals
+        facts.append(
+            (
+                i,
+                s["day"],
+                office_id,
+                unit_id or 0,
+                board_id,
+                domain_id,
+                kind_id,
+                region_id or 0,
+                s["values_json"],
+                vid,
+            )
+        )
+    raw = connection.cursor().connection
+    with raw.transaction():
+        _copy(raw, "lifecycle_message", MSG_COLS, msgs)
+        _copy(raw, "lifecycle_event", EV_COLS, events)
+        _copy(raw, "lifecycle_reply", REPLY_COLS, replies)
+        _copy(raw, "analytics_messagefact", FACT_COLS, facts)
+    return len(msgs)
 
 
 def _copy(raw: Any, table: str, cols: list[str], rows: Any) -> None:
@@ -325,11 +436,112 @@ def _drop_secondary_indexes(cursor: Any, tables: list[str]) -> list[str]:
     return [d for _n, d in defs]
 
 
-def load(messages: int, processes: int, rebuild: bool, texts: int) -> None:
+def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
+    """The rollup rows, summed in SQL: each fact's lifecycle values times its count.
+
+    The same rows ``rollups.Key.rows()`` feeds (a day and a month row with every
+    dimension, and the four month cubes), from the product's per-lifecycle
+    ``contribution()`` values; one ``GROUP BY`` per grain instead of a Python counter
+    per message.
+    """
+    from liuyanban.analytics.models import ALL_COLUMNS, DIMENSIONS, Grain
+    from liuyanban.analytics.rollups import top_region
+    from liuyanban.organizations.models import Region
+
+    cursor.execute(
+        "CREATE TEMPORARY TABLE bench_values (vid integer PRIMARY KEY, "
+        + ", ".join(f"{c} integer" for c in ALL_COLUMNS)
+        + ")"
+    )
+    _copy(
+        cursor.connection,
+        "bench_values",
+        ["vid", *ALL_COLUMNS],
+        ((vid, *(s["values"].get(c, 0) for c in ALL_COLUMNS)) for vid, s in enumerate(shapes)),
+    )
+    cursor.execute("CREATE TEMPORARY TABLE bench_top (region_id integer PRIMARY KEY, top integer)")
+    # Every top region looked up before the COPY (a query inside it would wait forever).
+    tops = [(r, top_region(r)) for r in [0, *Region.objects.values_list("pk", flat=True)]]
+    _copy(cursor.connection, "bench_top", ["region_id", "top"], tops)
+    dims = ", ".join(DIMENSIONS)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE bench_agg AS
+            SELECT day, date_trunc('month', day)::date AS month, {dims}, bench_vid AS vid,
+                   count(*) AS n
+            FROM analytics_messagefact GROUP BY day, {dims}, bench_vid"""
+    )
+    sums = ", ".join(f"SUM(a.n * v.{c})" for c in ALL_COLUMNS)
+    cols = f"grain, period, {dims}, {', '.join(ALL_COLUMNS)}"
+    zero = {d: "0" for d in DIMENSIONS}
+    grains = [
+        (Grain.DAY, "a.day", {d: f"a.{d}" for d in DIMENSIONS}),
+        (Grain.MONTH, "a.month", {d: f"a.{d}" for d in DIMENSIONS}),
+        (Grain.KIND, "a.month", {**zero, "kind_id": "a.kind_id"}),
+        (
+            Grain.DOMAIN_REGION,
+            "a.month",
+            {**zero, "domain_id": "a.domain_id", "region_id": "t.top"},
+        ),
+        (Grain.BOARD, "a.month", {**zero, "board_id": "a.board_id"}),
+        (Grain.OFFICE, "a.month", {**zero, "office_id": "a.office_id"}),
+    ]
+    written = 0
+    for grain, period, exprs in grains:
+        keys = [period, *(exprs[d] for d in DIMENSIONS)]
+        cursor.execute(
+            f"""INSERT INTO analytics_rollup ({cols})
+                SELECT %s, {", ".join(keys)}, {sums}
+                FROM bench_agg a JOIN bench_values v ON v.vid = a.vid
+                JOIN bench_top t ON t.region_id = a.region_id
+                GROUP BY {", ".join(k for k in keys if k != "0")}""",
+            [str(grain)],
+        )
+        written += cursor.rowcount
+    for table in ("bench_agg", "bench_values", "bench_top"):
+        cursor.execute(f"DROP TABLE {table}")
+    return written
+
+
+def _template(url: str) -> None:
+    """A database with the schema and the national directory only (run in a child)."""
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    code = (
+        "import sys; sys.argv=['x']; sys.path.insert(0, 'bench'); import http_bench as h; "
+        "h._django(); from django.core.management import call_command; "
+        "from liuyanban.organizations.loading import load_directory; "
+        "call_command('migrate', verbosity=0); print('template:', load_directory())"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, check=True
+    )
+
+
+def load(
+    messages: int,
+    processes: int,
+    rebuild: bool,
+    texts: int,
+    lifecycles: int,
+    template: str | None = None,
+) -> None:
     url = os.environ["DATABASE_URL"]
     name = url.rsplit("/", 1)[1]
     admin = url.rsplit("/", 1)[0] + "/postgres"
-    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+    # A template holding only the migrated schema and the loaded directory saves the
+    # directory load (minutes on a busy machine); ``template`` creates one when missing.
+    create = f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")
+    if template:
+        exists = subprocess.run(
+            ["psql", admin, "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{template}'"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if not exists:
+            _template(url.rsplit("/", 1)[0] + "/" + template)
+    for sql in (f"DROP DATABASE IF EXISTS {name}", create):
         subprocess.run(["psql", admin, "-qc", sql], check=True)
     _django()
     from django.core.management import call_command
@@ -337,7 +549,7 @@ def load(messages: int, processes: int, rebuild: bool, texts: int) -> None:
 
     from liuyanban.accounts.models import User
     from liuyanban.analytics import rollups
-    from liuyanban.analytics.models import ALL_COLUMNS, DIMENSIONS
+    from liuyanban.analytics.models import Cursor
     from liuyanban.lifecycle.models import Event
     from liuyanban.organizations.loading import load_directory
     from liuyanban.organizations.models import Board, Organization
@@ -345,8 +557,9 @@ def load(messages: int, processes: int, rebuild: bool, texts: int) -> None:
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
-    report = load_directory()
-    print(f"migrated, directory loaded in {time.perf_counter() - t0:.0f} s: {report}", flush=True)
+    if not template:
+        report = load_directory()
+        print(f"migrated, directory loaded in {time.perf_counter() - t0:.0f} s: {report}")
     boards = list(
         Board.objects.filter(is_active=True)
         .order_by("pk")
@@ -363,11 +576,18 @@ def load(messages: int, processes: int, rebuild: bool, texts: int) -> None:
         units.setdefault(parent, []).append(pk)
     _W.update(
         boards=boards,
-        units=units,
+        units={k: tuple(v) for k, v in units.items()},
         cities=cities,
         domains={d.code: d.pk for d in Domain.objects.filter(level=1)},
         kinds={k.code: k.pk for k in Kind.objects.all()},
         author=User.objects.create_user(username="bench-author", password="x").pk,
+    )
+    t1 = time.perf_counter()
+    _W["shapes"] = shapes = _shapes(lifecycles, 11)
+    print(
+        f"{len(shapes):,} lifecycles with the product's rollup contribution in "
+        f"{time.perf_counter() - t1:.0f} s",
+        flush=True,
     )
     connection.close()  # never share a connection with forked workers
     ctx = multiprocessing.get_context("fork")
@@ -382,71 +602,54 @@ def load(messages: int, processes: int, rebuild: bool, texts: int) -> None:
         flush=True,
     )
     _W["pool"] = pool_texts
-    tables = ["lifecycle_message", "lifecycle_event", "lifecycle_reply"]
+    tables = ["lifecycle_message", "lifecycle_event", "lifecycle_reply", "analytics_messagefact"]
     t2 = time.perf_counter()
-    totals: dict[tuple[Any, ...], Counter[str]] = {}
     with connection.cursor() as cursor:
         indexes = _drop_secondary_indexes(cursor, [*tables, "analytics_rollup"])
+        # Which lifecycle each fact came from, for the rollup sums (dropped afterwards).
+        cursor.execute("ALTER TABLE analytics_messagefact ADD COLUMN bench_vid integer")
     connection.close()
     jobs = [(s, min(CHUNK, messages + 1 - s)) for s in range(1, messages + 1, CHUNK)]
     done = 0
-    fact_cols = ["message_id", "day", *DIMENSIONS, "values"]
-    with (
-        ctx.Pool(processes, initializer=_worker_init, initargs=({},)) as pool,
-        connection.cursor() as cursor,
-    ):
-        raw = cursor.connection
-        for msgs, events, replies, facts, part in pool.imap(_generate, jobs):
-            with raw.transaction():
-                _copy(raw, "lifecycle_message", MSG_COLS, msgs)
-                _copy(raw, "lifecycle_event", EV_COLS, events)
-                _copy(raw, "lifecycle_reply", REPLY_COLS, replies)
-                if not rebuild:
-                    _copy(raw, "analytics_messagefact", fact_cols, facts)
-            for row, values in part.items():
-                acc = totals.get(row)
-                if acc is None:
-                    totals[row] = values
-                else:
-                    acc.update(values)
-            done += len(msgs)
-            if done % 100_000 < CHUNK:
+    with ctx.Pool(processes, initializer=_worker_init, initargs=({},)) as pool:
+        for n in pool.imap_unordered(_generate, jobs):
+            done += n
+            if done % 200_000 < CHUNK:
                 rate = done / (time.perf_counter() - t2)
-                print(f"  {done:,} messages ({rate:,.0f}/s)", flush=True)
-    print(f"{messages:,} messages, events and replies copied in {time.perf_counter() - t2:.0f} s")
+                print(
+                    f"  {done:,} messages ({rate:,.0f}/s, load average {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
+    print(
+        f"{messages:,} messages, events, replies and facts copied in "
+        f"{time.perf_counter() - t2:.0f} s",
+        flush=True,
+    )
     t3 = time.perf_counter()
     with connection.cursor() as cursor:
         if not rebuild:
-            cols = ["grain", "period", *DIMENSIONS, *ALL_COLUMNS]
-            _copy(
-                cursor.connection,
-                "analytics_rollup",
-                cols,
-                (
-                    (g, p, *dims, *(vals.get(c, 0) for c in ALL_COLUMNS))
-                    for (g, p, dims), vals in totals.items()
-                ),
-            )
+            written = _rollups_from_facts(cursor, shapes)
             last = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            cursor.execute(
-                "INSERT INTO analytics_cursor (name, last_event_id) VALUES (%s, %s)",
-                [rollups.CURSOR, last],
-            )
-        del totals
+            Cursor.objects.create(name=rollups.CURSOR, last_event_id=last)
+            print(f"{written:,} rollup rows summed in {time.perf_counter() - t3:.0f} s", flush=True)
+        cursor.execute("ALTER TABLE analytics_messagefact DROP COLUMN bench_vid")
+        if rebuild:
+            cursor.execute("TRUNCATE analytics_messagefact")
+        t4 = time.perf_counter()
         cursor.execute("SET maintenance_work_mem = '1GB'")
         for definition in indexes:
             cursor.execute(definition)
-        for table in tables:
+        for table in tables[:3]:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}','id'), (SELECT max(id) FROM {table}))"
             )
-        for table in [*tables, "analytics_rollup", "analytics_messagefact"]:
-            cursor.execute(f"ANALYZE {table}")
-    print(f"rollups written, indexes rebuilt, analysed in {time.perf_counter() - t3:.0f} s")
+        for table in [*tables, "analytics_rollup"]:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    print(f"indexes rebuilt, vacuumed and analysed in {time.perf_counter() - t4:.0f} s", flush=True)
     if rebuild:
-        t4 = time.perf_counter()
+        t5 = time.perf_counter()
         n = rollups.rebuild()
-        print(f"rollups.rebuild(): {n:,} messages in {time.perf_counter() - t4:.0f} s", flush=True)
+        print(f"rollups.rebuild(): {n:,} messages in {time.perf_counter() - t5:.0f} s", flush=True)
     print(f"load total {time.perf_counter() - t0:.0f} s", flush=True)
 
 
@@ -549,6 +752,15 @@ def _targets(base: str, workdir: Path) -> list[tuple[str, str, Path | None, list
         f"common {common!r} in {n_common}"
     )
     one = public[0][1]
+    from liuyanban.analytics.rollups import top_region
+    from liuyanban.organizations.models import Region
+
+    board_region = Board.objects.filter(code=board).values_list(
+        "organization__region_id", flat=True
+    )
+    province = Region.objects.filter(pk=top_region(board_region.first() or 0)).first()
+    province_code = province.code if province else ""
+    print(f"province report: {province.name if province else '-'} ({province_code})")
     return [
         ("home", f"{base}/", None, []),
         ("board (busiest)", f"{base}/boards/{board}/", None, []),
@@ -574,6 +786,7 @@ def _targets(base: str, workdir: Path) -> list[tuple[str, str, Path | None, list
             ["Accept-Encoding: gzip"],
         ),
         ("statistics", f"{base}/stats/", None, []),
+        ("province report", f"{base}/stats/report/?region={province_code}", None, []),
     ]
 
 
@@ -594,30 +807,16 @@ def _anchors(base: str, workdir: Path) -> list[tuple[str, str, Path | None, list
 
 
 def _serve(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [
-        str(Path(sys.executable).parent / "granian"),
-        "--interface",
-        "wsgi",
-        "--workers",
-        "2",
-        "--blocking-threads",
-        "1",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-ws",
-        "liuyanban.wsgi:application",
-    ]
+    """The web server exactly as ``make serve`` starts it: ``deploy/web.sh`` (granian)."""
     server = subprocess.Popen(
-        cmd,
+        [str(ROOT / "deploy" / "web.sh")],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deadline = time.time() + 60
+    deadline = time.time() + 120
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/_bench/empty/", timeout=5).read()
@@ -626,6 +825,66 @@ def _serve(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]
             time.sleep(0.5)
     os.killpg(server.pid, signal.SIGTERM)
     raise RuntimeError(f"granian did not start; see {log}")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _group(pgid: int) -> list[tuple[int, str]]:
+    """(pid, command) of every live process in a process group."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc.name)) != pgid:
+                continue
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except (OSError, ProcessLookupError):
+            continue
+        out.append((int(proc.name), cmd))
+    return sorted(out)
+
+
+def _memory(server: subprocess.Popen[bytes], env: dict[str, str], out: Path) -> None:
+    """RSS of each process of the stack: granian's master and workers after the rounds,
+    then the task workers and the scheduler as supervisord starts them (after 60 s)."""
+    print("\nmemory per process (RSS):")
+    for pid, cmd in _group(server.pid):
+        role = "granian worker" if "granian" in cmd and pid != server.pid else "granian master"
+        if "granian" in cmd:
+            print(f"  {role:<16} pid {pid:>7}  {_rss_mb(pid):7.0f} MB")
+    py = sys.executable
+    others = [
+        ("task worker", [py, "manage.py", "run_worker", "--worker-id", f"bench-{i}"])
+        for i in range(2)
+    ] + [("scheduler", [py, "manage.py", "run_scheduler"])]
+    procs = [
+        (
+            role,
+            subprocess.Popen(
+                cmd,
+                cwd=ROOT,
+                env=env,
+                stdout=(out / f"{role.replace(' ', '_')}.log").open("ab"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            ),
+        )
+        for role, cmd in others
+    ]
+    time.sleep(60)
+    for role, proc in procs:
+        rss = sum(_rss_mb(pid) for pid, _cmd in _group(proc.pid))
+        print(f"  {role:<16} pid {proc.pid:>7}  {rss:7.0f} MB (with its children)")
+    for _role, proc in procs:
+        os.killpg(proc.pid, signal.SIGTERM)
+    for _role, proc in procs:
+        proc.wait(timeout=60)
 
 
 def _drain(base: str) -> None:
@@ -644,8 +903,16 @@ def run(port: int, duration: int, connections: int) -> None:
         raise SystemExit("wrk is missing: sudo apt-get install -y wrk")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
+    (out / "var" / "run").mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
+        "LIUYANBAN_ENV": "production",
+        "LYB_PY": sys.executable,
+        "LIUYANBAN_VAR": str(out / "var"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_WORKERS": os.environ.get("WEB_WORKERS", "2"),
+        "WEB_THREADS": os.environ.get("WEB_THREADS", "8"),
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 60),
         "SECURE_SSL_REDIRECT": "0",
@@ -691,9 +958,10 @@ def run(port: int, duration: int, connections: int) -> None:
                 f"load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+        _memory(server, env, out)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.wait(timeout=60)
     _report(results, connections, duration)
 
 
@@ -708,10 +976,12 @@ def _report(results: list[tuple[str, dict[str, float]]], connections: int, durat
     rows = anchor("ANCHOR bare 20-row template")
     pk = anchor("ANCHOR primary-key read")
     print()
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(
-        f"Real HTTP, synthetic data: granian WSGI x2, PostgreSQL, wrk {connections} connections, "
-        f"{duration} s per page, {date.today().isoformat()}, {os.cpu_count()} cores "
-        f"(load average now {os.getloadavg()[0]:.1f}: the machine is shared)"
+        f"Real HTTP, synthetic data: deploy/web.sh (granian WSGI, {os.environ['WEB_WORKERS']} "
+        f"workers x {os.environ['WEB_THREADS']} threads), PostgreSQL, wrk {connections} "
+        f"connections, {duration} s per page, {date.today().isoformat()}, {os.cpu_count()} "
+        f"cores; uptime: {uptime} (the machine is shared with other agents)"
     )
     print(
         f"anchors (mean of the rounds before and after): empty {empty:,.0f} req/s, "
@@ -754,6 +1024,16 @@ def main() -> None:
         "--texts", type=int, default=20_000, help="distinct generated texts the rows draw from"
     )
     p_load.add_argument(
+        "--template",
+        help="copy the schema and directory from this database (created once when missing)",
+    )
+    p_load.add_argument(
+        "--lifecycles",
+        type=int,
+        default=50_000,
+        help="distinct lifecycles (status and dates) the rows draw from",
+    )
+    p_load.add_argument(
         "--rebuild",
         action="store_true",
         help="build the rollups with rollups.rebuild() (10 ms/message today) instead of "
@@ -765,7 +1045,14 @@ def main() -> None:
     p_run.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     if args.cmd == "load":
-        load(args.messages, args.processes, args.rebuild, args.texts)
+        load(
+            args.messages,
+            args.processes,
+            args.rebuild,
+            args.texts,
+            args.lifecycles,
+            args.template,
+        )
     else:
         run(args.port, args.duration, args.connections)
 

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Cached anonymous public pages, answered before the rest of the stack (web/pagecache.py).
+    "liuyanban.web.pagecache.FastPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the NUL check: what it refuses (a body over the limit) is answered in JSON too.
     "liuyanban.api.middleware.JsonErrorsMiddleware",

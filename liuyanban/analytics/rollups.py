@@ -291,18 +291,6 @@ def unfolded(*, older_than: timedelta = timedelta(0)) -> int:
     return Event.objects.filter(Q(pk__gt=last) | Q(pk__in=gaps), at__lt=before).count()
 
 
-def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Receiver of ``lifecycle.signals.message_event``, inside the event's transaction.
-
-    Makes sure a fold is queued; one waiting fold covers every event written before it runs.
-    """
-    from liuyanban.core import jobs
-
-    from .tasks import fold_events
-
-    jobs.record_once(fold_events)
-
-
 def catch_up() -> int:
     """Fold whatever the cursor has not reached (``rebuild_rollups --catch-up``)."""
     return fold_pending()

@@ -129,8 +129,37 @@ def respond(
         return HttpResponse(
             to_xml(root, item, data), status=status, content_type="text/xml; charset=utf-8"
         )
-    body = json.dumps(data, ensure_ascii=False, indent=1)
-    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    return HttpResponse(
+        dump_json(data), status=status, content_type="application/json; charset=utf-8"
+    )
+
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+def dump_json(data: Row | list[Row]) -> str:
+    """``json.dumps(data, ensure_ascii=False, indent=1)``, character for character.
+
+    With ``indent`` the standard library encodes in pure Python (~40 ms for a list of
+    1,000 requests); a list of flat rows is written here row by row with the C encoder
+    (no indent; its item separator gives each field its own line), anything else goes
+    to ``json.dumps`` itself.
+    """
+    if not (
+        isinstance(data, list)
+        and all(
+            type(row) is dict and row and all(type(v) in _SCALAR for v in row.values())
+            for row in data
+        )
+    ):
+        return json.dumps(data, ensure_ascii=False, indent=1)
+    if not data:
+        return "[]"
+    rows = [_ROW_ENCODER.encode(row)[1:-1] for row in data]
+    return "[\n {\n  " + "\n },\n {\n  ".join(rows) + "\n }\n]"
+
+
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",\n  ", ": "))
 
 
 def error_response(fmt: str, error: Open311Error) -> HttpResponse:
@@ -149,7 +178,7 @@ def guarded(view: Any) -> Any:
 
     def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
-            return view(request, fmt, **kwargs)  # type: ignore[no-any-return]
+            return view(request, fmt, **kwargs)
         except Open311Error as error:
             return error_response(fmt, error)
         except DomainError as error:

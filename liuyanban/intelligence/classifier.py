@@ -44,7 +44,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from liuyanban.intelligence.text import normalize
+from liuyanban.core.text.chinese import normalize
 
 MODEL_VERSION = "char-tfidf-svm-selftrain-cnb/2"
 

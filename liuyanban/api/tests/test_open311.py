@@ -189,3 +189,47 @@ def test_request_list_is_gzipped_and_answers_conditional_gets(
         actions.support_message(actor=world.bob, message_id=m.pk)
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 200 and again["ETag"] != etag
+
+
+def test_request_list_is_written_exactly_as_json_dumps_writes_it(
+    world: Any, client: Client
+) -> None:
+    from liuyanban.lifecycle.models import Status
+
+    for status in (Status.REPLIED, Status.PUBLISHED, Status.CLOSED):
+        world.message_in(status)
+    body = client.get("/open311/v2/requests.json").content.decode()
+    rows = json.loads(body)
+    assert len(rows) == 3
+    assert body == json.dumps(rows, ensure_ascii=False, indent=1)
+
+
+def test_fast_json_writer_matches_the_standard_library_on_any_rows() -> None:
+    import random
+
+    from liuyanban.api.open311 import dump_json
+
+    rng = random.Random(5)
+    values: list[Any] = [
+        "",
+        '中文，\n"引号"\\',
+        "a\tb\u2028c",
+        None,
+        True,
+        False,
+        0,
+        -3,
+        1.5,
+        28.123456789,
+        float("nan"),
+        float("-inf"),
+    ]
+    for _ in range(500):
+        data: Any = [
+            {f"k{j}{'键' * (j % 2)}": rng.choice(values) for j in range(rng.randint(1, 6))}
+            for _ in range(rng.randint(0, 4))
+        ]
+        assert dump_json(data) == json.dumps(data, ensure_ascii=False, indent=1)
+    others: list[Any] = [{"a": 1}, [{"a": [1, 2]}], [{}], [{"a": {"b": None}}]]
+    for other in others:
+        assert dump_json(other) == json.dumps(other, ensure_ascii=False, indent=1)

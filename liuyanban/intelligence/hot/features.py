@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from liuyanban.intelligence.text import content_words, normalize
+from liuyanban.core.text.chinese import content_words, normalize
 
 from . import places
 

@@ -282,7 +282,7 @@ def _chunks(text: str) -> list[str]:
 
 def _word_starts(chunk: str) -> set[int]:
     """Positions where a jieba word of ``chunk`` starts: a name never starts inside a word."""
-    from liuyanban.intelligence.text import tokenizer
+    from liuyanban.core.text.chinese import tokenizer
 
     starts, pos = set(), 0
     for word in tokenizer().lcut(chunk, HMM=False):

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from liuyanban.intelligence.text import normalize
+from liuyanban.core.text.chinese import normalize
 
 from . import places
 from .features import HotInput
@@ -125,7 +125,7 @@ def _centrality(group: Group, i: int) -> float:
 def clean_title(title: str, names: list[str]) -> str:
     """Strip asides in brackets, admin names, the named places and asking words from a
     title; a word that a place name only partly covers stays whole ("广场舞")."""
-    from liuyanban.intelligence.text import tokenizer
+    from liuyanban.core.text.chinese import tokenizer
 
     text = places.strip_admin(_ASIDE.sub(" ", title))
     gone = [False] * len(text)

@@ -10,6 +10,7 @@ from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
     InvalidInput,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 
 from ..models import (
@@ -17,7 +18,7 @@ from ..models import (
     Extension,
     ExtensionState,
 )
-from ._base import _check, _lock, _record, _staff_of, _text, _url
+from ._base import _check, _lock, _record, _staff_of, _url
 
 # ---------------------------------------------------------------------------
 # Extensions

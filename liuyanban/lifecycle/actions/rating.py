@@ -13,8 +13,10 @@ from liuyanban.core.errors import (
     Conflict,
     InvalidInput,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 
+from .. import events
 from ..deadlines import due_date
 from ..models import (
     POOR_SOLVED,
@@ -27,7 +29,7 @@ from ..models import (
     Step,
 )
 from ..redaction import author_identity, public_text
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _today, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _today, _url
 
 # ---------------------------------------------------------------------------
 # Rating, follow-up, closing, reopening
@@ -47,7 +49,7 @@ def evaluate_message(
     """The author rates the final reply once; a good 解决程度 closes the message."""
     message = _lock(message_id)
     _check(actor, message, "evaluate")
-    scores = {
+    scores: events.EvaluateDetails = {
         "solved": _scale(solved, "solved", _("解决程度")),
         "attitude": _scale(attitude, "attitude", _("办理态度")),
         "speed": _scale(speed, "speed", _("办理速度")),

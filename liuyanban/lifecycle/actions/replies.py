@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +13,11 @@ from liuyanban.core.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
+from liuyanban.organizations.models import Organization
 
+from .. import events
 from ..models import (
     AssignmentState,
     Message,
@@ -23,7 +28,7 @@ from ..models import (
     Status,
 )
 from ..redaction import author_identity, public_reply_text
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _url
 
 # ---------------------------------------------------------------------------
 # Replies
@@ -113,22 +118,26 @@ def reply_final(*, actor: User, message_id: int, body: str, resolution: str) -> 
             url=_url(message),
         )
     else:
-        _publish_final(message, reply)
-        _record(
-            message=message,
-            action="reply_final",
-            from_status=before,
-            actor=actor,
-            actor_org=reply.organization,
-            details={"reply": reply.pk, "resolution": resolution},
-        )
-        _notify_authors(
-            message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
+        _publish_final(
+            message, reply, action="reply_final", actor=actor, actor_org=reply.organization
         )
     return reply
 
 
-def _publish_final(message: Message, reply: Reply) -> None:
+def _publish_final(
+    message: Message,
+    reply: Reply,
+    *,
+    action: Literal["reply_final", "approve_reply"],
+    actor: User,
+    actor_org: Organization | None,
+) -> None:
+    """The final reply becomes the answer: the message is replied, one event, authors told.
+
+    The one path for both ways a final reply goes public (sent without review, or
+    approved by the office).
+    """
+    before = message.status
     now = timezone.now()
     message.status = Status.REPLIED
     message.resolution = reply.resolution
@@ -138,6 +147,18 @@ def _publish_final(message: Message, reply: Reply) -> None:
     message.current_due = None
     message.save()
     message.assignments.filter(state=AssignmentState.SIGNED).update(state=AssignmentState.DONE)
+    published: events.PublishedReplyDetails = {"reply": reply.pk, "resolution": reply.resolution}
+    _record(
+        message=message,
+        action=action,
+        from_status=before,
+        actor=actor,
+        actor_org=actor_org,
+        details=published,
+    )
+    _notify_authors(
+        message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
+    )
 
 
 def _pending_reply(message: Message) -> Reply:
@@ -163,19 +184,7 @@ def approve_reply(*, actor: User, message_id: int, public_body: str | None = Non
     reply.published_at = timezone.now()
     reply.reviewed_by = actor
     reply.save()
-    before = message.status
-    _publish_final(message, reply)
-    _record(
-        message=message,
-        action="approve_reply",
-        from_status=before,
-        actor=actor,
-        actor_org=message.office,
-        details={"reply": reply.pk, "resolution": reply.resolution},
-    )
-    _notify_authors(
-        message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
-    )
+    _publish_final(message, reply, action="approve_reply", actor=actor, actor_org=message.office)
     return reply
 
 

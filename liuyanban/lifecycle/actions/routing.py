@@ -15,6 +15,7 @@ from liuyanban.core.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
 from liuyanban.organizations.models import Organization
 
@@ -28,7 +29,7 @@ from ..models import (
     Status,
     Step,
 )
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _today, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _today, _url
 
 # ---------------------------------------------------------------------------
 # Routing

@@ -130,3 +130,107 @@ def test_language_switch_and_support_still_work_without_a_token_on_the_page(
     assert "/accounts/login/?next=" in html
     assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
     assert client.cookies["django_language"].value == "en"
+
+
+# --- The fast path: FastPageMiddleware answers before the rest of the stack ----------
+
+
+def _stack_must_not_run(monkeypatch: Any) -> None:
+    """Make every middleware after FastPageMiddleware fail if it is reached."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.middleware.security import SecurityMiddleware
+
+    def reached(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the request went past FastPageMiddleware")
+
+    monkeypatch.setattr(SecurityMiddleware, "process_request", reached)
+    monkeypatch.setattr(SessionMiddleware, "process_request", reached)
+
+
+def test_a_cookie_less_hit_is_answered_before_the_stack_with_the_same_headers(
+    client: Client,
+    world: World,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.REPLIED)
+    url = f"/messages/{m.tracking_number}/"
+    first = client.get(url)
+    with monkeypatch.context() as patched, django_assert_max_num_queries(0):
+        _stack_must_not_run(patched)
+        hit = client.get(url)
+        not_modified = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert hit.status_code == 200 and hit.content == first.content
+    for header in (
+        "Content-Type",
+        "ETag",
+        "Cache-Control",
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Content-Language",
+    ):
+        assert hit[header] == first[header], header
+    assert not hit.cookies and "cookie" not in hit.get("Vary", "").lower()
+    assert not_modified.status_code == 304 and not not_modified.content
+    assert not_modified["ETag"] == first["ETag"]
+    assert "Content-Security-Policy" in not_modified
+
+
+def test_a_reply_shows_at_once_through_the_fast_path(
+    client: Client, world: World, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.IN_HANDLING)
+    url = f"/messages/{m.tracking_number}/"
+    client.get(url)
+    with monkeypatch.context() as patched:
+        _stack_must_not_run(patched)
+        assert REPLY not in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply_final(
+            actor=world.uma, message_id=m.pk, body=REPLY, resolution=Resolution.SOLVED
+        )
+    # The very next request: the new version misses the stored page, the stack renders it.
+    assert REPLY in client.get(url).content.decode()
+    with monkeypatch.context() as patched:
+        _stack_must_not_run(patched)
+        assert REPLY in client.get(url).content.decode()
+
+
+def test_english_visitors_get_english_and_leave_the_chinese_copy_alone(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    url = f"/messages/{m.tracking_number}/"
+    chinese = client.get(url)
+    english = Client()
+    english.cookies["django_language"] = "en"
+    for _ in range(2):  # rendered, then from the English copy
+        page = english.get(url)
+        assert 'lang="en"' in page.content.decode()
+        assert page["Content-Language"] == "en"
+    again = client.get(url)
+    assert 'lang="zh-CN"' in again.content.decode()
+    assert again.content == chinese.content
+    assert '<html lang="en">' in english.get("/").content.decode()
+    assert 'lang="zh-CN"' in client.get("/").content.decode()
+
+
+def test_signed_in_and_htmx_requests_never_take_the_fast_path(
+    client: Client, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    url = f"/messages/{m.tracking_number}/"
+    client.get(url)
+    htmx = client.get(url, headers={"HX-Request": "true"})
+    assert "private" in htmx["Cache-Control"] and "ETag" not in htmx
+    client.force_login(world.bob)
+    for _ in range(2):
+        signed_in = client.get(url)
+        assert "退出" in signed_in.content.decode()
+        assert "private" in signed_in["Cache-Control"]

@@ -52,6 +52,7 @@ test: $(STAMP) browser redis
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 types: $(STAMP)
 	$(VENV)/bin/mypy liuyanban

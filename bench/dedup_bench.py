@@ -309,7 +309,7 @@ def compare_methods(seed: int, pairs: int = 1500) -> None:
     For each method: the 99.9th percentile similarity of random pairs of real messages (what an
     unrelated message scores), and the share of edited copies scoring above it, per edit rate.
     """
-    from liuyanban.intelligence.text import content_words
+    from liuyanban.core.text.chinese import content_words
 
     texts = [t for t in real_texts() if len(dedup.clean(t)) >= 30]
     gen = Generator(seed)

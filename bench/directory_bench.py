@@ -31,7 +31,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from liuyanban.organizations.importing import import_organizations  # noqa: E402
+from liuyanban.accounts.onboarding import import_organizations  # noqa: E402
 from liuyanban.organizations.loading import load_directory  # noqa: E402
 
 

@@ -29,12 +29,8 @@ django.setup()
 
 from liuyanban.organizations import english  # noqa: E402
 from liuyanban.organizations.defaults import UNIT_TEMPLATES, UNIT_TEMPLATES_EN  # noqa: E402
-from liuyanban.organizations.loading import (  # noqa: E402
-    Template,
-    cpca_source,
-    plan_directory,
-    read_divisions,
-)
+from liuyanban.organizations.loading.divisions import cpca_source, read_divisions  # noqa: E402
+from liuyanban.organizations.loading.plan import Template, plan_directory  # noqa: E402
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 

@@ -150,7 +150,7 @@ _W: dict[str, Any] = {}
 
 def _worker_init(context: dict[str, Any]) -> None:
     _django()
-    from liuyanban.intelligence.text import tokenizer
+    from liuyanban.core.text.chinese import tokenizer
 
     tokenizer()
     _W.update(context)
@@ -165,7 +165,7 @@ _SENTENCE_END = re.compile(r"(?<=[。!?;])")
 
 @lru_cache(maxsize=500_000)
 def _sentence_words(sentence: str) -> tuple[str, ...]:
-    from liuyanban.intelligence.text import tokenizer
+    from liuyanban.core.text.chinese import tokenizer
 
     return tuple(tokenizer().lcut_for_search(sentence, HMM=False))
 
@@ -179,7 +179,7 @@ def segment_memo(text: str) -> str:
     then adds the single characters over the whole text, as the product does. The
     loader checks the equality on the first texts of every worker.
     """
-    from liuyanban.intelligence.text import normalize, search_terms
+    from liuyanban.core.text.chinese import normalize, search_terms
 
     parts = _SENTENCE_END.split(normalize(text))
     return search_terms([w for part in parts if part for w in _sentence_words(part)])
@@ -191,8 +191,8 @@ def _texts(job: tuple[int, int]) -> list[tuple[Any, ...]]:
     ``segment_for_search`` is what approval runs (jieba search mode, no HMM); the
     loader runs it through ``segment_memo`` (the same words, memoised per sentence).
     """
+    from liuyanban.core.text.chinese import segment_for_search
     from liuyanban.demo.generator import generate_message, generate_reply
-    from liuyanban.intelligence.text import segment_for_search
     from liuyanban.lifecycle.redaction import public_text
 
     start, count = job

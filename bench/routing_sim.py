@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
 django.setup()
 
+from liuyanban.core.text.chinese import content_words  # noqa: E402
 from liuyanban.demo.generator import DOMAIN_TOPICS, generate_message  # noqa: E402
 from liuyanban.intelligence.routing import Case, RoutingModel, top_k_accuracy  # noqa: E402
-from liuyanban.intelligence.text import content_words  # noqa: E402
 from liuyanban.organizations.defaults import UNIT_TEMPLATES  # noqa: E402
 
 DOMAINS = list(DOMAIN_TOPICS)

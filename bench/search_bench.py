@@ -53,7 +53,7 @@ def _setup_django(db_url: str | None) -> None:
 
 def _vocabulary() -> list[str]:
     """Frequent dictionary words, without the two measured words."""
-    from liuyanban.intelligence.text import tokenizer
+    from liuyanban.core.text.chinese import tokenizer
 
     freq = tokenizer().FREQ
     words = sorted(w for w, f in freq.items() if f > 50 and 2 <= len(w) <= 4)
@@ -64,7 +64,7 @@ def _vocabulary() -> list[str]:
 def _text(rng: random.Random, vocab: list[str], i: int) -> tuple[str, str]:
     """(public body, indexed search text) of one synthetic message; the index form goes
     through the product's ``search_terms`` (words, then single characters)."""
-    from liuyanban.intelligence.text import search_terms
+    from liuyanban.core.text.chinese import search_terms
 
     words = rng.choices(vocab, k=60)
     if rng.random() < 0.3:

@@ -26,7 +26,7 @@ import django
 
 django.setup()
 
-from liuyanban.intelligence.text import normalize, segment_for_search, tokenizer  # noqa: E402
+from liuyanban.core.text.chinese import normalize, segment_for_search, tokenizer  # noqa: E402
 from liuyanban.lifecycle import search  # noqa: E402
 
 MESSAGES = {

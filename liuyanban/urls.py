@@ -37,6 +37,6 @@ handler400 = "liuyanban.core.views.bad_request"
 
 # Anchor views for bench/http_bench.py only; off unless LIUYANBAN_BENCH_VIEWS=1.
 if settings.LIUYANBAN.get("BENCH_VIEWS"):
-    urlpatterns.insert(0, path("_bench/", include("liuyanban.core.bench_views")))
+    urlpatterns.insert(0, path("_bench/", include("liuyanban.web.views.bench")))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

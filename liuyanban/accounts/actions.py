@@ -1,4 +1,5 @@
-"""Writes about people: register, log in, reset and change passwords, edit the profile.
+"""Writes about people: register, log in, reset and change passwords, edit the profile,
+onboard staff (accounts and posts, each change with an ``AuditEntry``).
 
 Code-sending steps never say whether a contact has an account: when it has one
 (registration) or has none (password reset), the contact gets a notice instead of
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, password_validation
@@ -20,10 +22,13 @@ from django.utils.translation import gettext as _
 
 from liuyanban.core.clientip import client_ip
 from liuyanban.core.errors import Conflict, InvalidInput
+from liuyanban.organizations.loading.sync import SyncCounts, chunks, fetch_by_code
+from liuyanban.organizations.models import Organization
 
 from . import throttle
-from .models import User, VerificationPurpose
+from .models import AuditAction, AuditEntry, Membership, User, VerificationPurpose
 from .nicknames import validate_nickname
+from .staff_sheet import StaffPost, find_users
 from .verification import BIND, Contact, consume_code, issue_code, parse_contact
 
 # --- Reading helpers used by the actions ----------------------------------------
@@ -216,3 +221,118 @@ def _is_verified(user: User, contact: Contact) -> bool:
     if contact.kind == "phone":
         return user.phone == contact.value and user.phone_verified
     return user.email.lower() == contact.value and user.email_verified
+
+
+# --- Staff onboarding -------------------------------------------------------------
+
+
+def _username(post: StaffPost, taken: set[str]) -> str:
+    """The login name of a new account: its phone or email, made unique if needed."""
+    base = post.person[:140]
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    taken.add(name)
+    return name
+
+
+def onboard_staff(
+    *, actor: User | None, posts: Sequence[StaffPost], via: str
+) -> tuple[SyncCounts, SyncCounts]:
+    """Accounts for the posts' people and their posts; (account counts, post counts).
+
+    A person is found by phone or email; a new account has an unusable password until
+    its holder sets one, and an existing account only gets a missing real name filled
+    (never overwritten). Each change is recorded as an ``AuditEntry`` by ``actor`` (None:
+    the command line) ``via`` the named channel. Runs in the caller's transaction; the
+    bodies named by ``org_code`` must exist.
+    """
+    by_phone, by_email = find_users(posts)
+    users: dict[str, User] = {}
+    new: list[User] = []
+    filled: list[User] = []
+    taken = set(
+        User.objects.filter(username__in=[s.person[:140] for s in posts]).values_list(
+            "username", flat=True
+        )
+    )
+    for post in posts:
+        if post.person in users:
+            continue
+        user = by_phone.get(post.phone) or by_email.get(post.email)
+        if user is None:
+            user = User(
+                username=_username(post, taken),
+                phone=post.phone,
+                email=post.email,
+                real_name=post.name,
+            )
+            user.set_unusable_password()
+            new.append(user)
+        elif post.name and not user.real_name:
+            user.real_name = post.name  # fill a gap, never overwrite what the person set
+            filled.append(user)
+        users[post.person] = user
+    User.objects.bulk_create(new, batch_size=500)
+    User.objects.bulk_update(filled, ["real_name"], batch_size=500)
+    entries = [
+        AuditEntry(actor=actor, user=u, action=AuditAction.ACCOUNT_CREATED, via=via) for u in new
+    ]
+    entries += [
+        AuditEntry(actor=actor, user=u, action=AuditAction.NAME_FILLED, via=via) for u in filled
+    ]
+    accounts = SyncCounts(len(new), len(filled), len(users) - len(new) - len(filled))
+    posts_counts = _grant_posts(actor, posts, users, via, entries)
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return accounts, posts_counts
+
+
+def _grant_posts(
+    actor: User | None,
+    posts: Sequence[StaffPost],
+    users: dict[str, User],
+    via: str,
+    entries: list[AuditEntry],
+) -> SyncCounts:
+    """Memberships created or retitled (their audit entries added to ``entries``)."""
+    org_ids = {c: o.pk for c, o in fetch_by_code(Organization, {s.org_code for s in posts}).items()}
+    existing: dict[tuple[int, int, str], Membership] = {}
+    user_ids = sorted({u.pk for u in users.values()})
+    for part in chunks(user_ids):
+        for m in Membership.objects.filter(user_id__in=part):
+            existing[(m.user_id, m.organization_id, m.role)] = m
+    new: list[Membership] = []
+    changed: list[Membership] = []
+    counts = SyncCounts()
+    for post in posts:
+        key = (users[post.person].pk, org_ids[post.org_code], post.role)
+        membership = existing.get(key)
+        if membership is None:
+            membership = Membership(
+                user_id=key[0], organization_id=key[1], role=key[2], title=post.title
+            )
+            new.append(membership)
+            action = AuditAction.POST_GRANTED
+        elif membership.title != post.title:
+            membership.title = post.title
+            changed.append(membership)
+            action = AuditAction.POST_RETITLED
+        else:
+            counts.unchanged += 1
+            continue
+        entries.append(
+            AuditEntry(
+                actor=actor,
+                user_id=key[0],
+                action=action,
+                organization_id=key[1],
+                role=key[2],
+                title=post.title,
+                via=via,
+            )
+        )
+    Membership.objects.bulk_create(new, batch_size=500)
+    Membership.objects.bulk_update(changed, ["title"], batch_size=500)
+    counts.created, counts.updated = len(new), len(changed)
+    return counts

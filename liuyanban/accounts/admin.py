@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, User, VerificationCode
+from .models import AuditEntry, Membership, User, VerificationCode
+
+_M = TypeVar("_M", bound=Model)
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline[Membership, User]):
     """A user's staff posts, edited on the user's page."""
 
     model = Membership
@@ -21,7 +26,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     """Django's user admin plus contacts, nickname and the private real name."""
 
     inlines = [MembershipInline]
@@ -63,7 +68,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     """Rows written only by the application; admins may look and delete, not edit."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -74,7 +79,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(VerificationCode)
-class VerificationCodeAdmin(ReadOnlyAdmin):
+class VerificationCodeAdmin(ReadOnlyAdmin[VerificationCode]):
     """Sent codes: when, to whom, how many guesses. The hash is never shown."""
 
     list_display = ["target", "purpose", "created_at", "expires_at", "attempts", "used_at"]
@@ -82,3 +87,17 @@ class VerificationCodeAdmin(ReadOnlyAdmin):
     search_fields = ["target"]
     exclude = ["code_hash"]
     date_hierarchy = "created_at"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin[AuditEntry]):
+    """Changes to accounts and staff posts made by onboarding: look only, never edit or delete."""
+
+    list_display = ["at", "action", "user", "organization", "role", "title", "actor", "via"]
+    list_filter = ["action", "role"]
+    search_fields = ["user__username", "user__phone", "user__email", "organization__code", "via"]
+    raw_id_fields = ["user", "actor", "organization"]
+    date_hierarchy = "at"
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False

@@ -41,7 +41,7 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """The name shown in public: the nickname, never the real name or contact."""
-        return self.nickname or _("网友")  # type: ignore[return-value]
+        return self.nickname or str(_("网友"))
 
 
 class Role(models.TextChoices):
@@ -102,3 +102,56 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}:{self.target}"
+
+
+class AuditAction(models.TextChoices):
+    ACCOUNT_CREATED = "account_created", _("创建账号")
+    NAME_FILLED = "real_name_filled", _("补填姓名")
+    POST_GRANTED = "post_granted", _("授予岗位")
+    POST_RETITLED = "post_retitled", _("更改职务")
+
+
+class AuditEntry(models.Model):
+    """One change the platform made to an account or a staff post, on whose behalf, how.
+
+    Append-only: written by the accounts actions that onboard staff, one row per change
+    (an account created, a missing real name filled, a post granted or retitled).
+    """
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Who ran it; empty when it ran from the command line without --actor.
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("账号"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    action = models.CharField(_("操作"), max_length=30, choices=AuditAction.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("机构"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    role = models.CharField(_("角色"), max_length=20, blank=True, default="", choices=Role.choices)
+    title = models.CharField(_("职务"), max_length=50, blank=True, default="")
+    via = models.CharField(_("途径"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("账号审计记录")
+        verbose_name_plural = _("账号审计记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

@@ -47,6 +47,11 @@ def is_platform_admin(user: AnyUser) -> bool:
     return bool(user.is_superuser) or bool(role_paths(user, [Role.ADMIN]))
 
 
+def is_staff_member(user: AnyUser) -> bool:
+    """Users with any role at any organisation (citizens have none)."""
+    return bool(role_paths(user, list(Role.values)))
+
+
 def subtree_q(paths: Iterable[str], field: str = "") -> Q:
     """Match rows whose organisation (``field``, or the row itself when empty) lies under ``paths``."""
     lookup = f"{field}__path__startswith" if field else "path__startswith"

@@ -19,6 +19,7 @@ account, so the answers do not tell which accounts exist.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -32,6 +33,10 @@ from .models import User
 from .selectors import user_for_login
 
 HOUR = 3600
+
+# Verification codes: one per contact per minute, and this many per network an hour.
+RESEND_COOLDOWN = timedelta(seconds=60)
+SENDS_PER_IP_PER_HOUR = 20
 
 
 def _int_setting(name: str, default: int | None = None) -> int:
@@ -110,8 +115,6 @@ def take_code_send(*, target: str, ip: str) -> None:
     One code per contact per minute (concurrent requests cannot send a burst of SMS to
     one phone), and ``SENDS_PER_IP_PER_HOUR`` per network.
     """
-    from .verification import RESEND_COOLDOWN, SENDS_PER_IP_PER_HOUR
-
     per_target = ratelimit.Rule(
         "code-target",
         limit=1,

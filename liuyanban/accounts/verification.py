@@ -28,13 +28,12 @@ from liuyanban.core.errors import InvalidInput, RateLimited
 from . import throttle
 from .models import VerificationCode, VerificationPurpose
 from .sms import send_sms
+from .throttle import RESEND_COOLDOWN
 
 CODE_LENGTH = 6
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
-RESEND_COOLDOWN = timedelta(seconds=60)
 SENDS_PER_TARGET_PER_HOUR = 5
-SENDS_PER_IP_PER_HOUR = 20
 HOUR = timedelta(hours=1)
 
 # Binding a new contact to a profile proves the same thing as registering with it

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liuyanban.core.clientip import client_ip
-from liuyanban.core.errors import DomainError, RateLimited
+from liuyanban.core.error_pages import form_error
+from liuyanban.core.errors import DomainError
 from liuyanban.core.redirects import local_url
 
 from . import actions
@@ -52,13 +53,8 @@ def _render(request: HttpRequest, template: str, status: int = 200, **ctx: Any) 
 
 
 def _show_error(form: forms.Form, exc: DomainError) -> int:
-    """Put an action's error next to its field (or above the form); return the status."""
-    if exc.fields:
-        for field, msgs in exc.fields.items():
-            form.add_error(field if field in form.fields else None, msgs)
-    else:
-        form.add_error(None, exc.message)
-    return exc.status if isinstance(exc, RateLimited) else 200
+    """An action refused the form: the web's one mapping; a refusal answers 200, a limit 429."""
+    return form_error(form, exc, refusal_status=200)
 
 
 def _remember(request: HttpRequest, key: str, contact: Contact) -> None:

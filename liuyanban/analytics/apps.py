@@ -12,27 +12,23 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         """Subscribe to every message event; tell the sweeper about unfolded events."""
-        from datetime import timedelta
-
-        from liuyanban.core import jobs, sweeper
+        from liuyanban.core import schedule, sweeper
         from liuyanban.lifecycle.signals import message_event
 
-        from . import rollups
-        from .tasks import fold_events
+        from . import receivers
+        from .tasks import purge_report_pdfs
 
-        message_event.connect(rollups.on_message_event, dispatch_uid="analytics.rollups")
-
-        def repair() -> int:
-            missing = rollups.unfolded(older_than=timedelta(seconds=30))
-            if missing:
-                jobs.record_once(fold_events)
-            return missing
-
+        schedule.register(
+            schedule.Periodic(
+                "printed PDF reports older than a week", 24 * 3600, purge_report_pdfs.enqueue
+            )
+        )
+        message_event.connect(receivers.on_message_event, dispatch_uid="analytics.rollups")
         sweeper.register(
             sweeper.Check(
                 "unfolded_events",
                 _("未计入统计的留言事件"),
-                lambda: rollups.unfolded(older_than=timedelta(seconds=30)),
-                repair,
+                receivers.count_unfolded,
+                receivers.repair_unfolded,
             )
         )

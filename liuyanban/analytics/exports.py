@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from liuyanban.core import tabular
 
-from .reports import Table
+from .report_types import Table
 
 
 def to_csv(table: Table) -> bytes:

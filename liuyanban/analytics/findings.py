@@ -6,18 +6,14 @@ message cannot make a headline; the threshold is printed with the finding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.utils.translation import gettext as _
 
 from liuyanban.organizations.models import Organization
 
 from . import selectors
 from .models import Grain
+from .report_types import Finding, Report
 from .selectors import grouped, ratio, satisfaction
-
-if TYPE_CHECKING:
-    from .reports import Finding, Report
 
 SCALES = ["solved_sum", "attitude_sum", "speed_sum"]
 MIN_REPLIES = 3  # answered messages a body needs before it can be called slow
@@ -26,8 +22,6 @@ MIN_EVALUATIONS = 3  # evaluations a body needs before it can be called best rat
 
 def share_changes(report: Report, limit: int = 2) -> list[Finding]:
     """The domains whose share rose or fell most from the year before."""
-    from .reports import Finding
-
     if len(report.years) < 2:
         return []
     prev, last = report.years[-2], report.years[-1]
@@ -70,8 +64,6 @@ def _per_body(report: Report) -> list[tuple[Organization, dict[str, int]]]:
 def slowest(
     report: Report, bodies: list[tuple[Organization, dict[str, int]]], limit: int = 3
 ) -> list[Finding]:
-    from .reports import Finding
-
     timed = [(o, t) for o, t in bodies if t["final_n"] >= MIN_REPLIES]
     timed.sort(key=lambda x: -(ratio(x[1]["final_days"], x[1]["final_n"]) or 0))
     return [
@@ -95,8 +87,6 @@ def slowest(
 def best_rated(
     report: Report, bodies: list[tuple[Organization, dict[str, int]]], limit: int = 3
 ) -> list[Finding]:
-    from .reports import Finding
-
     rated = [(o, t) for o, t in bodies if t["eval_n"] >= MIN_EVALUATIONS]
     rated.sort(key=lambda x: -(satisfaction(x[1]) or 0))
     return [

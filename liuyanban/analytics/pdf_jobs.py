@@ -5,7 +5,8 @@ period and language at the current *data version* (the last event folded into th
 rollups, and the index weights in force): ready → the file; queued or printing →
 the same job for everyone; missing → one new job (the unique key makes concurrent
 requests share it), throttled per address for anonymous callers. The task
-``render_report_pdf`` prints under a lock that holds across worker processes.
+``render_report_pdf`` prints (``pdf_printing.render``) under a lock that holds across
+worker processes.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from liuyanban.core.clientip import client_network
 from liuyanban.core.locks import exclusive
 
 from .models import Cursor, IndexWeights, PdfState, ReportPdf
-from .pdf import PdfUnavailable, html_to_pdf
+from .tasks import render_report_pdf
 
 logger = logging.getLogger(__name__)
 
-LOCK_NAME = "liuyanban:chromium"
 # A failed print is tried again after this long (Chromium missing, a timeout).
 RETRY_AFTER = timedelta(minutes=1)
 # A job left RUNNING this long belongs to a dead worker and is started again.
@@ -69,8 +69,6 @@ def _rule() -> ratelimit.Rule:
 
 def _enqueue(pdf_id: int) -> None:
     """Queue the print in the transaction that created (or revived) the job: never lost."""
-    from .tasks import render_report_pdf
-
     jobs.record(render_report_pdf, pdf_id)
 
 
@@ -129,38 +127,3 @@ def _revive(job: ReportPdf) -> ReportPdf:
                 _enqueue(job.pk)
         job.refresh_from_db()
     return job
-
-
-def render(pdf_id: int, *, wait: float) -> str:
-    """Print one queued report under the Chromium lock; returns the job's state afterwards.
-
-    Raises ``LockBusy`` if another print holds the lock for ``wait`` seconds (the task
-    then queues itself again rather than keeping a worker waiting).
-    """
-    with exclusive(LOCK_NAME, wait=wait):
-        claimed = ReportPdf.objects.filter(pk=pdf_id, state=PdfState.PENDING).update(
-            state=PdfState.RUNNING, started_at=timezone.now()
-        )
-        if not claimed:
-            # Already printed (a duplicate task) or gone: nothing to do.
-            state = ReportPdf.objects.filter(pk=pdf_id).values_list("state", flat=True).first()
-            return str(state or "")
-        html = ReportPdf.objects.values_list("html", flat=True).get(pk=pdf_id)
-        try:
-            content = html_to_pdf(html)
-        except PdfUnavailable as exc:
-            logger.warning("PDF report %s failed: %s", pdf_id, exc)
-            ReportPdf.objects.filter(pk=pdf_id).update(
-                state=PdfState.FAILED, error=str(exc)[:200], finished_at=timezone.now()
-            )
-            return PdfState.FAILED
-        ReportPdf.objects.filter(pk=pdf_id).update(
-            state=PdfState.READY, content=content, html="", finished_at=timezone.now()
-        )
-        return PdfState.READY
-
-
-def purge_old_pdfs(*, older_than: timedelta = timedelta(days=7)) -> int:
-    """Delete printed reports nobody can ask for any more (their data version has passed)."""
-    deleted, _rows = ReportPdf.objects.filter(created_at__lt=timezone.now() - older_than).delete()
-    return deleted

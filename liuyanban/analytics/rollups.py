@@ -1,8 +1,9 @@
 """Keeping the rollups right: fold a message's current state into its contribution.
 
-The same function, ``contribution``, feeds the incremental path (one message,
-after each of its events) and the rebuild (all messages), so the two cannot
-disagree. Incremental updates apply only the difference between the message's
+The rules live once, as data, in ``rules``: evaluated in Python they give
+``contribution`` for the incremental path (one message, after each of its events),
+compiled to SQL they give the set-based rebuild (all messages, in the database).
+Which rows a message feeds is declared once too (``GRAINS``). Incremental updates apply only the difference between the message's
 new contribution and the one stored in ``MessageFact``; a replayed or duplicated
 event therefore adds nothing.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -21,20 +22,24 @@ from django.db import IntegrityError, connection, reset_queries, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from liuyanban.lifecycle.models import (
-    ANSWERED_STATUSES,
-    Evaluation,
-    Event,
-    Extension,
-    ExtensionState,
-    Message,
-    Status,
-)
-from liuyanban.lifecycle.workdays import working_days_between
+from liuyanban.lifecycle.models import Event, Message
+from liuyanban.lifecycle.workdays import is_workday
 from liuyanban.organizations.models import Region
-from liuyanban.supervision.models import SupervisionOrder
 
-from .models import ALL_COLUMNS, DIMENSIONS, HIST_BUCKETS, Cursor, Grain, MessageFact, Rollup
+from . import rules
+from .models import (
+    ALL_COLUMNS,
+    DIMENSIONS,
+    HIST_BUCKETS,
+    MEASURES,
+    Cursor,
+    Grain,
+    MessageFact,
+    Rollup,
+)
+from .rules import Values, bucket, contribution
+
+__all__ = ["Values", "bucket", "contribution"]
 
 CURSOR = "rollups"
 FOLD_BATCH = 1000
@@ -43,9 +48,8 @@ GAP_WAIT = 600
 MAX_GAP = 1000
 # Messages a rebuild reads and writes at a time: memory grows with it (a few KB a
 # message), not with the table; larger batches write each month cube row less often.
-REBUILD_BATCH = 10_000
+REBUILD_BATCH = 100_000
 logger = logging.getLogger(__name__)
-Values = dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -64,21 +68,49 @@ class Key:
         return {d: getattr(self, d) for d in DIMENSIONS}
 
     def rows(self) -> list[tuple[str, date, tuple[int, ...]]]:
-        """The (grain, period, dims) rows this key feeds: its day, its month, the four cubes.
+        """The (grain, period, dims) rows this key feeds, as ``GRAINS`` declares them.
 
         Dimension order: office, unit, board, domain, kind, region.
         """
         month = self.day.replace(day=1)
-        full = tuple(getattr(self, d) for d in DIMENSIONS)
-        top = top_region(self.region_id)
-        return [
-            (Grain.DAY, self.day, full),
-            (Grain.MONTH, month, full),
-            (Grain.KIND, month, (0, 0, 0, 0, self.kind_id, 0)),
-            (Grain.DOMAIN_REGION, month, (0, 0, 0, self.domain_id, 0, top)),
-            (Grain.BOARD, month, (0, 0, self.board_id, 0, 0, 0)),
-            (Grain.OFFICE, month, (self.office_id, 0, 0, 0, 0, 0)),
-        ]
+        out = []
+        for g in GRAINS:
+            dims = tuple(
+                (
+                    top_region(self.region_id)
+                    if g.top_region and d == "region_id"
+                    else getattr(self, d)
+                )
+                if d in g.keep
+                else 0
+                for d in DIMENSIONS
+            )
+            out.append((g.grain, month if g.monthly else self.day, dims))
+        return out
+
+
+@dataclass(frozen=True)
+class GrainRows:
+    """The rows of one grain: the day or its month, and the dimensions kept (others 0).
+
+    With ``top_region`` the region kept is the message's top-level region (a province).
+    """
+
+    grain: str
+    monthly: bool
+    keep: tuple[str, ...]
+    top_region: bool = False
+
+
+# Day and month rows keep every dimension; the four platform-wide month cubes one each.
+GRAINS: tuple[GrainRows, ...] = (
+    GrainRows(Grain.DAY, False, DIMENSIONS),
+    GrainRows(Grain.MONTH, True, DIMENSIONS),
+    GrainRows(Grain.KIND, True, ("kind_id",)),
+    GrainRows(Grain.DOMAIN_REGION, True, ("domain_id", "region_id"), top_region=True),
+    GrainRows(Grain.BOARD, True, ("board_id",)),
+    GrainRows(Grain.OFFICE, True, ("office_id",)),
+)
 
 
 @lru_cache(maxsize=1)
@@ -104,11 +136,6 @@ def _local(value: datetime) -> date:
     return timezone.localdate(value)
 
 
-def bucket(days: int) -> int:
-    """Histogram bucket of a working-day count (60 holds everything from 60 up)."""
-    return max(0, min(days, HIST_BUCKETS - 1))
-
-
 def key_of(message: Message) -> Key:
     """The row key of a message: its submission day and where it stands now."""
     return Key(
@@ -122,78 +149,6 @@ def key_of(message: Message) -> Key:
     )
 
 
-def _flags(m: Message) -> Values:
-    """Yes/no counts: one message counts at most once in each."""
-    flags = {
-        "received": True,
-        "published": m.published_at is not None,
-        "rejected": m.status == Status.REJECTED,
-        "merged": m.status == Status.MERGED,
-        "accepted": m.accepted_at is not None,
-        "returned": m.return_count > 0,
-        "replied": m.replied_at is not None,
-        "answered": m.status in ANSWERED_STATUSES,
-        "closed": m.status == Status.CLOSED,
-        "reopened": m.reopen_count > 0,
-    }
-    return {k: 1 for k, v in flags.items() if v}
-
-
-def _timing(m: Message) -> Values:
-    """Working days to first and final reply, and whether the final one was on time."""
-    out: Values = {}
-    submitted = _local(m.submitted_at)
-    if m.first_reply_at is not None:
-        days = working_days_between(submitted, _local(m.first_reply_at))
-        out.update({"first_n": 1, "first_days": days, f"hf{bucket(days)}": 1})
-    # Only a message whose final reply stands (not reopened since) has a final timing.
-    if m.status in ANSWERED_STATUSES and m.replied_at is not None:
-        replied = _local(m.replied_at)
-        days = working_days_between(submitted, replied)
-        out.update({"final_n": 1, "final_days": days, f"hl{bucket(days)}": 1})
-        # reply_due is the deadline in force: it already includes an approved extension.
-        if m.reply_due is not None and replied <= m.reply_due:
-            out["on_time"] = 1
-    return out
-
-
-def _ratings(evaluations: Iterable[Evaluation]) -> Values:
-    out: Values = defaultdict(int)
-    for e in evaluations:
-        out["eval_n"] += 1
-        out["solved_sum"] += e.solved
-        out["attitude_sum"] += e.attitude
-        out["speed_sum"] += e.speed
-        # "Rated 4–5": the mean of the three scales is at least 4.
-        if e.solved + e.attitude + e.speed >= 12:
-            out["good_n"] += 1
-    return dict(out)
-
-
-def _supervision(orders: Iterable[SupervisionOrder]) -> Values:
-    out: Values = defaultdict(int)
-    for o in orders:
-        out["sup_issued"] += 1
-        if o.responded_at is not None:
-            out["sup_answered"] += 1
-    return dict(out)
-
-
-def contribution(
-    message: Message,
-    evaluations: Iterable[Evaluation],
-    orders: Iterable[SupervisionOrder],
-    extensions: Iterable[Extension],
-) -> Values:
-    """Everything one message adds to its rollup rows, from its current state."""
-    values = {**_flags(message), **_timing(message)}
-    values.update(_ratings(evaluations))
-    values.update(_supervision(orders))
-    if any(x.state == ExtensionState.APPROVED for x in extensions):
-        values["extended"] = 1
-    return {k: v for k, v in values.items() if v}
-
-
 def _related(message_ids: list[int]) -> tuple[dict[int, list[Any]], ...]:
     """Evaluations, supervision orders and extensions of the messages, by message id."""
     out: tuple[dict[int, list[Any]], ...] = (
@@ -201,7 +156,7 @@ def _related(message_ids: list[int]) -> tuple[dict[int, list[Any]], ...]:
         defaultdict(list),
         defaultdict(list),
     )
-    for index, model in enumerate((Evaluation, SupervisionOrder, Extension)):
+    for index, model in enumerate(rules.RELATED_MODELS):
         for row in model.objects.filter(message_id__in=message_ids):  # type: ignore[attr-defined]
             out[index][row.message_id].append(row)
     return out
@@ -336,18 +291,6 @@ def unfolded(*, older_than: timedelta = timedelta(0)) -> int:
     return Event.objects.filter(Q(pk__gt=last) | Q(pk__in=gaps), at__lt=before).count()
 
 
-def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Receiver of ``lifecycle.signals.message_event``, inside the event's transaction.
-
-    Makes sure a fold is queued; one waiting fold covers every event written before it runs.
-    """
-    from liuyanban.core import jobs
-
-    from .tasks import fold_events
-
-    jobs.record_once(fold_events)
-
-
 def catch_up() -> int:
     """Fold whatever the cursor has not reached (``rebuild_rollups --catch-up``)."""
     return fold_pending()
@@ -358,80 +301,155 @@ def catch_up() -> int:
 # ---------------------------------------------------------------------------
 
 
-# The message fields ``key_of`` and ``contribution`` read: the rest (texts) is never loaded.
-_REBUILD_FIELDS = (
-    "submitted_at",
-    "office",
-    "unit",
-    "board",
-    "domain",
-    "kind",
-    "region",
-    "published_at",
-    "status",
-    "accepted_at",
-    "return_count",
-    "replied_at",
-    "reopen_count",
-    "first_reply_at",
-    "reply_due",
+# Scratch tables of one rebuild batch (temporary: per connection, gone at the end).
+_BASE, _CAL, _CONTRIB, _TOP = (
+    "lyb_rebuild_base",
+    "lyb_rebuild_cal",
+    "lyb_rebuild_contrib",
+    "lyb_rebuild_top",
 )
 
 
-def _messages(chunk: int) -> Iterator[list[Message]]:
-    last = 0
-    while True:
-        batch = list(
-            Message.objects.filter(pk__gt=last).order_by("pk").only(*_REBUILD_FIELDS)[:chunk]
-        )
-        if not batch:
-            return
-        yield batch
-        last = batch[-1].pk
+def _local_date_sql(column: str) -> str:
+    """SQL of the local (``TIME_ZONE``) date of a datetime column, on this backend."""
+    sql, params = connection.ops.datetime_cast_date_sql(
+        column, (), timezone.get_default_timezone_name()
+    )
+    # The time zone names are settings, not user input: inline them as literals.
+    return sql.replace("%s", "{}").format(*(_quote(str(p)) for p in params))
 
 
-RowKey = tuple[str, date, tuple[int, ...]]
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _upsert_add(totals: dict[RowKey, Values]) -> None:
-    """Add ``totals`` to their rollup rows, creating missing rows, in few statements.
+def _month_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
 
-    ``INSERT … ON CONFLICT … DO UPDATE SET c = c + excluded.c`` (PostgreSQL and SQLite
-    ≥ 3.24). On PostgreSQL the rows go as one array per column (``unnest``), so a
-    statement of any length has 153 parameters; elsewhere as ``VALUES`` lists of at most
-    the backend's parameter limit. Nothing is kept once written.
+
+def _json_of_nonzero(pairs: list[tuple[str, str]]) -> str:
+    """SQL of a JSON object holding the non-zero ``pairs`` (key SQL, value SQL)."""
+    args = ", ".join(f"{k}, NULLIF({v}, 0)" for k, v in pairs)
+    if connection.vendor == "postgresql":
+        return f"jsonb_strip_nulls(jsonb_build_object({args}))"
+    # A JSON merge patch drops the members whose value is null (RFC 7396).
+    return f"json_patch('{{}}', json_object({args}))"
+
+
+def _drop_scratch(cursor: Any) -> None:
+    for table in (_BASE, _CAL, _CONTRIB, _TOP):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _rebuild_batch(cursor: Any, low: int, high: int) -> int:
+    """Write the facts and add the rollup totals of messages ``low < id <= high``.
+
+    All in the database: the messages' rule inputs into a scratch table, a working-day
+    calendar for their dates, their contributions (``rules.measure_sql``), then one
+    ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per grain (``GRAINS``) that
+    adds to the rows earlier batches wrote.
     """
-    if not totals:
-        return
     qn = connection.ops.quote_name
+    msg = qn(Message._meta.db_table)
+    date_type = "date" if connection.vendor == "postgresql" else "text"
+    _drop_scratch(cursor)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {_BASE} AS SELECT id,
+              {_local_date_sql("submitted_at")} AS day,
+              {_local_date_sql("first_reply_at")} AS fday,
+              {_local_date_sql("replied_at")} AS rday,
+              office_id, COALESCE(unit_id, 0) AS unit_id, board_id, domain_id, kind_id,
+              COALESCE(region_id, 0) AS region_id,
+              status, published_at, accepted_at, return_count, replied_at, reopen_count,
+              reply_due
+            FROM {msg} WHERE id > {int(low)} AND id <= {int(high)}"""
+    )
+    # The calendar: n = working days after its first day, up to and including ``cday``.
+    cursor.execute(
+        f"SELECT MIN(day), MAX(day), MIN(fday), MAX(fday), MIN(rday), MAX(rday) FROM {_BASE}"
+    )
+    bounds = [_as_date(v) for v in cursor.fetchone() if v is not None]
+    if not bounds:
+        return 0
+    cursor.execute(f"CREATE TEMPORARY TABLE {_CAL} (cday {date_type} PRIMARY KEY, n integer)")
+    day, end, n, rows = min(bounds), max(bounds), 0, []
+    while day <= end:
+        rows.append((connection.ops.adapt_datefield_value(day), n))
+        day += timedelta(days=1)
+        n += is_workday(day)
+    cursor.executemany(f"INSERT INTO {_CAL} (cday, n) VALUES (%s, %s)", rows)
+    joins, related = [], []
+    for index, model in enumerate(rules.RELATED_MODELS):
+        sql, names = rules.related_sql(
+            model, f"message_id > {int(low)} AND message_id <= {int(high)}"
+        )
+        joins.append(f"LEFT JOIN ({sql}) r{index} ON r{index}.message_id = b.id")
+        related.extend(names)
+    cal = {"day": "cd.n", "fday": "cf.n", "rday": "cr.n"}
+    measures = rules.measure_sql(lambda name: cal[name])
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {_CONTRIB} AS SELECT b.id, b.day,
+              {", ".join(f"b.{d}" for d in DIMENSIONS)},
+              {", ".join(f"{expr} AS {name}" for name, expr in measures)}
+            FROM {_BASE} b
+            JOIN {_CAL} cd ON cd.cday = b.day
+            LEFT JOIN {_CAL} cf ON cf.cday = b.fday
+            LEFT JOIN {_CAL} cr ON cr.cday = b.rday
+            {" ".join(joins)}"""
+    )
+    # Facts: the same values ``contribution`` gives, without the zeros.
+    pairs = [(_quote(m), m) for m in MEASURES]
+    for hist, b in (("hf", "hf_b"), ("hl", "hl_b")):
+        pairs.append(
+            (f"COALESCE('{hist}' || {b}, '{hist}')", f"CASE WHEN {b} IS NULL THEN 0 ELSE 1 END")
+        )
+    fact_table = qn(MessageFact._meta.db_table)
+    cursor.execute(
+        f"""INSERT INTO {fact_table} (message_id, day, {", ".join(DIMENSIONS)}, {qn("values")})
+            SELECT id, day, {", ".join(DIMENSIONS)}, {_json_of_nonzero(pairs)} FROM {_CONTRIB}"""
+    )
+    # Top-level regions of the regions in this batch.
+    cursor.execute(f"SELECT DISTINCT region_id FROM {_CONTRIB}")
+    regions = [r for (r,) in cursor.fetchall()]
+    cursor.execute(f"CREATE TEMPORARY TABLE {_TOP} (region_id integer PRIMARY KEY, top_id integer)")
+    cursor.executemany(
+        f"INSERT INTO {_TOP} (region_id, top_id) VALUES (%s, %s)",
+        [(r, top_region(r)) for r in regions],
+    )
+    # One statement per grain, adding to the rows already written.
     table = qn(Rollup._meta.db_table)
     keys = ["grain", "period", *DIMENSIONS]
-    columns = [*keys, *ALL_COLUMNS]
-    names = ", ".join(qn(c) for c in columns)
+    sums = [f"SUM(c.{m})" for m in MEASURES] + [
+        f"SUM(CASE WHEN c.{b} = {i} THEN 1 ELSE 0 END)"
+        for b in ("hf_b", "hl_b")
+        for i in range(HIST_BUCKETS)
+    ]
     tail = f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET " + ", ".join(
         f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ALL_COLUMNS
     )
-    rows: list[list[Any]] = [
-        [grain, period, *dims, *(values.get(c, 0) for c in ALL_COLUMNS)]
-        for (grain, period, dims), values in totals.items()
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            types = ["text[]", "date[]"] + ["integer[]"] * (len(columns) - 2)
-            arrays = ", ".join(f"%s::{t}" for t in types)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
-                [list(col) for col in zip(*rows, strict=True)],
-            )
-            return
-        size = max(1, connection.ops.bulk_batch_size(columns, rows))
-        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        for start in range(0, len(rows), size):
-            part = rows[start : start + size]
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(part))} {tail}",
-                [v for row in part for v in row],
-            )
+    for g in GRAINS:
+        period = _month_sql("c.day") if g.monthly else "c.day"
+        dims = [
+            ("t.top_id" if g.top_region and d == "region_id" else f"c.{d}") if d in g.keep else "0"
+            for d in DIMENSIONS
+        ]
+        group = [period, *(x for x in dims if x != "0")]
+        join = f"JOIN {_TOP} t ON t.region_id = c.region_id" if g.top_region else ""
+        cursor.execute(
+            f"""INSERT INTO {table} ({", ".join(qn(k) for k in keys)}, {", ".join(qn(c) for c in ALL_COLUMNS)})
+                SELECT {_quote(str(g.grain))}, {period}, {", ".join(dims)}, {", ".join(sums)}
+                FROM {_CONTRIB} c {join} WHERE 1 = 1 GROUP BY {", ".join(group)} {tail}"""
+        )
+    cursor.execute(f"SELECT COUNT(*) FROM {_CONTRIB}")
+    count = int(cursor.fetchone()[0])
+    _drop_scratch(cursor)
+    return count
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _rebuild_gaps(last_event: int) -> dict[str, float]:
@@ -448,43 +466,43 @@ def _rebuild_gaps(last_event: int) -> dict[str, float]:
 
 
 def rebuild(chunk: int = REBUILD_BATCH, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute every rollup row and fact from the messages' current state.
+    """Recompute every rollup row and fact from the messages' current state, in SQL.
 
-    Memory stays bounded by ``chunk`` whatever the table size: messages are read in
-    id order, ``chunk`` at a time (only the fields the rules read), and each batch's
-    facts and rollup totals are written before the next is read (totals are *added*
-    to their rows, so a row fed by several batches ends with their sum). The whole
-    rebuild is one transaction: readers see the old rollups until it commits, and the
-    cursor is locked throughout so no fold interleaves; it then points at the last
-    event that existed when the rebuild started (later events are folded again, which
-    changes nothing already counted). ``progress`` is called with each batch's size.
+    Messages are taken in id order, ``chunk`` at a time; each batch's facts and rollup
+    totals are computed and written by the database (``_rebuild_batch``) before the next,
+    and totals are *added* to their rows, so a row fed by several batches ends with their
+    sum. Nothing grows in this process with the table. The whole rebuild is one
+    transaction: readers see the old rollups until it commits, and the cursor is locked
+    throughout so no fold interleaves; it then points at the last event that existed
+    when the rebuild started (later events are folded again, which changes nothing
+    already counted). ``progress`` is called with each batch's size.
     """
     count = 0
     _region_parents.cache_clear()
+    msg = connection.ops.quote_name(Message._meta.db_table)
     with transaction.atomic():
         cursor = _locked_cursor()
         last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
         Rollup.objects.all().delete()
         MessageFact.objects.all().delete()
-        for batch in _messages(chunk):
-            totals: dict[RowKey, Values] = defaultdict(lambda: defaultdict(int))
-            evaluations, orders, extensions = _related([m.pk for m in batch])
-            facts = []
-            for m in batch:
-                values = contribution(m, evaluations[m.pk], orders[m.pk], extensions[m.pk])
-                key = key_of(m)
-                facts.append(MessageFact(message_id=m.pk, day=key.day, **key.dims(), values=values))
-                for row in key.rows():
-                    for k, v in values.items():
-                        totals[row][k] += v
-            MessageFact.objects.bulk_create(facts)
-            _upsert_add(totals)
-            # With DEBUG on, Django keeps the last 9000 statements, each with thousands of
-            # parameters here: drop them so memory stays bounded in development too.
-            reset_queries()
-            count += len(batch)
-            if progress is not None:
-                progress(len(batch))
+        low = 0
+        with connection.cursor() as c:
+            while True:
+                c.execute(
+                    f"SELECT MAX(id) FROM (SELECT id FROM {msg} WHERE id > %s "
+                    "ORDER BY id LIMIT %s) s",
+                    [low, max(1, chunk)],
+                )
+                high = c.fetchone()[0]
+                if high is None:
+                    break
+                n = _rebuild_batch(c, low, high)
+                low = high
+                # With DEBUG on, Django keeps the last 9000 statements: drop them.
+                reset_queries()
+                count += n
+                if progress is not None:
+                    progress(n)
         cursor.last_event_id = last_event
         cursor.gaps = _rebuild_gaps(last_event)
         cursor.save(update_fields=["last_event_id", "gaps"])

@@ -9,7 +9,7 @@ from django_tasks import task
 
 from liuyanban.core.locks import LockBusy
 
-from .pdf_jobs import purge_old_pdfs, render
+from .pdf_printing import purge_old_pdfs, render
 from .rollups import fold_pending
 
 # While another report prints, a worker re-queues the job instead of waiting.

@@ -14,20 +14,19 @@ class ApiConfig(AppConfig):
         """Listen to lifecycle events for webhooks (the lifecycle never imports us)."""
         from django.utils.translation import gettext_lazy as _
 
-        from liuyanban.core import jobs, sweeper
+        from liuyanban.core import schedule, sweeper
         from liuyanban.lifecycle.signals import message_event
 
-        from . import webhooks
+        from . import receivers, webhooks
         from .tasks import deliver_due_webhooks
 
-        message_event.connect(webhooks.on_message_event, dispatch_uid="api.webhooks")
-
-        def repair() -> int:
-            late = webhooks.overdue()
-            if late:
-                jobs.record_once(deliver_due_webhooks)
-            return late
-
+        schedule.register(schedule.Periodic("webhook retries", 60, deliver_due_webhooks.enqueue))
+        message_event.connect(receivers.on_message_event, dispatch_uid="api.webhooks")
         sweeper.register(
-            sweeper.Check("overdue_webhooks", _("逾期未投递的 Webhook"), webhooks.overdue, repair)
+            sweeper.Check(
+                "overdue_webhooks",
+                _("逾期未投递的 Webhook"),
+                webhooks.overdue,
+                receivers.repair_overdue,
+            )
         )

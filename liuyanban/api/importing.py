@@ -4,8 +4,8 @@ Every row becomes a message through ``submit_message``, exactly like the web
 form, so it waits for moderation. Rows are deduplicated by (source,
 external_id): a row already imported is skipped, so running the same file twice
 imports nothing twice. Bad rows are reported by row, column and reason (in
-Chinese); good rows are imported. File reading reuses the directory importer's
-decoding (UTF-8/GB18030 CSV, XLSX).
+Chinese); good rows are imported. File reading is ``core.sheets`` (UTF-8/GB18030
+CSV, XLSX), shared with the directory and category imports.
 """
 
 from __future__ import annotations
@@ -17,16 +17,18 @@ from django.db import IntegrityError
 
 from liuyanban.core.errors import DomainError
 from liuyanban.core.progress import Tracker, advance, begin
-from liuyanban.lifecycle.actions import Contact, Draft, submit_message
-from liuyanban.lifecycle.models import Message
-from liuyanban.organizations.importing import (
+from liuyanban.core.sheets import (
     FileProblem,
     Row,
     RowError,
-    _csv_rows,
-    _make_table,
-    _xlsx_sheets,
+    check_uploaded,
+    is_xlsx,
+    make_table,
+    read_csv,
+    read_xlsx,
 )
+from liuyanban.lifecycle.actions import Contact, Draft, submit_message
+from liuyanban.lifecycle.models import Message
 from liuyanban.organizations.models import Board, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -69,14 +71,11 @@ class MessageImportReport:
 
 
 def _grid(content: bytes, filename: str) -> list[list[str]]:
-    if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileProblem("不支持旧版 .xls 文件：请另存为 .xlsx 或 CSV")
-    if not content.strip():
-        raise FileProblem("文件为空")
-    if content.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
-        sheets = _xlsx_sheets(content)
+    check_uploaded(content)
+    if is_xlsx(content, filename):
+        sheets = read_xlsx(content)
         return sheets.get(SHEET) or next(iter(sheets.values()))
-    return _csv_rows(content)[0]
+    return read_csv(content)[0]
 
 
 class _Lookup:
@@ -177,14 +176,12 @@ def import_messages(
     """
     report = MessageImportReport()
     try:
-        table = _make_table(SHEET, _grid(content, filename), COLUMNS, report.errors)
+        table = make_table(
+            SHEET, _grid(content, filename), COLUMNS, report.errors, docs="docs/api.md"
+        )
     except FileProblem as problem:
         report.errors.append(RowError(SHEET, 0, "", str(problem)))
         return report
-    report.errors = [
-        RowError(e.sheet, e.row, e.column, e.message.replace("docs/directory.md", "docs/api.md"))
-        for e in report.errors
-    ]
     if table is None or any(e.row <= 1 for e in report.errors):
         return report  # the header is wrong: no row can be read reliably
     report.rows = len(table.rows)

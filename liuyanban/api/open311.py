@@ -179,7 +179,7 @@ def guarded(view: Any) -> Any:
 
     def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
-            return view(request, fmt, **kwargs)  # type: ignore[no-any-return]
+            return view(request, fmt, **kwargs)
         except Open311Error as error:
             return error_response(fmt, error)
         except DomainError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django_tasks import default_task_backend, task
 
 from . import webhooks
+from .models import WebhookDelivery
 
 
 @task()
@@ -12,8 +13,6 @@ def deliver_webhook(delivery_id: int) -> str:
     """One attempt; on failure, re-enqueue for the backoff time when the backend can defer."""
     state = webhooks.attempt(delivery_id)
     if state == "pending" and default_task_backend.supports_defer:
-        from .models import WebhookDelivery
-
         due = (
             WebhookDelivery.objects.filter(pk=delivery_id)
             .values_list("next_attempt_at", flat=True)

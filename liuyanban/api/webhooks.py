@@ -122,16 +122,6 @@ def record_deliveries(event: Event) -> list[WebhookDelivery]:
     return created
 
 
-def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
-    """Signal receiver, inside the event's transaction: record deliveries and their tasks."""
-    from liuyanban.core import jobs
-
-    from .tasks import deliver_webhook
-
-    for delivery in record_deliveries(event):
-        jobs.record(deliver_webhook, delivery.pk)
-
-
 def overdue(now: datetime | None = None) -> int:
     """Pending deliveries whose attempt is more than a minute late (for the sweeper)."""
     now = now or timezone.now()

@@ -12,10 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.nicknames import public_nickname
@@ -24,16 +23,20 @@ from liuyanban.core import ratelimit, versions
 from liuyanban.core.errors import (
     Conflict,
     InvalidInput,
+    InvalidTransition,
     NotAuthenticated,
     NotFound,
     NotPermitted,
     RateLimited,
 )
+from liuyanban.core.inputs import checked_text, set_public_text
+from liuyanban.core.supports import add_support
 from liuyanban.lifecycle import actions as lifecycle
 from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Message
 from liuyanban.lifecycle.redaction import public_text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -47,6 +50,7 @@ from .models import (
     SuggestionStatus,
     SuggestionSupport,
 )
+from .transitions import TRANSITIONS
 
 TITLE_MIN, TITLE_MAX = 5, 50
 BODY_MIN, BODY_MAX = 10, 2000
@@ -65,18 +69,6 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
 def _limit(name: str, default: int) -> int:
     return int(settings.LIUYANBAN.get(name, default))
-
-
-def _text(value: str, *, name: str, label: str, lo: int, hi: int) -> str:
-    """Stripped ``value`` or an InvalidInput naming the field."""
-    value = (value or "").strip()
-    if len(value) < lo:
-        msg = _("%(label)s至少需要 %(n)d 个字") % {"label": label, "n": lo}
-        raise InvalidInput(fields={name: [msg]})
-    if len(value) > hi:
-        msg = _("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": hi}
-        raise InvalidInput(fields={name: [msg]})
-    return value
 
 
 def _collect(errors: dict[str, list[str]], fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -178,9 +170,17 @@ def _validate_campaign(actor: AnyUser, data: CampaignInput) -> dict[str, Any]:
         errors["host"] = [_("请选择主办单位")]
     elif not permissions.can_host(actor, host):
         raise NotPermitted(_("您不能以该单位名义发起征集"))
-    title = _collect(errors, _text, data.title, name="title", label=_("主题"), lo=4, hi=80)
+    title = _collect(
+        errors, checked_text, data.title, field_name="title", label=_("主题"), min_len=4, max_len=80
+    )
     description = _collect(
-        errors, _text, data.description, name="description", label=_("说明"), lo=10, hi=5000
+        errors,
+        checked_text,
+        data.description,
+        field_name="description",
+        label=_("说明"),
+        min_len=10,
+        max_len=5000,
     )
     if data.kind not in CampaignKind.values:
         errors["kind"] = [_("请选择征集类型")]
@@ -288,10 +288,22 @@ def _clean_answers(campaign: Campaign, answers: dict[str, str]) -> dict[str, str
 def _validate_draft(campaign: Campaign, draft: SuggestionDraft) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     title = _collect(
-        errors, _text, draft.title, name="title", label=_("标题"), lo=TITLE_MIN, hi=TITLE_MAX
+        errors,
+        checked_text,
+        draft.title,
+        field_name="title",
+        label=_("标题"),
+        min_len=TITLE_MIN,
+        max_len=TITLE_MAX,
     )
     body = _collect(
-        errors, _text, draft.body, name="body", label=_("内容"), lo=BODY_MIN, hi=BODY_MAX
+        errors,
+        checked_text,
+        draft.body,
+        field_name="body",
+        label=_("内容"),
+        min_len=BODY_MIN,
+        max_len=BODY_MAX,
     )
     answers = _collect(errors, _clean_answers, campaign, draft.answers or {})
     region = None
@@ -407,15 +419,20 @@ def _lock_suggestion(suggestion_id: int) -> Suggestion:
     return suggestion
 
 
-def _moderated(actor: AnyUser, suggestion_id: int) -> Suggestion:
-    suggestion = _lock_suggestion(suggestion_id)
-    if not permissions.can_review(actor, suggestion.campaign):
+def _check(actor: AnyUser, suggestion: Suggestion, action: str) -> None:
+    """The lifecycle's order: 404 (unseen, or a staff action to an outsider), 409, 403, guard."""
+    row = TRANSITIONS[action]
+    v = permissions.viewer(actor, suggestion.campaign, [suggestion.pk])
+    if not permissions.knows_of(v, suggestion, action):
         raise NotFound()
-    if not permissions.can_moderate(actor, suggestion.campaign):
-        raise NotPermitted()
-    if suggestion.status != SuggestionStatus.SUBMITTED:
-        raise Conflict(_("该建言已审核，请刷新后查看"))
-    return suggestion
+    if suggestion.status not in row.sources:
+        raise InvalidTransition(str(row.stale))
+    if not permissions.PREDICATES[row.permission](v, suggestion):
+        raise NotPermitted(str(row.forbidden) if row.forbidden else None)
+    guard = permissions.GUARDS.get(action)
+    refusal = guard(v, suggestion) if guard is not None else None
+    if refusal is not None:
+        raise Conflict(str(refusal))
 
 
 @transaction.atomic
@@ -427,18 +444,15 @@ def publish_suggestion(
     public_body: str | None = None,
 ) -> Suggestion:
     """Publish a suggestion (审核通过), optionally with the moderator's edited public text."""
-    suggestion = _moderated(actor, suggestion_id)
-    edited = {}
-    if public_title is not None:
-        suggestion.public_title = _text(
-            public_title, name="public_title", label=_("公开标题"), lo=1, hi=TITLE_MAX
-        )
-        edited["title_edited"] = True
-    if public_body is not None:
-        suggestion.public_body = _text(
-            public_body, name="public_body", label=_("公开内容"), lo=1, hi=BODY_MAX + 200
-        )
-        edited["body_edited"] = True
+    suggestion = _lock_suggestion(suggestion_id)
+    _check(actor, suggestion, "publish")
+    edited = set_public_text(
+        suggestion,
+        title=public_title,
+        body=public_body,
+        title_max=TITLE_MAX,
+        body_max=BODY_MAX + 200,
+    )
     suggestion.status = SuggestionStatus.PUBLISHED
     suggestion.published_at = timezone.now()
     suggestion.save()
@@ -449,16 +463,21 @@ def publish_suggestion(
 @transaction.atomic
 def reject_suggestion(*, actor: AnyUser, suggestion_id: int, reason: str) -> Suggestion:
     """Reject a suggestion with a reason the author sees (审核不通过)."""
-    suggestion = _moderated(actor, suggestion_id)
-    suggestion.reject_reason = _text(reason, name="reason", label=_("理由"), lo=2, hi=500)
+    suggestion = _lock_suggestion(suggestion_id)
+    _check(actor, suggestion, "reject")
+    suggestion.reject_reason = checked_text(
+        reason, field_name="reason", label=_("理由"), min_len=2, max_len=500
+    )
     suggestion.status = SuggestionStatus.REJECTED
     suggestion.save()
     _record(suggestion.campaign, "reject", actor, suggestion, reason=suggestion.reject_reason)
     notify(
         users=[suggestion.author],
         verb="suggestion_rejected",
-        text=_("您的建言“%(t)s”未通过审核：%(r)s")
-        % {"t": suggestion.title, "r": suggestion.reject_reason},
+        text=notice(
+            gettext_noop("您的建言“%(t)s”未通过审核：%(r)s"),
+            {"t": suggestion.title, "r": suggestion.reject_reason},
+        ),
         url=_suggestion_url(suggestion),
     )
     return suggestion
@@ -469,23 +488,20 @@ def _suggestion_url(suggestion: Suggestion) -> str:
 
 
 def support_suggestion(*, actor: AnyUser, suggestion_id: int) -> Suggestion:
-    """Support (附议) a published suggestion of someone else; once per person."""
+    """Support (附议) a published suggestion of someone else while open; once per person."""
     if not actor.is_authenticated:
         raise NotAuthenticated()
+    assert isinstance(actor, User)
     with transaction.atomic():
         suggestion = _lock_suggestion(suggestion_id)
-        if suggestion.status != SuggestionStatus.PUBLISHED:
-            raise NotFound()
-        if suggestion.author_id == actor.pk:
-            raise NotPermitted(_("不能附议自己的建言"))
-        if suggestion.campaign.phase() != Phase.OPEN:
-            raise Conflict(_("征集已结束，不能再附议"))
-        try:
-            with transaction.atomic():
-                SuggestionSupport.objects.create(suggestion=suggestion, user=actor)
-        except IntegrityError:
-            raise Conflict(_("您已附议过该建言")) from None
-        Suggestion.objects.filter(pk=suggestion.pk).update(support_count=F("support_count") + 1)
+        _check(actor, suggestion, "support")
+        add_support(
+            SuggestionSupport,
+            target=suggestion,
+            field="suggestion",
+            user=actor,
+            already=_("您已附议过该建言"),
+        )
         _record(suggestion.campaign, "support", actor, suggestion)
     suggestion.refresh_from_db(fields=["support_count"])
     return suggestion
@@ -495,13 +511,10 @@ def support_suggestion(*, actor: AnyUser, suggestion_id: int) -> Suggestion:
 def adopt_suggestion(*, actor: AnyUser, suggestion_id: int, response: str) -> Suggestion:
     """Mark a published suggestion adopted (采纳) with a public response; again edits the response."""
     suggestion = _lock_suggestion(suggestion_id)
-    if not permissions.can_review(actor, suggestion.campaign):
-        raise NotFound()
-    if not permissions.can_manage(actor, suggestion.campaign):
-        raise NotPermitted()
-    if suggestion.status != SuggestionStatus.PUBLISHED:
-        raise Conflict(_("只能采纳已公开的建言"))
-    suggestion.response = _text(response, name="response", label=_("回应"), lo=2, hi=2000)
+    _check(actor, suggestion, "adopt")
+    suggestion.response = checked_text(
+        response, field_name="response", label=_("回应"), min_len=2, max_len=2000
+    )
     action = "respond" if suggestion.adopted else "adopt"
     suggestion.adopted = True
     suggestion.adopted_at = suggestion.adopted_at or timezone.now()
@@ -510,12 +523,12 @@ def adopt_suggestion(*, actor: AnyUser, suggestion_id: int, response: str) -> Su
     notify(
         users=[suggestion.author],
         verb="suggestion_adopted" if action == "adopt" else "suggestion_response",
-        text=(
-            _("您的建言“%s”已被采纳，请查看回应")
+        text=notice(
+            gettext_noop("您的建言“%s”已被采纳，请查看回应")
             if action == "adopt"
-            else _("您的建言“%s”的采纳回应已更新")
-        )
-        % suggestion.public_title,
+            else gettext_noop("您的建言“%s”的采纳回应已更新"),
+            suggestion.public_title,
+        ),
         url=_suggestion_url(suggestion),
     )
     return suggestion
@@ -550,7 +563,7 @@ def convert_to_message(
     """
     with transaction.atomic():
         suggestion = _lock_suggestion(suggestion_id)
-        _check_convertible(actor, suggestion)
+        _check(actor, suggestion, "convert")
         board = Board.objects.select_related("organization").filter(pk=board_id).first()
         if board is None:
             raise InvalidInput(fields={"board": [_("请选择留言对象")]})
@@ -582,17 +595,6 @@ def convert_to_message(
             message=message.tracking_number,
         )
     return message
-
-
-def _check_convertible(actor: AnyUser, suggestion: Suggestion) -> None:
-    if not permissions.can_review(actor, suggestion.campaign):
-        raise NotFound()
-    if not permissions.can_manage(actor, suggestion.campaign):
-        raise NotPermitted()
-    if suggestion.message_id is not None:
-        raise Conflict(_("该建言已转为留言"))
-    if suggestion.status == SuggestionStatus.REJECTED or suggestion.author is None:
-        raise Conflict(_("该建言不能转为留言"))
 
 
 def _default_domain(suggestion: Suggestion) -> int:
@@ -630,7 +632,7 @@ def publish_suggestions(*, actor: AnyUser, suggestion_ids: list[int]) -> int:
     for suggestion_id in suggestion_ids[:BULK_MAX]:
         try:
             publish_suggestion(actor=actor, suggestion_id=suggestion_id)
-        except Conflict:
+        except (Conflict, InvalidTransition):
             continue
         done += 1
     return done

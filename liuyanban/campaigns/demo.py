@@ -244,7 +244,7 @@ def generate(
 def _host(world_or_org: Any) -> Organization:
     if isinstance(world_or_org, Organization):
         return world_or_org
-    return world_or_org.east  # type: ignore[no-any-return]
+    return world_or_org.east
 
 
 def _staff(host: Organization, role: str) -> User:

@@ -30,7 +30,6 @@ from .models import (
     CampaignEvent,
     Suggestion,
     SuggestionStatus,
-    SuggestionSupport,
     TopicGroup,
 )
 
@@ -86,17 +85,6 @@ def my_suggestions(user: AnyUser, campaign: Campaign) -> list[Suggestion]:
     return list(Suggestion.objects.filter(campaign=campaign, author_id=user.pk).order_by("-id"))
 
 
-def supported_ids(user: AnyUser, suggestion_ids: list[int]) -> set[int]:
-    """Which of these suggestions the user has already supported (to show the button's state)."""
-    if not user.is_authenticated or not suggestion_ids:
-        return set()
-    return set(
-        SuggestionSupport.objects.filter(
-            user_id=user.pk, suggestion_id__in=suggestion_ids
-        ).values_list("suggestion_id", flat=True)
-    )
-
-
 def get_suggestion_for_user(user: AnyUser, suggestion_id: int) -> Suggestion:
     """One suggestion: published for all, own for the author, any for reviewers; else NotFound."""
     s = (
@@ -106,11 +94,7 @@ def get_suggestion_for_user(user: AnyUser, suggestion_id: int) -> Suggestion:
     )
     if s is None:
         raise NotFound()
-    if s.status == SuggestionStatus.PUBLISHED:
-        return s
-    if user.is_authenticated and (
-        s.author_id == user.pk or permissions.can_review(user, s.campaign)
-    ):
+    if s.status == SuggestionStatus.PUBLISHED or permissions.viewer(user, s.campaign).can_see(s):
         return s
     raise NotFound()
 

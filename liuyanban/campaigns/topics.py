@@ -1,6 +1,6 @@
 """Topic groups over a campaign's suggestions, so an editor can read 62,000 in minutes.
 
-Words come from the shared Chinese text machinery (``intelligence.text.content_words``);
+Words come from the shared Chinese text machinery (``core.text.chinese.content_words``);
 documents are TF-IDF vectors clustered with mini-batch k-means, k chosen by size. Each
 group is labelled with its c-TF-IDF key terms (terms frequent in the group and rare in
 the others) and summarised extractively: the sentences closest to the group centroid.
@@ -28,6 +28,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
+from liuyanban.core.text.chinese import content_words
 from liuyanban.intelligence.dedup import (
     band_keys_array,
     clean,
@@ -36,7 +37,6 @@ from liuyanban.intelligence.dedup import (
     rows_for,
     signatures,
 )
-from liuyanban.intelligence.text import content_words
 
 from .models import Campaign, Suggestion, SuggestionStatus, TopicGroup
 

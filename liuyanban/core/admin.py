@@ -7,7 +7,7 @@ from .models import RateCounter
 
 
 @admin.register(RateCounter)
-class RateCounterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RateCounterAdmin(admin.ModelAdmin[RateCounter]):
     """Rate-limit counters (database store); deleting a row lifts that limit at once."""
 
     list_display = ["key", "count", "expires_at", "blocked_until"]

@@ -9,7 +9,12 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import jobs, sweeper, workers
+        from . import jobs, schedule, sweeper, workers
+        from .tasks import sweep_background_work
+
+        schedule.register(
+            schedule.Periodic("background-work sweeper", 60, sweep_background_work.enqueue)
+        )
 
         sweeper.register(
             sweeper.Check(

@@ -64,7 +64,7 @@ def client_network(ip: str) -> str:
     except ValueError:
         return ip
     if address.version == 6:
-        mapped = address.ipv4_mapped  # type: ignore[union-attr]
+        mapped = address.ipv4_mapped
         if mapped is not None:
             return str(mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))

@@ -1,8 +1,10 @@
-"""The platform's periodic work, in one table: what runs, how often.
+"""The platform's periodic work: what runs, how often.
 
-``manage.py run_scheduler`` enqueues each task when it is due (the task worker runs
-it); cron or a systemd timer calling the same command with ``--once`` works too.
-Every task listed is idempotent, so a missed or doubled tick does no harm.
+Each app registers the periodic tasks it owns from its ``AppConfig.ready`` (as it
+registers its sweeper checks), so ``core`` imports none of them. ``manage.py
+run_scheduler`` enqueues each registered task when it is due (the task worker runs it);
+cron or a systemd timer calling the same command with ``--once`` works too. Every task
+registered must be idempotent, so a missed or doubled tick does no harm.
 """
 
 from __future__ import annotations
@@ -14,28 +16,21 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Periodic:
-    """A task path and its interval in seconds."""
+    """A name, an interval in seconds and what to call to queue the task."""
 
     name: str
     every: int
     task: Callable[[], Any]
 
 
-def schedule() -> list[Periodic]:
-    """Imported lazily: tasks live in their apps."""
-    from liuyanban.analytics.tasks import purge_report_pdfs
-    from liuyanban.api.tasks import deliver_due_webhooks
-    from liuyanban.core.tasks import sweep_background_work
-    from liuyanban.intelligence.tasks import refresh_hot_issues, retrain_classifiers
-    from liuyanban.lifecycle.tasks import purge_stale_draft_images
-    from liuyanban.supervision.tasks import deadline_job
+_periodic: dict[str, Periodic] = {}
 
-    return [
-        Periodic("deadlines (临期预警/催办/黄牌/红牌)", 3600, deadline_job.enqueue),
-        Periodic("webhook retries", 60, deliver_due_webhooks.enqueue),
-        Periodic("background-work sweeper", 60, sweep_background_work.enqueue),
-        Periodic("hot issues heat and ranking", 3600, refresh_hot_issues.enqueue),
-        Periodic("classifier retraining", 7 * 24 * 3600, retrain_classifiers.enqueue),
-        Periodic("write-page images never submitted", 24 * 3600, purge_stale_draft_images.enqueue),
-        Periodic("printed PDF reports older than a week", 24 * 3600, purge_report_pdfs.enqueue),
-    ]
+
+def register(periodic: Periodic) -> None:
+    """Add (or replace, by name) a periodic task; apps call this from ``AppConfig.ready``."""
+    _periodic[periodic.name] = periodic
+
+
+def schedule() -> list[Periodic]:
+    """Every registered periodic task, in registration (``INSTALLED_APPS``) order."""
+    return list(_periodic.values())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -21,6 +22,9 @@ from django_tasks_db.models import DBTaskResult
 from .models import WorkerBeat
 
 logger = logging.getLogger(__name__)
+
+# A stored task of any signature: the worker and the sweeper handle every task alike.
+StoredTask: TypeAlias = "DBTaskResult[..., Any]"
 
 MAX_ATTEMPTS = 5
 STALE_BATCH = 500
@@ -48,14 +52,14 @@ def beat(worker_id: str, task_id: str = "") -> None:
     )
 
 
-def _running(now: datetime) -> QuerySet[DBTaskResult]:
+def _running(now: datetime) -> QuerySet[StoredTask]:
     # A task claimed a moment ago may not have its heartbeat yet.
     return DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, started_at__lt=now - timedelta(seconds=10)
     ).order_by("started_at")
 
 
-def stale_running(now: datetime | None = None) -> list[DBTaskResult]:
+def stale_running(now: datetime | None = None) -> list[StoredTask]:
     """RUNNING tasks nobody is running any more (at most ``STALE_BATCH``)."""
     now = now or timezone.now()
     candidates = list(_running(now)[:STALE_BATCH])
@@ -76,7 +80,7 @@ def stale_running(now: datetime | None = None) -> list[DBTaskResult]:
     return stale
 
 
-def requeue(task: DBTaskResult, *, reason: str, delay: timedelta | None = None) -> bool:
+def requeue(task: StoredTask, *, reason: str, delay: timedelta | None = None) -> bool:
     """Put an interrupted RUNNING task back in the queue (failed after ``MAX_ATTEMPTS`` runs).
 
     Conditional on the task still being RUNNING from the same start, so a sweep and a

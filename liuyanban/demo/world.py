@@ -498,7 +498,7 @@ def _insights() -> None:
     from django.core.management import call_command
 
     from liuyanban.intelligence.duplicates import index_missing
-    from liuyanban.intelligence.hotissues import rebuild
+    from liuyanban.intelligence.hot.store import rebuild
 
     for _done in index_missing():
         pass

@@ -4,7 +4,7 @@ Pure Python + numpy, no Django models, so the moderation queue, the submission f
 campaign suggestion grouping can all use it (see ``docs/duplicates.md``).
 
 * A text becomes a set of character 3-grams ("shingles") over its CJK characters, letters
-  and digits after :func:`~liuyanban.intelligence.text.normalize`. Character shingles need no
+  and digits after :func:`~liuyanban.core.text.chinese.normalize`. Character shingles need no
   word segmentation (jieba costs ~1.6 ms per message) and are robust to a few edited words.
 * The set becomes a MinHash signature of ``NUM_PERM`` 32-bit values. The hash functions come
   from a fixed seed and a fixed mixing function, never Python's randomised ``hash()``, so a

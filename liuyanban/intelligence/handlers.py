@@ -1,8 +1,8 @@
 """The intelligence app listens to lifecycle events and never changes a message's status.
 
-The lifecycle does use two pieces of it directly: the shared text machinery
-(``intelligence.text`` for the search index) and, through the ``REDACTOR`` setting, the
-default redactor of published text; everything else reaches intelligence only through
+The lifecycle never imports intelligence: the search index uses the shared text machinery
+in ``core.text.chinese``, the default redactor of published text is reached through the
+``REDACTOR`` setting, and everything else reaches intelligence only through
 ``lifecycle.signals.message_event``.
 """
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 
+from liuyanban.core.text.chinese import Lexicon, keywords
 from liuyanban.organizations.models import Board, Organization, Region
-
-from .text import Lexicon, keywords
 
 _CACHE_SECONDS = 600
 _cached: tuple[float, Lexicon] | None = None

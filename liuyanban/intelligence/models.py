@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A staff member's explanation of a feedback mark (hot issues, reply quality), at most.
+NOTE_MAX = 500
+
 
 class ModelVersion(models.Model):
     """A trained classifier artifact with its metrics; one active version per target."""
@@ -177,7 +180,7 @@ class HotIssueStatus(models.TextChoices):
 class HotIssue(models.Model):
     """A group of published messages about one place or population and one problem, with its heat.
 
-    Rows are written by ``intelligence.hotissues`` only; a message belongs to at most one issue.
+    Rows are written by ``intelligence.hot.store`` only; a message belongs to at most one issue.
     Closed issues were merged into another one or fell out of the time window.
     """
 
@@ -246,7 +249,7 @@ class HotIssueFeedback(models.Model):
     issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="feedback")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     verdict = models.CharField(_("判断"), max_length=20, choices=HotIssueVerdict.choices)
-    note = models.CharField(_("说明"), max_length=500, blank=True, default="")
+    note = models.CharField(_("说明"), max_length=NOTE_MAX, blank=True, default="")
     # What the issue looked like when it was marked: rows change as messages come in.
     snapshot = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -280,7 +283,7 @@ class QualityFeedback(models.Model):
     scores = models.JSONField(default=dict)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     verdict = models.CharField(_("判断"), max_length=20, choices=QualityVerdict.choices)
-    note = models.CharField(_("说明"), max_length=500, blank=True, default="")
+    note = models.CharField(_("说明"), max_length=NOTE_MAX, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

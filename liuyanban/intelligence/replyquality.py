@@ -14,8 +14,8 @@ from itertools import pairwise
 
 from django.utils.translation import gettext_noop
 
+from liuyanban.core.text.chinese import content_words, normalize
 from liuyanban.intelligence.hot.places import admin_codes, place_names
-from liuyanban.intelligence.text import content_words, normalize
 
 # Salutations, receipts and thanks: present in good and bad replies alike, so they are
 # removed before anything is measured.

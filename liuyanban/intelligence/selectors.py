@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from liuyanban.core.text.chinese import is_keyword
 from liuyanban.lifecycle.models import Assignment, AssignmentRole, AssignmentState, Message
 from liuyanban.organizations.models import Organization, OrgKind
 from liuyanban.taxonomy.models import Domain, Kind
 
 from .lexicon import message_keywords
-from .models import DuplicateLink, LinkState, MessageInsight, Prediction
+from .models import (
+    DuplicateLink,
+    HotIssueFeedback,
+    HotIssueVerdict,
+    LinkState,
+    MessageInsight,
+    Prediction,
+    QualityFeedback,
+    QualityVerdict,
+)
 from .routing import Case, RoutingModel, Suggestion
-from .text import is_keyword
 
 HISTORY_LIMIT = 5000
 _CACHE_SECONDS = 600
@@ -211,3 +221,55 @@ def similar_published(
         exclude = []
     found = duplicates.similar(sig, exclude=exclude, public_only=True, k=k)
     return [SimilarMessage(m, score) for m, score in found]
+
+
+# ---------------------------------------------------------------------------
+# What staff marked as wrong (hot issues and reply-quality scores)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackCount:
+    """How many marks of one verdict."""
+
+    kind: str
+    verdict: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FeedbackReport:
+    """Counts per kind and verdict, and the latest marked items."""
+
+    counts: list[FeedbackCount]
+    issue_marks: list[HotIssueFeedback]
+    quality_marks: list[QualityFeedback]
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.counts)
+
+
+def feedback_report(limit: int = 100) -> FeedbackReport:
+    """What staff marked as wrong, for the next round of improvements."""
+    issue_counts = Counter(HotIssueFeedback.objects.values_list("verdict", flat=True))
+    quality_counts = Counter(QualityFeedback.objects.values_list("verdict", flat=True))
+    counts = [
+        FeedbackCount("hot_issue", v.value, str(v.label), issue_counts[v.value])
+        for v in HotIssueVerdict
+    ] + [
+        FeedbackCount("reply_quality", v.value, str(v.label), quality_counts[v.value])
+        for v in QualityVerdict
+    ]
+    return FeedbackReport(
+        counts=counts,
+        issue_marks=list(
+            HotIssueFeedback.objects.select_related("issue", "user").order_by("-created_at")[:limit]
+        ),
+        quality_marks=list(
+            QualityFeedback.objects.select_related("message", "user").order_by("-created_at")[
+                :limit
+            ]
+        ),
+    )

@@ -7,6 +7,7 @@ from django_tasks import task
 from liuyanban.core import versions
 
 from .analysis import analyse
+from .hot.store import add_published, refresh_all
 
 # The version of the hot-issue pages (and the home page's hot list), see core.versions.
 HOT_ISSUES = "hot"
@@ -35,8 +36,6 @@ def retrain_classifiers() -> dict[str, bool]:
 @task()
 def update_hot_issue(message_id: int) -> int | None:
     """Add a newly published message to its hot issue (run by the task worker); the issue id."""
-    from .hotissues import add_published
-
     issue = add_published(message_id)
     if issue is not None:
         versions.bump(HOT_ISSUES)
@@ -46,8 +45,6 @@ def update_hot_issue(message_id: int) -> int | None:
 @task()
 def refresh_hot_issues() -> int:
     """Scheduled (e.g. hourly from cron): recompute heat at the current time, warn, re-rank."""
-    from .hotissues import refresh_all
-
     count = refresh_all()
     versions.bump(HOT_ISSUES)
     return count

@@ -1,5 +1,9 @@
 """Training the platform's own classifiers from messages whose labels staff confirmed.
 
+Besides the confirmed messages, a training run uses the text of the other messages
+(unlabelled: IDF and self-training) and, for the domain, the names of the taxonomy below
+each top-level domain (pseudo-documents).
+
 A message's domain counts as confirmed once an office accepted it (staff read it and
 routed it), or once someone confirmed or corrected the prediction. A fixed fifth of
 those messages (by id) is held out; a new model is promoted only if it scores at
@@ -18,6 +22,7 @@ from django.utils import timezone
 from sklearn.metrics import f1_score
 
 from liuyanban.lifecycle.models import Message
+from liuyanban.taxonomy.selectors import names_below_top_level
 
 from . import classification
 from .classifier import ClassifierModel, Doc
@@ -85,8 +90,14 @@ def train(target: str = "domain", *, min_samples: int = 30, force: bool = False)
         ]
         if pk not in labelled_ids
     ]
+    # The operator's taxonomy: the names below each top-level domain teach the model
+    # what the domain covers (pseudo-documents, see ``classifier.taxonomy_docs``).
+    taxonomy = names_below_top_level("code") if target == "domain" else None
     model = ClassifierModel.fit(
-        [Doc(m.title, m.body) for m, _y in train_rows], [y for _m, y in train_rows], unlabelled
+        [Doc(m.title, m.body) for m, _y in train_rows],
+        [y for _m, y in train_rows],
+        unlabelled,
+        taxonomy=taxonomy,
     )
     hold_docs = [Doc(m.title, m.body) for m, _y in hold_rows]
     hold_labels = [y for _m, y in hold_rows]

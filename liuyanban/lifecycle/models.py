@@ -47,6 +47,8 @@ OPEN_STATUSES = frozenset(
 )
 ANSWERED_STATUSES = frozenset({Status.REPLIED, Status.CLOSED})
 HIDDEN_STATUSES = frozenset({Status.SUBMITTED, Status.REJECTED, Status.MERGED})
+# A duplicate is merged into a message the public can already see (and not itself merged).
+MERGE_TARGET_STATUSES = PUBLIC_STATUSES
 
 
 class Resolution(models.TextChoices):

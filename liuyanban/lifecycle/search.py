@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from liuyanban.intelligence.text import compound_parts, segment, segment_for_search, stopwords
+from liuyanban.core.text.chinese import compound_parts, segment, segment_for_search, stopwords
 
 from .models import PUBLIC_STATUSES, Message
 from .selectors import PublicFilters, public_messages

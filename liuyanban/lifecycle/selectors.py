@@ -7,23 +7,24 @@ answers 404 both for "missing" and "not yours". Lists page by keyset
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import Role
 from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, subtree_q
+from liuyanban.core import paging
 from liuyanban.core.errors import NotFound
+from liuyanban.core.paging import Page
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
 from .models import (
+    ANSWERED_STATUSES,
+    OPEN_STATUSES,
     PUBLIC_STATUSES,
     Attachment,
     AttachmentState,
@@ -91,6 +92,47 @@ def get_message_for_user(
 
 
 # ---------------------------------------------------------------------------
+# Staff scope: what the workbench lists (narrower than what staff may see)
+# ---------------------------------------------------------------------------
+
+
+def staff_messages(user: AnyUser) -> QuerySet[Message]:
+    """Messages the user handles as staff: the visible ones within their roles' reach.
+
+    Public messages are visible to everyone, but the workbench shows a message only to
+    staff whose organisations hold it (board, office or unit) or to the board's leader.
+    """
+    if not user.is_authenticated:
+        return Message.objects.none()
+    visible = messages_visible_to(user)
+    if user.is_superuser:
+        return visible
+    return visible.filter(_staff_q(user) | Q(board__leader_id=user.pk))
+
+
+def get_staff_message(user: AnyUser, tracking_number: str) -> Message:
+    """One message for the staff detail page; NotFound unless it is within the user's reach."""
+    message = get_message_for_user(user, tracking_number=tracking_number)
+    if not staff_messages(user).filter(pk=message.pk).exists():
+        raise NotFound()
+    return message
+
+
+def leader_messages(user: AnyUser) -> QuerySet[Message]:
+    """Public messages on the leader's boards: boards they own, or bodies they lead."""
+    if not user.is_authenticated:
+        return Message.objects.none()
+    paths = role_paths(user, [Role.LEADER])
+    scope = Q(board__leader_id=user.pk) | subtree_q(paths, "board__organization")
+    return (
+        messages_visible_to(user)
+        .filter(scope, status__in=PUBLIC_STATUSES)
+        .select_related("board", "domain", "kind", "unit")
+        .order_by("-published_at", "-pk")
+    )
+
+
+# ---------------------------------------------------------------------------
 # Images: published ones for everyone who sees the message; the rest for its staff
 # and its author only
 # ---------------------------------------------------------------------------
@@ -154,40 +196,11 @@ def available_actions(user: AnyUser, message: Message) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a keyset-paginated list; ``next_cursor`` is None on the last page."""
-
-    items: list[Message]
-    next_cursor: str | None
-
-
-def encode_cursor(at: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    """Parse a cursor; a tampered or stale one simply starts from the top."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at_s, pk_s = raw.split("|")
-        at = parse_datetime(at_s)
-        return (at, int(pk_s)) if at is not None else None
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def keyset_page(qs: QuerySet[Message], *, field: str, cursor: str | None, limit: int) -> Page:
-    """Newest first on (field, id); fetch one extra row to know if there is a next page."""
-    limit = max(1, min(limit, 100))
-    if cursor and (pos := decode_cursor(cursor)):
-        at, pk = pos
-        qs = qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
-    rows = list(qs.order_by(f"-{field}", "-pk")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    nxt = encode_cursor(getattr(rows[-1], field), rows[-1].pk) if more and rows else None
-    return Page(rows, nxt)
+def keyset_page(
+    qs: QuerySet[Message], *, field: str, cursor: str | None, limit: int
+) -> Page[Message]:
+    """Newest first on (field, id); a cursor that does not fit starts from the top (``core.paging``)."""
+    return paging.keyset_page(qs, keys=(field, "pk"), cursor=cursor, limit=limit)
 
 
 class PublicFilters(TypedDict, total=False):
@@ -206,11 +219,11 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
     qs = Message.objects.filter(status__in=PUBLIC_STATUSES, canonical__isnull=True)
     for key in ("board_id", "region_id", "domain_id", "kind_id"):
         if f.get(key):
-            qs = qs.filter(**{key: f[key]})  # type: ignore[literal-required]
+            qs = qs.filter(**{key: f[key]})
     if status := f.get("status"):
         groups = {
-            "open": ~Q(status__in=[Status.REPLIED, Status.CLOSED]),
-            "answered": Q(status__in=[Status.REPLIED, Status.CLOSED]),
+            "open": Q(status__in=sorted(OPEN_STATUSES)),
+            "answered": Q(status__in=sorted(ANSWERED_STATUSES)),
         }
         qs = qs.filter(groups.get(status, Q(status=status)))
     if since := f.get("since"):
@@ -226,9 +239,12 @@ def public_messages(filters: PublicFilters | None = None) -> QuerySet[Message]:
 
 
 def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
-    """The standing published final reply of each message (the latest), with its body.
+    """The standing published final reply of each message (the latest), with its organisation.
 
-    One query for a whole page or export batch, instead of one per message.
+    One query for a whole page or export batch, instead of one per message: the one
+    read of final replies for Open311 (``api.open311.request_rows``) and the bulk
+    export (``api.exporting``). Public interfaces: only the public text is loaded,
+    never the unit's original ``body``.
     """
     out: dict[int, Reply] = {}
     for reply in (
@@ -236,6 +252,7 @@ def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
             message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
         )
         .select_related("organization")
+        .defer("body")
         .order_by("message_id", "pk")
     ):
         out[reply.message_id] = reply  # the latest wins

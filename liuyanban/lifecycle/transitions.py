@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from .models import Status
+from .models import OPEN_STATUSES, PUBLIC_STATUSES, Status
 
 S = Status
-OPEN = frozenset({S.PUBLISHED, S.ACCEPTED, S.ASSIGNED, S.IN_HANDLING, S.REVIEWING})
-VISIBLE = OPEN | {S.REPLIED, S.CLOSED}
+# The status groups are defined once, in ``models``; short names for the table.
+OPEN = OPEN_STATUSES
+VISIBLE = PUBLIC_STATUSES
 
 
 @dataclass(frozen=True)

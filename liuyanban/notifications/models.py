@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .texts import render
+
 
 class Notification(models.Model):
     """One notice to one user about a message (or anything else)."""
@@ -17,7 +19,13 @@ class Notification(models.Model):
         "lifecycle.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     verb = models.CharField(max_length=30)
+    # The text in the site's default language when written (email copies, admin search,
+    # and the only text of rows written before keys existed).
     text = models.CharField(max_length=300)
+    # The message key (Chinese source text) and its parameters: rendered at read time
+    # in the reader's language (``texts.render``). Empty key: show ``text``.
+    text_key = models.CharField(max_length=300, blank=True, default="")
+    params = models.JSONField(blank=True, default=list)
     url = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -30,3 +38,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language (the reader's); old rows show what was stored."""
+        if not self.text_key:
+            return self.text
+        return render(self.text_key, self.params)[:300]

@@ -8,12 +8,12 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from .loading import repair_paths
+from .loading.sync import repair_paths
 from .models import Board, Organization, Region, RegionCorrection, UnitTemplate
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegionAdmin(admin.ModelAdmin):
     """Administrative divisions; normally written by ``load_directory``."""
 
     list_display = ["code", "name", "level", "parent", "longitude", "latitude"]
@@ -23,7 +23,7 @@ class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ["parent"]
 
 
-class BoardInline(admin.TabularInline):  # type: ignore[type-arg]
+class BoardInline(admin.TabularInline):
     """A body's boards, edited on the body's page."""
 
     model = Board
@@ -42,7 +42,7 @@ class BoardInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganizationAdmin(admin.ModelAdmin):
     """Party and government bodies and their units (about 55,000 rows nationally)."""
 
     list_display = ["name", "code", "kind", "level", "parent", "region", "is_active"]
@@ -66,7 +66,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Board)
-class BoardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BoardAdmin(admin.ModelAdmin):
     """Leaders' and bodies' public boards."""
 
     list_display = [
@@ -87,7 +87,7 @@ class BoardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(UnitTemplate)
-class UnitTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class UnitTemplateAdmin(admin.ModelAdmin):
     """The functional units every government gets when the directory is loaded."""
 
     list_display = ["code", "name", "province_suffix", "local_suffix", "sort_order", "is_active"]

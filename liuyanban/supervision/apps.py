@@ -7,3 +7,12 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("督查督办")
     label = "supervision"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from liuyanban.core import schedule
+
+        from .tasks import deadline_job
+
+        schedule.register(
+            schedule.Periodic("deadlines (临期预警/催办/黄牌/红牌)", 3600, deadline_job.enqueue)
+        )

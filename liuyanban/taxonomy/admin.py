@@ -8,7 +8,7 @@ from .models import Domain, Kind
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DomainAdmin(admin.ModelAdmin):
     """Subject domains, up to three levels (``import_taxonomy`` loads whole trees)."""
 
     list_display = ["name", "code", "level", "parent", "name_en", "sort_order", "is_active"]
@@ -19,7 +19,7 @@ class DomainAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Kind)
-class KindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class KindAdmin(admin.ModelAdmin):
     """Message kinds: 投诉, 求助, 咨询, 建言, 感谢."""
 
     list_display = ["name", "code", "name_en", "sort_order"]

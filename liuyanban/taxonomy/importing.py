@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from liuyanban.organizations.importing import FileProblem, RowError, decode_text
-from liuyanban.organizations.loading import pinyin_parts
+from liuyanban.core.sheets import FileProblem, RowError, decode_text
+from liuyanban.core.text.pinyin import pinyin_parts
 
 from .models import Domain
 

@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import pgettext_lazy
 
+from liuyanban.notifications import selectors as notification_selectors
+
 # (url name, label); an entry shows only once its page exists. Labels have a short
 # "navigation" form in other languages so the header stays on one line.
 PUBLIC_NAV = [
@@ -44,12 +46,10 @@ def site(request: HttpRequest) -> dict[str, object]:
     user_nav = _resolve(USER_NAV) if user and user.is_authenticated else []
     if not is_staff_member:
         user_nav = [i for i in user_nav if i["name"] != "web:workbench"]
-    unread = 0
-    if user and user.is_authenticated:
-        unread = user.notifications.filter(read_at__isnull=True).count()
+    unread = notification_selectors.unread_count(user) if user is not None else 0
     return {
         "site_name": settings.LIUYANBAN["SITE_NAME"],
-        "public_nav": _resolve(PUBLIC_NAV),  # type: ignore[arg-type]
+        "public_nav": _resolve(PUBLIC_NAV),
         "user_nav": user_nav,
         "is_staff_member": is_staff_member,
         "unread_notifications": unread,

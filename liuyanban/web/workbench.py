@@ -1,20 +1,20 @@
-"""Extra reads for the staff workbench: queues, scope, the organisation picker, duplicates.
+"""Extra reads for the staff workbench: queues, roles, the organisation picker, duplicates.
 
-Every list here starts from the permission funnels in ``selectors`` (the inbox
-selectors or ``messages_visible_to``) and narrows them; nothing widens what a user
+Every list here starts from the permission funnels in ``lifecycle.selectors`` (the
+inbox selectors, ``staff_messages`` — the staff scope — or ``messages_visible_to``)
+and narrows them; nothing widens what a user
 may see. Heavier reads are bounded (top 20 bodies, the last 2,000 messages of a board).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from liuyanban.accounts.models import Role
-from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
+from liuyanban.accounts.selectors import AnyUser
 from liuyanban.campaigns.selectors import suggestions_to_moderate
 from liuyanban.intelligence.flags import Flag, find_flags
 from liuyanban.intelligence.redaction import Finding, find_personal_data
@@ -22,7 +22,7 @@ from liuyanban.intelligence.replyquality import ReplyQuality, score_reply
 from liuyanban.lifecycle import selectors
 from liuyanban.lifecycle.deadlines import due_date
 from liuyanban.lifecycle.models import (
-    PUBLIC_STATUSES,
+    OPEN_STATUSES,
     ExtensionState,
     Message,
     Status,
@@ -31,7 +31,6 @@ from liuyanban.lifecycle.models import (
 from liuyanban.lifecycle.redaction import author_identity
 from liuyanban.lifecycle.workdays import working_days_between
 from liuyanban.organizations.models import Organization
-from liuyanban.supervision.models import SupervisionOrder, SupervisionRound
 
 PICKER_LIMIT = 20
 LOCAL_UNITS_LIMIT = 200
@@ -50,36 +49,6 @@ def staff_roles(user: AnyUser) -> set[str]:
     if user.boards.exists():
         roles.add(Role.LEADER)
     return roles
-
-
-def staff_messages(user: AnyUser) -> QuerySet[Message]:
-    """Messages the user handles as staff: the visible ones within their roles' reach.
-
-    Public messages are visible to everyone, but the workbench shows a message only to
-    staff whose organisations hold it (board, office or unit) or to the board's leader.
-    """
-    visible = selectors.messages_visible_to(user)
-    if user.is_authenticated and user.is_superuser:
-        return visible
-    paths = role_paths(user, selectors.STAFF_ROLES)
-    scope = (
-        subtree_q(paths, "board__organization")
-        | subtree_q(paths, "office")
-        | subtree_q(paths, "unit")
-    )
-    if user.is_authenticated:
-        scope |= Q(board__leader_id=user.pk)
-    return visible.filter(scope)
-
-
-def get_staff_message(user: AnyUser, tracking_number: str) -> Message:
-    """One message for the staff detail page; NotFound unless it is within the user's reach."""
-    message = selectors.get_message_for_user(user, tracking_number=tracking_number)
-    if not staff_messages(user).filter(pk=message.pk).exists():
-        from liuyanban.core.errors import NotFound
-
-        raise NotFound()
-    return message
 
 
 # ---------------------------------------------------------------------------
@@ -110,38 +79,13 @@ def unit_sections(user: AnyUser) -> dict[str, QuerySet[Message]]:
 
 def supervision_sections(user: AnyUser, today: date | None = None) -> dict[str, QuerySet[Message]]:
     """A supervisor's board: due soon, overdue (reminder), yellow and red, open messages only."""
-    qs = selectors.supervised_messages(user).filter(
-        status__in=[s.value for s in Status if s in _OPEN]
-    )
+    qs = selectors.supervised_messages(user).filter(status__in=sorted(OPEN_STATUSES))
     return {
         "due_soon": selectors.due_soon(qs, today),
         "reminder": selectors.overdue(qs, today, level="reminder"),
         "yellow": selectors.overdue(qs, today, level="yellow"),
         "red": selectors.overdue(qs, today, level="red"),
     }
-
-
-_OPEN = {
-    Status.PUBLISHED,
-    Status.ACCEPTED,
-    Status.ASSIGNED,
-    Status.IN_HANDLING,
-    Status.REVIEWING,
-}
-
-
-def leader_messages(user: AnyUser) -> QuerySet[Message]:
-    """Messages on the leader's boards: boards they own, or bodies they lead."""
-    if not user.is_authenticated:
-        return Message.objects.none()
-    paths = role_paths(user, [Role.LEADER])
-    scope = Q(board__leader_id=user.pk) | subtree_q(paths, "board__organization")
-    return (
-        selectors.messages_visible_to(user)
-        .filter(scope, status__in=PUBLIC_STATUSES)
-        .select_related("board", "domain", "kind", "unit")
-        .order_by("-published_at", "-pk")
-    )
 
 
 def queue_counts(user: AnyUser) -> dict[str, int]:
@@ -160,7 +104,9 @@ def queue_counts(user: AnyUser) -> dict[str, int]:
     if Role.SUPERVISOR in roles:
         counts["supervision"] = selectors.overdue(selectors.supervised_messages(user)).count()
     if Role.LEADER in roles:
-        counts["leader"] = leader_messages(user).filter(status__in=_OPEN).count()
+        counts["leader"] = (
+            selectors.leader_messages(user).filter(status__in=sorted(OPEN_STATUSES)).count()
+        )
     return counts
 
 
@@ -245,58 +191,3 @@ def reply_quality(message: Message, text: str, today: date | None = None) -> Rep
     spent = working_days_between(started, today)
     allowed = working_days_between(started, message.reply_due) if message.reply_due else None
     return score_reply(message.title, message.body, text, spent, allowed)
-
-
-# ---------------------------------------------------------------------------
-# Supervision
-# ---------------------------------------------------------------------------
-
-
-def orders_issued_by(user: AnyUser, limit: int = 50) -> QuerySet[SupervisionOrder]:
-    """The supervisor's recent orders with their responses."""
-    if not user.is_authenticated:
-        return SupervisionOrder.objects.none()
-    return SupervisionOrder.objects.filter(issued_by_id=user.pk).select_related("message")[:limit]
-
-
-@dataclass(frozen=True)
-class RoundProgress:
-    """A supervision round and how far it has got."""
-
-    round: SupervisionRound
-    orders: int
-    answered: int
-    messages: int
-    closed: int
-
-
-def rounds_for(user: AnyUser) -> list[RoundProgress]:
-    """Rounds within the supervisor's organisations, with answered/closed counts."""
-    paths = role_paths(user, [Role.SUPERVISOR])
-    rounds = (
-        SupervisionRound.objects.filter(subtree_q(paths, "organization"))
-        .select_related("organization")
-        .annotate(
-            n_orders=Count("orders", distinct=True),
-            n_answered=Count("orders", filter=Q(orders__responded_at__isnull=False), distinct=True),
-            n_messages=Count("orders__message", distinct=True),
-            n_closed=Count(
-                "orders__message",
-                filter=Q(orders__message__status=Status.CLOSED),
-                distinct=True,
-            ),
-        )
-    )
-    return [
-        RoundProgress(r, r.n_orders, r.n_answered, r.n_messages, r.n_closed)  # type: ignore[attr-defined]
-        for r in rounds[:100]
-    ]
-
-
-def supervisor_organizations(user: AnyUser) -> QuerySet[Organization]:
-    """Where the user holds the supervisor role (the roots of their rounds)."""
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(
-        memberships__user_id=user.pk, memberships__role=Role.SUPERVISOR
-    ).distinct()

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from liuyanban.analytics import pdf_jobs, rollups
+from liuyanban.analytics import pdf_jobs, pdf_printing, rollups
 from liuyanban.analytics.models import PdfState, ReportPdf
 from liuyanban.lifecycle.models import Status
 from liuyanban.testing.world import World, build_world, today
@@ -41,7 +41,7 @@ class FakePrinter:
 @pytest.fixture
 def printer(monkeypatch: pytest.MonkeyPatch) -> FakePrinter:
     fake = FakePrinter()
-    monkeypatch.setattr(pdf_jobs, "html_to_pdf", fake)
+    monkeypatch.setattr(pdf_printing, "html_to_pdf", fake)
     return fake
 
 
@@ -121,10 +121,10 @@ def test_a_failed_print_says_so_and_is_retried_later(
     def broken(html: str, timeout: float = 60) -> bytes:
         raise PdfUnavailable("chromium not found")
 
-    monkeypatch.setattr(pdf_jobs, "html_to_pdf", broken)
+    monkeypatch.setattr(pdf_printing, "html_to_pdf", broken)
     client.get(_url(world))
     job = ReportPdf.objects.get()
-    assert pdf_jobs.render(job.pk, wait=1) == PdfState.FAILED
+    assert pdf_printing.render(job.pk, wait=1) == PdfState.FAILED
     page = client.get(_url(world))
     assert page.status_code == 503 and "暂时无法生成 PDF" in page.content.decode()
     ReportPdf.objects.update(finished_at=job.created_at - pdf_jobs.RETRY_AFTER)
@@ -144,7 +144,7 @@ def test_n_concurrent_requests_make_one_print(monkeypatch: pytest.MonkeyPatch) -
     if _sqlite():
         return
     printer = FakePrinter(seconds=0.3)
-    monkeypatch.setattr(pdf_jobs, "html_to_pdf", printer)
+    monkeypatch.setattr(pdf_printing, "html_to_pdf", printer)
     world = build_world()
     url = _url(world)
     n = 8
@@ -175,7 +175,7 @@ def test_never_two_chromiums_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     if _sqlite():
         return
     printer = FakePrinter(seconds=0.2)
-    monkeypatch.setattr(pdf_jobs, "html_to_pdf", printer)
+    monkeypatch.setattr(pdf_printing, "html_to_pdf", printer)
     jobs = [
         ReportPdf.objects.create(key=f"k{i}", html="<html></html>", params={}) for i in range(4)
     ]
@@ -183,7 +183,7 @@ def test_never_two_chromiums_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def run(pk: int) -> None:
         try:
-            states.append(pdf_jobs.render(pk, wait=30))
+            states.append(pdf_printing.render(pk, wait=30))
         finally:
             connection.close()
 
@@ -201,13 +201,13 @@ def test_a_busy_lock_makes_the_worker_requeue_not_wait(monkeypatch: pytest.Monke
     from liuyanban.core.locks import LockBusy, exclusive
 
     job = ReportPdf.objects.create(key="busy", html="<html></html>", params={})
-    with exclusive(pdf_jobs.LOCK_NAME), pytest.raises(LockBusy):
+    with exclusive(pdf_printing.LOCK_NAME), pytest.raises(LockBusy):
         # Another thread (its own connection / file handle) finds the lock taken.
         outcome: list[BaseException] = []
 
         def other() -> None:
             try:
-                pdf_jobs.render(job.pk, wait=0)
+                pdf_printing.render(job.pk, wait=0)
             except BaseException as exc:
                 outcome.append(exc)
             finally:
@@ -252,7 +252,7 @@ def test_simultaneous_anonymous_requests_cannot_pass_the_throttle_together(
 ) -> None:
     if _sqlite():
         return
-    monkeypatch.setattr(pdf_jobs, "html_to_pdf", FakePrinter())
+    monkeypatch.setattr(pdf_printing, "html_to_pdf", FakePrinter())
     settings.LIUYANBAN = {**settings.LIUYANBAN, "PDF_ANON_PER_WINDOW": 3}
     world = build_world()
     year = today().year

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import bulk, campaigns, directory, errors, messages, workflow
+from . import bulk, campaigns, directory, errors, messages, suggestions, workflow
 from .docs import LocalSwagger
 from .throttle import CallerThrottle
 
@@ -31,6 +31,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", directory.router)
     api.add_router("", bulk.router)
     api.add_router("", campaigns.router)
+    api.add_router("", suggestions.router)
     return api
 
 

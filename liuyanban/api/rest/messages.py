@@ -77,7 +77,7 @@ def _narrow(qs: QuerySet[Message], filters: PublicFilters, search: str | None) -
     """The public filters on a worklist or on "my messages"."""
     for key in ("board_id", "domain_id", "kind_id", "region_id"):
         if key in filters:
-            qs = qs.filter(**{key: filters[key]})  # type: ignore[literal-required]
+            qs = qs.filter(**{key: filters[key]})
     if status := filters.get("status"):
         qs = qs.filter(status=status)
     if search:

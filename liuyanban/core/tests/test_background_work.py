@@ -190,7 +190,7 @@ def test_sweeper_queues_analysis_of_messages_that_have_none(
     assert MessageInsight.objects.filter(message=message, error="").exists()
 
 
-def _running_task(worker_id: str, started: timedelta) -> DBTaskResult:
+def _running_task(worker_id: str, started: timedelta) -> workers.StoredTask:
     return DBTaskResult.objects.create(
         args_kwargs={"args": [1], "kwargs": {}},
         task_path=ANALYSE,

@@ -54,11 +54,13 @@ def test_scheduler_drops_a_dead_connection_between_ticks(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Once its connection was terminated, the scheduler failed on every tick until restarted."""
+    import time
     from unittest import mock
 
     from django.db import OperationalError
 
     from liuyanban.core.management.commands import run_scheduler
+    from liuyanban.core.schedule import schedule
 
     closed = {"n": 0}
     ticks = {"n": 0}
@@ -78,10 +80,10 @@ def test_scheduler_drops_a_dead_connection_between_ticks(
         if calls["n"] == 1:
             raise OperationalError("the connection is closed")
 
-    item = run_scheduler.schedule()[0]
+    item = schedule()[0]
     with (
         mock.patch.object(run_scheduler, "close_old_connections", close_old),
-        mock.patch.object(run_scheduler.time, "sleep", sleep),
+        mock.patch.object(time, "sleep", sleep),
         mock.patch.object(run_scheduler, "schedule", lambda: [type(item)(item.name, 60, enqueue)]),
         pytest.raises(KeyboardInterrupt),
     ):
@@ -90,3 +92,24 @@ def test_scheduler_drops_a_dead_connection_between_ticks(
     assert calls["n"] == 2
     assert closed["n"] == 1
     assert capsys.readouterr().out.count("queued:") == 1
+
+
+def test_every_app_registers_its_periodic_work() -> None:
+    """Apps register their periodic tasks from ``AppConfig.ready``; core imports none of them."""
+    from typing import Any
+
+    from liuyanban.core.schedule import schedule
+
+    def module_of(enqueue: Any) -> str:
+        return str(enqueue.__self__.func.__module__)  # a bound Task.enqueue
+
+    owners = {item.name: module_of(item.task) for item in schedule()}
+    assert owners == {
+        "background-work sweeper": "liuyanban.core.tasks",
+        "write-page images never submitted": "liuyanban.lifecycle.tasks",
+        "deadlines (临期预警/催办/黄牌/红牌)": "liuyanban.supervision.tasks",
+        "hot issues heat and ranking": "liuyanban.intelligence.tasks",
+        "classifier retraining": "liuyanban.intelligence.tasks",
+        "printed PDF reports older than a week": "liuyanban.analytics.tasks",
+        "webhook retries": "liuyanban.api.tasks",
+    }

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from liuyanban.core import tabular
-from liuyanban.intelligence.text import normalize
+from liuyanban.core.text.chinese import normalize
 
 from .features import HotInput
 from .report import HotIssue

@@ -15,8 +15,8 @@ from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+from liuyanban.core.text.chinese import normalize
 from liuyanban.intelligence import dedup
-from liuyanban.intelligence.text import normalize
 
 NOISE = "春夏秋冬东南西北山水田林路桥河湖风雨雷电金木火土日月星辰花草树木鸟兽虫鱼"
 

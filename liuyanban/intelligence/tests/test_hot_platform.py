@@ -13,7 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from liuyanban.intelligence import hotissues
+from liuyanban.intelligence.hot import selectors as hot_selectors
+from liuyanban.intelligence.hot import store
+from liuyanban.intelligence.hot.warning import is_rising
 from liuyanban.intelligence.models import HotIssue, HotIssueFeedback, HotIssueStatus
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.models import Message
@@ -46,9 +48,9 @@ DAY0 = datetime(2025, 3, 3, 10, tzinfo=timezone.get_current_timezone())
 
 @pytest.fixture(autouse=True)
 def _fresh_index() -> Iterator[None]:
-    hotissues.reset_index()
+    store.reset_index()
     yield
-    hotissues.reset_index()
+    store.reset_index()
 
 
 def publish(world: World, title: str, body: str, day: int, author: str = "alice") -> Message:
@@ -60,7 +62,7 @@ def publish(world: World, title: str, body: str, day: int, author: str = "alice"
 
 
 def add(m: Message, day: int) -> HotIssue | None:
-    return hotissues.add_published(m.pk, now=DAY0.replace(day=DAY0.day + day, hour=23))
+    return store.add_published(m.pk, now=DAY0.replace(day=DAY0.day + day, hour=23))
 
 
 def partition() -> set[frozenset[int]]:
@@ -88,7 +90,7 @@ def test_approve_event_queues_the_update_in_the_background(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
     first = world.message_in("published", title=SMOKE[0][0], body=SMOKE[0][1])
-    hotissues.add_published(first.pk)
+    store.add_published(first.pk)
     m = world.submit(world.bob, title=SMOKE[1][0], body=SMOKE[1][1])
     with django_capture_on_commit_callbacks(execute=True):
         actions.approve_message(actor=world.mona, message_id=m.pk)
@@ -131,7 +133,7 @@ def test_early_warning_goes_to_the_office_clerks_once(world: World) -> None:
     assert [n.user for n in warned] == [world.olga]
     assert warned[0].url == reverse("web:hot_issue", args=[issue.pk])
     assert "阳光花园" in warned[0].text
-    hotissues.refresh_all(now=DAY0.replace(day=6))
+    store.refresh_all(now=DAY0.replace(day=6))
     add(Message.objects.get(public_title=SMOKE[2][0]), 2)
     assert warned.count() == 1
 
@@ -139,9 +141,9 @@ def test_early_warning_goes_to_the_office_clerks_once(world: World) -> None:
 def test_rising_needs_enough_messages_and_growth(world: World) -> None:
     now = DAY0.replace(day=20)
     recent = [now.replace(day=d) for d in (15, 17, 19)]
-    assert hotissues.is_rising(recent, now)
-    assert not hotissues.is_rising(recent[:2], now)
-    assert not hotissues.is_rising(recent + [now.replace(day=d) for d in (8, 9, 10)], now)
+    assert is_rising(recent, now)
+    assert not is_rising(recent[:2], now)
+    assert not is_rising(recent + [now.replace(day=d) for d in (8, 9, 10)], now)
 
 
 def _two_issues(world: World) -> HotIssue:
@@ -178,7 +180,7 @@ def test_supervisor_board_lists_issues_in_scope(client: Client, world: World) ->
     assert client.login(username="sam", password="pw-sam")
     page = client.get(reverse("web:work_supervision")).content.decode()
     assert 'id="s-hot"' in page and reverse("web:hot_issue", args=[issue.pk]) in page
-    assert hotissues.issues_for_supervisor(world.olga) == []
+    assert hot_selectors.issues_for_supervisor(world.olga) == []
 
 
 def test_feedback_recorded_for_staff_and_404_for_citizens(client: Client, world: World) -> None:

@@ -94,7 +94,7 @@ def test_quality_marks_refused_to_citizens_and_bad_verdicts(client: Client, worl
 
 
 def test_feedback_report_counts_marks(client: Client, world: World) -> None:
-    from liuyanban.intelligence.hotissues import quality_scores
+    from liuyanban.intelligence.actions import quality_scores
     from liuyanban.intelligence.models import HotIssue
     from liuyanban.intelligence.replyquality import score_reply
 

@@ -92,14 +92,14 @@ _births = st.dates(
 
 
 @given(_regions, _births, st.integers(0, 999))
-def test_generated_valid_ids_are_found(region: str, born, seq: int) -> None:  # type: ignore[no-untyped-def]
+def test_generated_valid_ids_are_found(region: str, born, seq: int) -> None:
     body = f"{region}{born:%Y%m%d}{seq:03d}"
     number = body + id_check_digit(body)
     assert kinds(f"他的号码是{number}。") == [("id_card", number)]
 
 
 @given(_regions, _births, st.integers(0, 999))
-def test_wrong_check_digit_is_not_an_id_without_cue(region: str, born, seq: int) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_check_digit_is_not_an_id_without_cue(region: str, born, seq: int) -> None:
     body = f"{region}{born:%Y%m%d}{seq:03d}"
     wrong = "0" if id_check_digit(body) != "0" else "1"
     assert ("id_card", body + wrong) not in kinds(f"编码{body + wrong}")
@@ -168,7 +168,7 @@ def test_redact_file_rejects_missing_columns(tmp_path: Path) -> None:
         call_command("redact_file", "--input", str(src), "--output", str(tmp_path / "o.csv"))
 
 
-def _load_bench():  # type: ignore[no-untyped-def]
+def _load_bench():
     path = Path(settings.BASE_DIR) / "bench" / "redaction_eval.py"
     spec = importlib.util.spec_from_file_location("redaction_eval", path)
     assert spec and spec.loader

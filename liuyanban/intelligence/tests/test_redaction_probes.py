@@ -149,7 +149,7 @@ def test_citizen_data_in_a_reply_is_hidden() -> None:
 
 
 @pytest.mark.django_db
-def test_published_reply_shows_the_units_phone_and_not_the_authors_name(world) -> None:  # type: ignore[no-untyped-def]
+def test_published_reply_shows_the_units_phone_and_not_the_authors_name(world) -> None:
     m = world.message_in(Status.IN_HANDLING)
     actions.reply_final(
         actor=world.uma,
@@ -163,7 +163,7 @@ def test_published_reply_shows_the_units_phone_and_not_the_authors_name(world) -
 
 
 @pytest.mark.django_db
-def test_message_hides_the_authors_own_name_and_number(world) -> None:  # type: ignore[no-untyped-def]
+def test_message_hides_the_authors_own_name_and_number(world) -> None:
     m = world.submit(body="张三反映：幸福路路灯坏了三个月，请回电一三八一二三四五六七八。")
     assert "张三" not in m.public_body and m.public_body.startswith("张某反映")
     assert "一三八" not in m.public_body

@@ -116,3 +116,20 @@ def test_kappa_threshold_is_chosen_on_the_development_half_only() -> None:
     assert result.cut == pytest.approx(0.3) and result.n_dev == len(dev) and result.n == len(test)
     assert result.kappa == 0.0  # the development cut calls every test reply 1
     assert result.auc == 1.0
+
+
+def test_working_days_are_the_platform_count_on_the_official_calendar() -> None:
+    """One count: the evaluation agrees with ``lifecycle.workdays`` day by day (no overrides)."""
+    from datetime import date, datetime, timedelta
+
+    from liuyanban.lifecycle.workdays import official_is_workday, working_days_between
+
+    start = date(2019, 9, 20)
+    for n in range(0, 40, 3):
+        end = start + timedelta(days=n)
+        expected = working_days_between(start, end, workday=official_is_workday)
+        assert (
+            working_days(datetime(2019, 9, 20, 9), datetime.combine(end, datetime.min.time()))
+            == expected
+        )
+    assert working_days(datetime(2019, 10, 8), datetime(2019, 9, 27)) == 0

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from liuyanban.core.text.chinese import Lexicon, keywords, stopwords
 from liuyanban.intelligence import lexicon, selectors
 from liuyanban.intelligence.models import MessageInsight
-from liuyanban.intelligence.text import Lexicon, keywords, stopwords
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.models import Message, Status
 from liuyanban.organizations.models import Level, Region

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Literal, NotRequired, TypedDict, Unpack, overload
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,15 +13,15 @@ from liuyanban.accounts.models import User
 from liuyanban.accounts.selectors import AnyUser
 from liuyanban.core.errors import (
     Conflict,
-    InvalidInput,
     InvalidTransition,
     NotFound,
     NotPermitted,
 )
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import Notice
 from liuyanban.organizations.models import Organization
 
-from .. import permissions, signals
+from .. import events, permissions, signals
 from ..models import (
     Event,
     Message,
@@ -68,6 +69,166 @@ def _check(actor: AnyUser, message: Message, action: str) -> None:
         raise Conflict(_("该操作的条件不满足：%s") % row.label)
 
 
+class _EventColumns(TypedDict):
+    """The arguments every event takes besides its action and details."""
+
+    message: Message
+    from_status: str
+    actor: AnyUser | None
+    actor_org: NotRequired[Organization | None]
+    public: NotRequired[bool]
+
+
+# One overload per kind of event, so mypy checks each call's details (lifecycle/events.py).
+@overload
+def _record(
+    *,
+    action: Literal["submit", "accept", "sign", "close", "support"],
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *, action: Literal["approve"], details: events.ApproveDetails, **columns: Unpack[_EventColumns]
+) -> Event: ...
+@overload
+def _record(
+    *, action: Literal["reject"], details: events.RejectDetails, **columns: Unpack[_EventColumns]
+) -> Event: ...
+@overload
+def _record(
+    *, action: Literal["merge"], details: events.MergeDetails, **columns: Unpack[_EventColumns]
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["edit_public"],
+    details: events.EditPublicDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["reclassify"],
+    details: events.ReclassifyDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["moderate_images"],
+    details: events.ModerateImagesDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["transfer"],
+    details: events.TransferDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *, action: Literal["assign"], details: events.AssignDetails, **columns: Unpack[_EventColumns]
+) -> Event: ...
+@overload
+def _record(
+    *, action: Literal["return"], details: events.ReturnDetails, **columns: Unpack[_EventColumns]
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["reply_interim"],
+    details: events.ReplyInterimDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["reply_final"],
+    details: events.ReplyFinalDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["approve_reply"],
+    details: events.ApproveReplyDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["send_back_reply"],
+    details: events.SendBackReplyDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["request_extension"],
+    details: events.RequestExtensionDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["decide_extension"],
+    details: events.DecideExtensionDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["evaluate"],
+    details: events.EvaluateDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["follow_up"],
+    details: events.FollowUpDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *, action: Literal["reopen"], details: events.ReopenDetails, **columns: Unpack[_EventColumns]
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["request_rehandling"],
+    details: events.RequestRehandlingDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["supervise"],
+    details: events.SuperviseDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["respond_supervision"],
+    details: events.RespondSupervisionDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["instruct"],
+    details: events.InstructDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
+@overload
+def _record(
+    *,
+    action: Literal["escalate"],
+    details: events.EscalateDetails,
+    **columns: Unpack[_EventColumns],
+) -> Event: ...
 def _record(
     *,
     message: Message,
@@ -75,7 +236,7 @@ def _record(
     from_status: str,
     actor: AnyUser | None,
     actor_org: Organization | None = None,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, object] | None = None,
     public: bool = True,
 ) -> Event:
     """Append the one event of this change."""
@@ -88,29 +249,12 @@ def _record(
         actor_org=actor_org,
         at=timezone.now(),
         is_public=public,
-        details=details or {},
+        details=dict(details or {}),
     )
     # Listeners record their follow-up work in this transaction (core.jobs): the change
     # and the work it needs commit together or not at all.
     signals.message_event.send(sender=Event, event=event)
     return event
-
-
-def _text(value: str, *, field_name: str, label: str, min_len: int, max_len: int) -> str:
-    value = (value or "").strip()
-    if len(value) < min_len:
-        raise InvalidInput(
-            fields={
-                field_name: [_("%(label)s至少需要 %(n)d 个字") % {"label": label, "n": min_len}]
-            }
-        )
-    if len(value) > max_len:
-        raise InvalidInput(
-            fields={
-                field_name: [_("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": max_len}]
-            }
-        )
-    return value
 
 
 def _staff_of(org: Organization | None, *roles: str) -> list[User]:
@@ -134,5 +278,5 @@ def _url(message: Message) -> str:
     return f"/messages/{message.tracking_number}/"
 
 
-def _notify_authors(message: Message, verb: str, text: str) -> None:
+def _notify_authors(message: Message, verb: str, text: Notice | str) -> None:
     notify(users=_authors(message), verb=verb, text=text, message_id=message.pk, url=_url(message))

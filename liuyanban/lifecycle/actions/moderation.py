@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import User
 from liuyanban.core.errors import (
     InvalidInput,
 )
-from liuyanban.intelligence.text import segment_for_search
+from liuyanban.core.inputs import checked_text as _text
+from liuyanban.core.inputs import set_public_text
+from liuyanban.core.text.chinese import segment_for_search
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 from liuyanban.taxonomy.models import Domain, Kind
 
+from .. import events
 from ..deadlines import due_date
 from ..models import (
+    MERGE_TARGET_STATUSES,
     Attachment,
     AttachmentState,
     Message,
@@ -26,26 +31,17 @@ from ..models import (
     Status,
     Step,
 )
-from ..transitions import TRANSITIONS
-from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record, _text, _today, _url
+from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record, _today, _url
 
 # ---------------------------------------------------------------------------
 # Moderation
 # ---------------------------------------------------------------------------
 
 
-def _set_public(message: Message, title: str | None, body: str | None) -> dict[str, bool]:
-    changed = {}
-    if title is not None:
-        message.public_title = _text(
-            title, field_name="public_title", label=_("公开标题"), min_len=1, max_len=TITLE_MAX
-        )
-        changed["title_edited"] = True
-    if body is not None:
-        message.public_body = _text(
-            body, field_name="public_body", label=_("公开内容"), min_len=1, max_len=BODY_MAX + 500
-        )
-        changed["body_edited"] = True
+def _set_public(message: Message, title: str | None, body: str | None) -> events.EditPublicDetails:
+    changed = set_public_text(
+        message, title=title, body=body, title_max=TITLE_MAX, body_max=BODY_MAX + 500
+    )
     message.search_text = segment_for_search(f"{message.public_title} {message.public_body}")
     return changed
 
@@ -54,7 +50,7 @@ ImageDecisions = Mapping[int, str]
 DECIDED = (AttachmentState.PUBLISHED, AttachmentState.WITHHELD)
 
 
-def _decide_images(message: Message, decisions: ImageDecisions) -> dict[str, list[int]]:
+def _decide_images(message: Message, decisions: ImageDecisions) -> events.ModerateImagesDetails:
     """Set each named image's state; the event's details list what went which way."""
     images = {a.pk: a for a in Attachment.objects.select_for_update().filter(message=message)}
     unknown = [pk for pk in decisions if pk not in images]
@@ -62,14 +58,19 @@ def _decide_images(message: Message, decisions: ImageDecisions) -> dict[str, lis
     if unknown or bad:
         raise InvalidInput(fields={"images": [_("图片不存在或审核结果无效")]})
     now = timezone.now()
-    out: dict[str, list[int]] = {"images_published": [], "images_withheld": []}
+    published: list[int] = []
+    withheld: list[int] = []
     for pk, state in sorted(decisions.items()):
         image = images[pk]
         image.state, image.moderated_at = state, now
         image.save(update_fields=["state", "moderated_at"])
-        key = "images_published" if state == AttachmentState.PUBLISHED else "images_withheld"
-        out[key].append(pk)
-    return {k: v for k, v in out.items() if v}
+        (published if state == AttachmentState.PUBLISHED else withheld).append(pk)
+    out: events.ModerateImagesDetails = {}
+    if published:
+        out["images_published"] = published
+    if withheld:
+        out["images_withheld"] = withheld
+    return out
 
 
 @transaction.atomic
@@ -89,8 +90,10 @@ def approve_message(
     message = _lock(message_id)
     _check(actor, message, "approve")
     before = message.status
-    edits: dict[str, Any] = dict(_set_public(message, public_title, public_body))
-    edits.update(_decide_images(message, images or {}))
+    edits: events.ApproveDetails = {
+        **_set_public(message, public_title, public_body),
+        **_decide_images(message, images or {}),
+    }
     today = _today()
     message.status = Status.PUBLISHED
     message.published_at = timezone.now()
@@ -100,7 +103,11 @@ def approve_message(
     message.current_due = message.accept_due
     message.save()
     _record(message=message, action="approve", from_status=before, actor=actor, details=edits)
-    _notify_authors(message, "published", _("您的留言“%s”已通过审核并公开") % message.public_title)
+    _notify_authors(
+        message,
+        "published",
+        notice(gettext_noop("您的留言“%s”已通过审核并公开"), message.public_title),
+    )
     return message
 
 
@@ -131,7 +138,7 @@ def reject_message(*, actor: User, message_id: int, reason: str) -> Message:
     _notify_authors(
         message,
         "rejected",
-        _("您的留言“%(t)s”未通过审核：%(r)s") % {"t": message.title, "r": reason},
+        notice(gettext_noop("您的留言“%(t)s”未通过审核：%(r)s"), {"t": message.title, "r": reason}),
     )
     return message
 
@@ -144,11 +151,7 @@ def merge_message(*, actor: User, message_id: int, into_id: int) -> Message:
     message = _lock(message_id)
     _check(actor, message, "merge")
     target = Message.objects.select_related("board__organization").filter(pk=into_id).first()
-    if (
-        target is None
-        or target.status not in TRANSITIONS["instruct"].sources
-        or target.canonical_id
-    ):
+    if target is None or target.status not in MERGE_TARGET_STATUSES or target.canonical_id:
         raise InvalidInput(fields={"into": [_("只能合并到已公开的留言")]})
     before = message.status
     message.status = Status.MERGED
@@ -166,7 +169,10 @@ def merge_message(*, actor: User, message_id: int, into_id: int) -> Message:
     notify(
         users=[message.author],
         verb="merged",
-        text=_("您的留言与“%s”内容相同，已合并办理，您可以查看其回复并评价") % target.public_title,
+        text=notice(
+            gettext_noop("您的留言与“%s”内容相同，已合并办理，您可以查看其回复并评价"),
+            target.public_title,
+        ),
         message_id=target.pk,
         url=_url(target),
     )
@@ -200,7 +206,7 @@ def reclassify_message(
     """Correct the domain or kind (e.g. after checking the classifier's suggestion)."""
     message = _lock(message_id)
     _check(actor, message, "reclassify")
-    details: dict[str, Any] = {}
+    details: events.ReclassifyDetails = {}
     if domain_id is not None and domain_id != message.domain_id:
         domain = Domain.objects.filter(pk=domain_id, is_active=True).first()
         if domain is None:

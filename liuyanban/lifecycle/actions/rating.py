@@ -7,14 +7,18 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
     Conflict,
     InvalidInput,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 
+from .. import events
 from ..deadlines import due_date
 from ..models import (
     POOR_SOLVED,
@@ -27,7 +31,7 @@ from ..models import (
     Step,
 )
 from ..redaction import author_identity, public_text
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _today, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _today, _url
 
 # ---------------------------------------------------------------------------
 # Rating, follow-up, closing, reopening
@@ -47,7 +51,7 @@ def evaluate_message(
     """The author rates the final reply once; a good 解决程度 closes the message."""
     message = _lock(message_id)
     _check(actor, message, "evaluate")
-    scores = {
+    scores: events.EvaluateDetails = {
         "solved": _scale(solved, "solved", _("解决程度")),
         "attitude": _scale(attitude, "attitude", _("办理态度")),
         "speed": _scale(speed, "speed", _("办理速度")),
@@ -75,7 +79,9 @@ def evaluate_message(
         notify(
             users=_staff_of(message.office, Role.CLERK),
             verb="poor_rating",
-            text=_("留言“%s”的解决程度评价较低，可决定是否重办") % message.public_title,
+            text=notice(
+                gettext_noop("留言“%s”的解决程度评价较低，可决定是否重办"), message.public_title
+            ),
             message_id=message.pk,
             url=_url(message),
         )
@@ -164,11 +170,13 @@ def reopen_message(*, actor: User, message_id: int, reason: str) -> Message:
         actor_org=message.office,
         details={"reason": reason, "due": message.reply_due.isoformat()},
     )
-    _notify_authors(message, "reopened", _("您的留言“%s”已发回重办") % message.public_title)
+    _notify_authors(
+        message, "reopened", notice(gettext_noop("您的留言“%s”已发回重办"), message.public_title)
+    )
     notify(
         users=_staff_of(message.unit, Role.OFFICER),
         verb="reopened",
-        text=_("留言发回重办：%s") % reason,
+        text=notice(gettext_noop("留言发回重办：%s"), reason),
         message_id=message.pk,
         url=_url(message),
     )
@@ -203,7 +211,9 @@ def request_rehandling(*, actor: User, message_id: int, reason: str) -> Message:
     notify(
         users=_staff_of(message.office, Role.CLERK),
         verb="rehandling_requested",
-        text=_("留言人申请重办“%(t)s”：%(r)s") % {"t": message.public_title, "r": reason},
+        text=notice(
+            gettext_noop("留言人申请重办“%(t)s”：%(r)s"), {"t": message.public_title, "r": reason}
+        ),
         message_id=message.pk,
         url=_url(message),
     )

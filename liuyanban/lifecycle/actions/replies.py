@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
+from liuyanban.organizations.models import Organization
 
+from .. import events
 from ..models import (
     AssignmentState,
     Message,
@@ -23,7 +30,7 @@ from ..models import (
     Status,
 )
 from ..redaction import author_identity, public_reply_text
-from ._base import _check, _lock, _notify_authors, _record, _staff_of, _text, _url
+from ._base import _check, _lock, _notify_authors, _record, _staff_of, _url
 
 # ---------------------------------------------------------------------------
 # Replies
@@ -64,7 +71,9 @@ def reply_interim(*, actor: User, message_id: int, body: str) -> Reply:
         details={"reply": reply.pk},
     )
     _notify_authors(
-        message, "interim_reply", _("您的留言“%s”有了阶段性回复") % message.public_title
+        message,
+        "interim_reply",
+        notice(gettext_noop("您的留言“%s”有了阶段性回复"), message.public_title),
     )
     return reply
 
@@ -108,27 +117,31 @@ def reply_final(*, actor: User, message_id: int, body: str, resolution: str) -> 
         notify(
             users=_staff_of(message.office, Role.CLERK),
             verb="review",
-            text=_("待审核的回复：%s") % message.public_title,
+            text=notice(gettext_noop("待审核的回复：%s"), message.public_title),
             message_id=message.pk,
             url=_url(message),
         )
     else:
-        _publish_final(message, reply)
-        _record(
-            message=message,
-            action="reply_final",
-            from_status=before,
-            actor=actor,
-            actor_org=reply.organization,
-            details={"reply": reply.pk, "resolution": resolution},
-        )
-        _notify_authors(
-            message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
+        _publish_final(
+            message, reply, action="reply_final", actor=actor, actor_org=reply.organization
         )
     return reply
 
 
-def _publish_final(message: Message, reply: Reply) -> None:
+def _publish_final(
+    message: Message,
+    reply: Reply,
+    *,
+    action: Literal["reply_final", "approve_reply"],
+    actor: User,
+    actor_org: Organization | None,
+) -> None:
+    """The final reply becomes the answer: the message is replied, one event, authors told.
+
+    The one path for both ways a final reply goes public (sent without review, or
+    approved by the office).
+    """
+    before = message.status
     now = timezone.now()
     message.status = Status.REPLIED
     message.resolution = reply.resolution
@@ -138,6 +151,20 @@ def _publish_final(message: Message, reply: Reply) -> None:
     message.current_due = None
     message.save()
     message.assignments.filter(state=AssignmentState.SIGNED).update(state=AssignmentState.DONE)
+    published: events.PublishedReplyDetails = {"reply": reply.pk, "resolution": reply.resolution}
+    _record(
+        message=message,
+        action=action,
+        from_status=before,
+        actor=actor,
+        actor_org=actor_org,
+        details=published,
+    )
+    _notify_authors(
+        message,
+        "replied",
+        notice(gettext_noop("您的留言“%s”已正式回复，欢迎评价"), message.public_title),
+    )
 
 
 def _pending_reply(message: Message) -> Reply:
@@ -163,19 +190,7 @@ def approve_reply(*, actor: User, message_id: int, public_body: str | None = Non
     reply.published_at = timezone.now()
     reply.reviewed_by = actor
     reply.save()
-    before = message.status
-    _publish_final(message, reply)
-    _record(
-        message=message,
-        action="approve_reply",
-        from_status=before,
-        actor=actor,
-        actor_org=message.office,
-        details={"reply": reply.pk, "resolution": reply.resolution},
-    )
-    _notify_authors(
-        message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
-    )
+    _publish_final(message, reply, action="approve_reply", actor=actor, actor_org=message.office)
     return reply
 
 
@@ -205,7 +220,7 @@ def send_back_reply(*, actor: User, message_id: int, comment: str) -> Reply:
     notify(
         users=_staff_of(message.unit, Role.OFFICER),
         verb="sent_back",
-        text=_("回复被退回修改：%s") % comment,
+        text=notice(gettext_noop("回复被退回修改：%s"), comment),
         message_id=message.pk,
         url=_url(message),
     )

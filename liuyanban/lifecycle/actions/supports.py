@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from liuyanban.accounts.models import User
-from liuyanban.core.errors import (
-    Conflict,
-)
+from liuyanban.core.supports import add_support
 from liuyanban.organizations.models import Organization
 
 from ..models import (
@@ -28,12 +25,9 @@ def support_message(*, actor: User, message_id: int) -> Message:
     with transaction.atomic():
         message = _lock(message_id)
         _check(actor, message, "support")
-        try:
-            with transaction.atomic():
-                Support.objects.create(message=message, user=actor)
-        except IntegrityError:
-            raise Conflict(_("您已附议过该留言")) from None
-        Message.objects.filter(pk=message.pk).update(support_count=F("support_count") + 1)
+        add_support(
+            Support, target=message, field="message", user=actor, already=_("您已附议过该留言")
+        )
         _record(
             message=message, action="support", from_status=message.status, actor=actor, public=False
         )

@@ -19,6 +19,7 @@ from liuyanban.core.clientip import client_network
 from liuyanban.core.errors import (
     InvalidInput,
 )
+from liuyanban.core.inputs import checked_text as _text
 from liuyanban.organizations.models import Board, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -30,7 +31,7 @@ from ..models import (
     Status,
 )
 from ..redaction import Identity, public_text
-from ._base import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, _record, _text
+from ._base import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, _record
 
 # ---------------------------------------------------------------------------
 # Writing a message

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.deadlines import rule_days
@@ -188,3 +189,57 @@ def test_a_message_found_far_overdue_gets_one_notice_at_its_highest_level(world:
     assert not Notification.objects.filter(verb__in=["deadline_yellow", "deadline_reminder"])
     labels = [entry["label"] for entry in selectors.timeline(m, staff=True)]
     assert labels.count("红牌督办") == 1 and "超期预警" not in labels
+
+
+def test_an_override_saved_in_the_admin_changes_deadlines_at_once(
+    world: World, client: Client
+) -> None:
+    """Save a holiday in the admin: the next deadline skips it; delete it: back again."""
+    from liuyanban.accounts.models import User
+    from liuyanban.lifecycle.deadlines import due_date
+
+    complaint = Kind.objects.get(code="complaint")
+    start, holiday = date(2025, 11, 3), date(2025, 11, 5)  # a Monday; the Wednesday after
+
+    def due() -> date:
+        return due_date(
+            start=start, organization=world.east_housing, kind=complaint, step=Step.REPLY
+        )
+
+    before = due()  # warms the working-day cache
+    assert is_workday(holiday)
+    admin = User.objects.create_superuser(username="root", password="pw-root", email="r@x.cn")
+    client.force_login(admin)
+    added = client.post(
+        "/admin/lifecycle/calendaroverride/add/",
+        {"date": holiday.isoformat(), "is_workday": "", "note": "临时放假"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    override = CalendarOverride.objects.get(date=holiday)
+    assert not is_workday(holiday)
+    assert due() == add_working_days(before, 1) and due() > before
+    listed = client.get("/admin/lifecycle/calendaroverride/")
+    assert listed.status_code == 200 and "临时放假" in listed.content.decode()
+    deleted = client.post(
+        f"/admin/lifecycle/calendaroverride/{override.pk}/delete/", {"post": "yes"}
+    )
+    assert deleted.status_code == 302
+    assert is_workday(holiday) and due() == before
+
+
+@pytest.mark.django_db
+def test_other_processes_pick_up_an_override_within_the_ttl() -> None:
+    """A change this process did not see (another worker saved it) is read after the TTL."""
+    from liuyanban.lifecycle import workdays
+
+    day = date(2025, 11, 12)
+    assert is_workday(day)
+    # Written without signals, as another process's save looks to this one.
+    CalendarOverride.objects.bulk_create([CalendarOverride(date=day, is_workday=False)])
+    assert is_workday(day)  # still cached
+    workdays._loaded_at[0] -= workdays.OVERRIDES_TTL + 1
+    try:
+        assert not is_workday(day)
+    finally:
+        CalendarOverride.objects.filter(date=day).delete()
+        clear_cache()

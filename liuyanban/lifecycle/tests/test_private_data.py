@@ -13,7 +13,7 @@ from django.test import Client
 
 from liuyanban.api.models import ApiToken
 from liuyanban.core.errors import NotPermitted
-from liuyanban.intelligence import hotissues
+from liuyanban.intelligence import actions as intel_actions
 from liuyanban.intelligence.models import QualityFeedback
 from liuyanban.intelligence.replyquality import ReplyQuality
 from liuyanban.lifecycle import permissions
@@ -122,10 +122,10 @@ def test_only_insiders_can_mark_a_reply_quality_score(
     assert page.status_code == 403
     assert not QualityFeedback.objects.exists()
     with pytest.raises(NotPermitted):
-        hotissues.record_quality_feedback(
+        intel_actions.record_quality_feedback(
             actor=world.ann, message_id=message.pk, verdict="too_low", quality=_quality(message)
         )
-    mark = hotissues.record_quality_feedback(
+    mark = intel_actions.record_quality_feedback(
         actor=world.uma, message_id=message.pk, verdict="too_low", quality=_quality(message)
     )
     assert mark.user == world.uma

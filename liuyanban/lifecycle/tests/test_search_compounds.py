@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from liuyanban.intelligence.text import tokenizer
+from liuyanban.core.text.chinese import tokenizer
 from liuyanban.lifecycle.models import Message, Status
 from liuyanban.lifecycle.search import search_messages
 from liuyanban.testing.world import World

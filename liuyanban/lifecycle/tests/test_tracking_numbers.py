@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import IntegrityError
 
 from liuyanban.lifecycle.actions import writing
 from liuyanban.lifecycle.models import Message
@@ -16,7 +18,7 @@ from liuyanban.testing.world import World
 def test_a_colliding_number_is_drawn_again(world: World) -> None:
     """It used to be a 500: the IntegrityError branch only expected idempotency keys."""
     draws = iter([123456, 123456, 123456, 654321])
-    with mock.patch.object(writing.secrets, "randbelow", side_effect=lambda n: next(draws)):
+    with mock.patch.object(secrets, "randbelow", side_effect=lambda n: next(draws)):
         first = world.submit()
         second = world.submit(author=world.bob)
     assert first.tracking_number.endswith("123456")
@@ -36,7 +38,7 @@ def test_a_colliding_number_through_the_rest_api(world: World, client: Any) -> N
     draft = world.draft()
     fixed = int(first.tracking_number[-6:])
     draws = iter([fixed, 777777])
-    with mock.patch.object(writing.secrets, "randbelow", side_effect=lambda n: next(draws)):
+    with mock.patch.object(secrets, "randbelow", side_effect=lambda n: next(draws)):
         response = client.post(
             "/api/v1/messages",
             {
@@ -66,10 +68,10 @@ def test_numbers_keep_their_form() -> None:
 def test_an_unrelated_integrity_error_is_not_swallowed(world: World) -> None:
     with (
         mock.patch.object(
-            writing.Message.objects,
+            Message.objects,
             "create",
-            side_effect=writing.IntegrityError("some other constraint"),
+            side_effect=IntegrityError("some other constraint"),
         ),
-        pytest.raises(writing.IntegrityError),
+        pytest.raises(IntegrityError),
     ):
         world.submit()

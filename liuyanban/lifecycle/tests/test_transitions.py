@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from liuyanban.core.errors import Conflict, InvalidTransition, NotFound, NotPermitted
-from liuyanban.lifecycle import actions, permissions
+from liuyanban.lifecycle import actions, events, permissions
 from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Attachment, Event, Extension, Message, Resolution, Status
 from liuyanban.lifecycle.transitions import TRANSITIONS
@@ -91,7 +91,7 @@ CALLS: dict[str, Call] = {
         message_id=m.pk,
         order_id=getattr(m.supervision_orders.last(), "pk", 0),
         response="已加快办理",
-    ),  # type: ignore[union-attr]
+    ),
     "instruct": lambda w, a, m: supervision.give_instruction(
         actor=a, message_id=m.pk, text="请认真核实，尽快解决"
     ),
@@ -189,6 +189,10 @@ def test_walk_status_action_pair(world: World, status: str, action: str) -> None
     new_events = list(Event.objects.filter(message=m).order_by("pk")[events_before:])
     assert [e.action for e in new_events] == [action]
     assert new_events[0].from_status == status and new_events[0].to_status == after.status
+    # Every event on the way here (submit and the steps before) and this one carries the
+    # details its kind's TypedDict describes (lifecycle/events.py).
+    for e in Event.objects.filter(message=m):
+        assert events.problems(e.action, e.details) == [], e.action
 
 
 PERSONAS = ["alice", "bob", "olga", "oscar", "uma", "wanda", "sam", "mona", "leo", "anonymous"]
@@ -244,3 +248,33 @@ def test_permission_matrix(world: World, action: str) -> None:
         assert Event.objects.filter(message=m).count() == before
     # And the holder succeeds.
     CALLS[action](world, _holder(world, row.permission, m), m)
+
+
+def test_status_groups_have_one_definition() -> None:
+    """The table's groups are the models' groups; the "open"/"answered" split covers the public."""
+    from liuyanban.lifecycle import models, transitions
+
+    assert transitions.OPEN is models.OPEN_STATUSES
+    assert transitions.VISIBLE is models.PUBLIC_STATUSES
+    assert models.OPEN_STATUSES | models.ANSWERED_STATUSES == models.PUBLIC_STATUSES
+    assert not models.OPEN_STATUSES & models.ANSWERED_STATUSES
+    assert set(Status) == models.PUBLIC_STATUSES | models.HIDDEN_STATUSES
+
+
+@pytest.mark.parametrize("status", sorted(Status))
+def test_merge_target_is_its_own_status_group(world: World, status: Status) -> None:
+    """A duplicate merges into any public message and into nothing else, whatever "instruct" allows."""
+    from liuyanban.core.errors import InvalidInput
+    from liuyanban.lifecycle.models import MERGE_TARGET_STATUSES
+
+    target = world.message_in(Status.PUBLISHED, title="东区幸福路路灯不亮（合并目标）")
+    Message.objects.filter(pk=target.pk).update(status=status)
+    dup = world.submit(author=world.bob)
+    if status in MERGE_TARGET_STATUSES:
+        actions.merge_message(actor=world.mona, message_id=dup.pk, into_id=target.pk)
+        dup.refresh_from_db()
+        assert dup.status == Status.MERGED and dup.canonical_id == target.pk
+    else:
+        with pytest.raises(InvalidInput) as exc:
+            actions.merge_message(actor=world.mona, message_id=dup.pk, into_id=target.pk)
+        assert "into" in exc.value.fields

@@ -140,7 +140,7 @@ def test_english_pages_show_english_names(table: Path, client: Client) -> None:
 
 
 def test_an_operators_file_may_give_english_names() -> None:
-    from liuyanban.organizations.importing import import_organizations
+    from liuyanban.accounts.onboarding import import_organizations
 
     rows = [
         [

@@ -10,15 +10,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from liuyanban.accounts.models import User
-from liuyanban.organizations.loading import (
-    Division,
-    OrgSpec,
-    join_title,
-    load_directory,
-    pinyin_key,
-    region_style,
-    sync_organizations,
-)
+from liuyanban.core.text.pinyin import pinyin_key
+from liuyanban.organizations.loading import load_directory
+from liuyanban.organizations.loading.divisions import Division
+from liuyanban.organizations.loading.plan import join_title, region_style
+from liuyanban.organizations.loading.sync import OrgSpec, sync_organizations
 from liuyanban.organizations.models import (
     Board,
     BoardKind,

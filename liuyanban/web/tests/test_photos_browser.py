@@ -114,21 +114,21 @@ def test_photo_survives_preview_is_moderated_and_published_clean(
 def test_pdf_page_says_being_prepared_then_offers_the_download(
     live_server: Any, browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from liuyanban.analytics import pdf_jobs
+    from liuyanban.analytics import pdf_printing
     from liuyanban.analytics.models import ReportPdf
     from liuyanban.core import jobs
 
     build_world()
     # No worker in this test: the job waits until the test prints it, as a worker would.
     monkeypatch.setattr(jobs, "record", lambda task, *args: None)
-    monkeypatch.setattr(pdf_jobs, "html_to_pdf", lambda html, timeout=60: b"%PDF-1.4 test")
+    monkeypatch.setattr(pdf_printing, "html_to_pdf", lambda html, timeout=60: b"%PDF-1.4 test")
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page.goto(f"{live_server.url}/stats/report/pdf/?year=2026")
     assert "报告正在生成" in page.inner_text("#pdf-status")
     assert "悬停" not in page.content() and "鼠标" not in page.content()
     page.screenshot(path=str(SHOTS / "pdf-being-prepared-phone.png"), full_page=True)
     job = ReportPdf.objects.get()
-    assert pdf_jobs.render(job.pk, wait=5) == "ready"
+    assert pdf_printing.render(job.pk, wait=5) == "ready"
     # The page polls (htmx, no inline script) and offers the file without a reload.
     page.wait_for_selector("#pdf-status a[download]", timeout=10_000)
     with page.expect_download() as download:

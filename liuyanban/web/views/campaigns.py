@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from liuyanban.campaigns import actions, permissions, selectors
-from liuyanban.campaigns.models import Campaign, CampaignKind, Phase, SuggestionStatus
+from liuyanban.campaigns.models import Campaign, CampaignKind, Phase, Suggestion, SuggestionStatus
 from liuyanban.campaigns.tasks import compute_topics
 from liuyanban.core import tabular
+from liuyanban.core.error_pages import form_error, raise_for, user_text
 from liuyanban.core.errors import DomainError, NotFound
 from liuyanban.core.redirects import local_url
 from liuyanban.lifecycle.attachments import Upload
@@ -42,23 +43,13 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
         raise Http404() from None
 
 
-def _show_errors(form: forms.Form, exc: DomainError) -> None:
-    """An action's errors next to their fields, or above the form."""
-    if not exc.fields:
-        form.add_error(None, exc.message)
-    for name, msgs in exc.fields.items():
-        form.add_error(name if name in form.fields else None, msgs)
-
-
 def _do(request: HttpRequest, work: Callable[[], object], done: str) -> str | None:
     """Run one action for a button; flash ``done`` or the error. Returns the error, if any."""
     try:
         work()
-    except NotFound:
-        raise Http404() from None
     except DomainError as exc:
-        detail = "；".join(m for msgs in exc.fields.values() for m in msgs)
-        messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+        raise_for(exc)
+        messages.error(request, user_text(exc))
         return exc.message
     messages.success(request, done)
     return None
@@ -71,6 +62,14 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def _with_actions(user: Any, campaign: Campaign, items: list[Suggestion]) -> permissions.Viewer:
+    """One viewer for the page; each suggestion gets ``.actions``, what the user may do to it."""
+    v = permissions.viewer(user, campaign, [s.pk for s in items])
+    for s in items:
+        s.actions = permissions.available_actions(user, s, v=v)  # type: ignore[attr-defined]
+    return v
 
 
 def _csv(rows: Iterable[Sequence[object]], filename: str) -> StreamingHttpResponse:
@@ -166,8 +165,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
                     author=request.user, campaign_id=campaign.pk, draft=form.draft()
                 )
             except DomainError as exc:
-                _show_errors(form, exc)
-                status = exc.status
+                status = form_error(form, exc)
             else:
                 messages.success(request, _("建言已提交，审核通过后公开。感谢您的参与！"))
                 return redirect("web:campaign", campaign_id=campaign.pk)
@@ -178,6 +176,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request.GET.get("page")
     )
     items = list(page.object_list)
+    v = _with_actions(request.user, campaign, items)
     ctx = {
         "campaign": campaign,
         "phase": campaign.phase(),
@@ -185,10 +184,9 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "page": page,
         "items": items,
         "sort": sort,
-        "supported": selectors.supported_ids(request.user, [s.pk for s in items]),
+        "supported": v.supported,
         "mine": selectors.my_suggestions(request.user, campaign),
-        "can_review": permissions.can_review(request.user, campaign),
-        "can_manage": permissions.can_manage(request.user, campaign),
+        "campaign_actions": permissions.campaign_actions(request.user, campaign, v=v),
     }
     return render(request, "web/campaigns/detail.html", ctx, status=status)
 
@@ -200,16 +198,18 @@ def suggestion_detail(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     except NotFound:
         raise Http404() from None
     labels = {q["key"]: q["label"] for q in s.campaign.questions}
-    manage = permissions.can_manage(request.user, s.campaign)
+    v = permissions.viewer(request.user, s.campaign, [s.pk])
+    allowed = permissions.available_actions(request.user, s, v=v)
+    convert = "convert" in allowed
     ctx = {
         "s": s,
         "campaign": s.campaign,
-        "answers": [(labels.get(k, k), v) for k, v in s.public_answers.items()],
-        "can_manage": manage,
-        "can_moderate": permissions.can_moderate(request.user, s.campaign),
-        "boards": selectors.boards_for_conversion(s.campaign) if manage else [],
-        "kinds": Kind.objects.all() if manage else [],
-        "is_own": request.user.is_authenticated and s.author_id == request.user.pk,
+        "answers": [(labels.get(k, k), value) for k, value in s.public_answers.items()],
+        "actions": allowed,
+        "fields": permissions.visible_fields(request.user, s, v=v),
+        "supported": s.pk in v.supported,
+        "boards": selectors.boards_for_conversion(s.campaign) if convert else [],
+        "kinds": Kind.objects.all() if convert else [],
     }
     return render(request, "web/campaigns/suggestion.html", ctx)
 
@@ -276,9 +276,10 @@ def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request.GET.get("page")
     )
     items = list(page.object_list)
+    v = _with_actions(request.user, campaign, items)
     sizes = selectors.similar_counts(items)
     for s in items:
-        s.similar_size = sizes.get(s.similar_group or 0, 0)  # type: ignore[attr-defined]
+        s.similar_size = sizes.get(s.similar_group or 0, 0)
     query = request.GET.copy()
     query.pop("page", None)
     ctx = {
@@ -292,8 +293,7 @@ def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "domains": list(campaign.domains.all()),
         "statuses": SuggestionStatus.choices,
         "query": query.urlencode(),
-        "can_manage": permissions.can_manage(request.user, campaign),
-        "can_moderate": permissions.can_moderate(request.user, campaign),
+        "campaign_actions": permissions.campaign_actions(request.user, campaign, v=v),
     }
     return render(request, "web/campaigns/review.html", ctx)
 
@@ -353,7 +353,7 @@ def bulk_publish(request: HttpRequest, campaign_id: int) -> HttpResponse:
     try:
         count = actions.publish_suggestions(actor=request.user, suggestion_ids=own)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, user_text(exc))
     else:
         messages.success(request, _("已公开 %d 条建言") % count)
     return _back(request, reverse("web:campaign_review", args=[campaign.pk]))
@@ -451,7 +451,7 @@ def _questions_text(campaign: Campaign) -> str:
 def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpResponse:
     """Create a campaign (no id) or edit one; the host's staff only."""
     campaign = _campaign_or_404(campaign_id) if campaign_id else None
-    if campaign is not None and not permissions.can_manage(request.user, campaign):
+    if campaign is not None and "edit" not in permissions.campaign_actions(request.user, campaign):
         raise Http404()
     if campaign is None and not selectors.host_choices(request.user):
         raise Http404()
@@ -476,16 +476,15 @@ def campaign_edit(request: HttpRequest, campaign_id: int | None = None) -> HttpR
         if form.is_valid():
             try:
                 if campaign is None:
-                    campaign = actions.create_campaign(actor=request.user, data=form.data_input())  # type: ignore[arg-type]
+                    campaign = actions.create_campaign(actor=request.user, data=form.data_input())
                 else:
                     actions.update_campaign(
-                        actor=request.user,  # type: ignore[arg-type]
+                        actor=request.user,
                         campaign_id=campaign.pk,
                         data=form.data_input(),
                     )
             except DomainError as exc:
-                _show_errors(form, exc)
-                status = exc.status
+                status = form_error(form, exc)
             else:
                 messages.success(request, _("征集活动已保存"))
                 return redirect("web:campaign", campaign_id=campaign.pk)

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from liuyanban.analytics.selectors import site_figures
 from liuyanban.campaigns.actions import CAMPAIGNS
 from liuyanban.campaigns.selectors import open_campaigns
-from liuyanban.intelligence.hotissues import active_issues
+from liuyanban.intelligence.hot.selectors import active_issues
 from liuyanban.intelligence.tasks import HOT_ISSUES
 from liuyanban.lifecycle import stats_public
 from liuyanban.lifecycle.versions import PUBLIC_LISTS

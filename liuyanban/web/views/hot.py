@@ -1,6 +1,7 @@
 """Hot-issue pages: the public ranking and issue pages, staff marks and the feedback report.
 
-Reads and writes go through ``intelligence.hotissues``; these views only map errors.
+Reads and writes go through the ``intelligence.hot`` package (selectors, permissions,
+actions) and ``intelligence.selectors.feedback_report``; these views only map errors.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.core.errors import DomainError, InvalidInput, NotFound
-from liuyanban.intelligence import hotissues
+from liuyanban.intelligence.hot import selectors as hot
+from liuyanban.intelligence.hot.actions import record_issue_feedback
+from liuyanban.intelligence.hot.config import hot_config
 from liuyanban.intelligence.hot.heat import GROWTH_WINDOW, RECENCY_HALF_LIFE_DAYS
+from liuyanban.intelligence.hot.permissions import can_mark_issue, can_read_feedback
 from liuyanban.intelligence.models import HotIssueVerdict
+from liuyanban.intelligence.selectors import feedback_report as marks_report
 from liuyanban.intelligence.tasks import HOT_ISSUES
 from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.staff_common import staff_user
@@ -29,8 +34,8 @@ def _formula() -> dict[str, object]:
     return {
         "half_life": int(RECENCY_HALF_LIFE_DAYS),
         "growth_days": GROWTH_WINDOW.days,
-        "window_days": hotissues.hot_config()["days"],
-        "min_messages": hotissues.hot_config()["min_messages"],
+        "window_days": hot_config()["days"],
+        "min_messages": hot_config()["min_messages"],
     }
 
 
@@ -38,8 +43,8 @@ def _formula() -> dict[str, object]:
 @require_GET
 def issues(request: HttpRequest) -> HttpResponse:
     """热点问题表 (top issues) and 热点问题留言明细表 (messages of the top five)."""
-    top = list(hotissues.active_issues()[:LIST_SIZE])
-    rows = hotissues.members_of(top[:DETAIL_ISSUES], per_issue=DETAIL_MESSAGES)
+    top = list(hot.active_issues()[:LIST_SIZE])
+    rows = hot.members_of(top[:DETAIL_ISSUES], per_issue=DETAIL_MESSAGES)
     return render(
         request, "web/hot/issues.html", {"issues": top, "detail_rows": rows, **_formula()}
     )
@@ -50,7 +55,7 @@ def issues(request: HttpRequest) -> HttpResponse:
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
     """One issue with all its public messages; staff see the form to mark it wrong."""
     try:
-        found = hotissues.get_issue(pk)
+        found = hot.get_issue(pk)
     except NotFound as err:
         raise Http404(err.message) from err
     return render(
@@ -58,8 +63,8 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
         "web/hot/issue.html",
         {
             "issue": found,
-            "members": hotissues.public_members(found),
-            "can_mark": hotissues.is_staff_member(request.user),
+            "members": hot.public_members(found),
+            "can_mark": can_mark_issue(request.user),
             "verdicts": HotIssueVerdict.choices,
             **_formula(),
         },
@@ -72,7 +77,7 @@ def issue_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff mark an issue as wrong (not one issue / not hot / wrong label); 404 for others."""
     user = staff_user(request)
     try:
-        hotissues.record_issue_feedback(
+        record_issue_feedback(
             actor=user,
             issue_id=pk,
             verdict=request.POST.get("verdict", ""),
@@ -92,6 +97,6 @@ def issue_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def feedback_report(request: HttpRequest) -> HttpResponse:
     """Counts of staff marks and the marked items (analysts and supervisors); 404 for others."""
-    if not hotissues.can_read_feedback(request.user):
+    if not can_read_feedback(request.user):
         raise Http404()
-    return render(request, "web/hot/feedback.html", {"report": hotissues.feedback_report()})
+    return render(request, "web/hot/feedback.html", {"report": marks_report()})

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liuyanban.accounts.models import User
 from liuyanban.lifecycle import selectors, stats_public
 from liuyanban.lifecycle.models import ANSWERED_STATUSES
+from liuyanban.notifications import selectors as notification_selectors
 from liuyanban.notifications.actions import mark_read
 from liuyanban.web.forms import EvaluateForm
 
@@ -43,9 +43,7 @@ def my_messages(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     """The user's latest notifications, unread first marked."""
-    user = request.user
-    assert isinstance(user, User)  # login_required
-    items = list(user.notifications.order_by("-created_at", "-pk")[:100])
+    items = list(notification_selectors.notifications_for(request.user))
     return render(request, "web/public/notifications.html", {"items": items})
 
 

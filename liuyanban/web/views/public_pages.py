@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import User
 from liuyanban.campaigns.selectors import campaign_link_for_message
+from liuyanban.core.error_pages import add_field_errors, error_response, handles_domain_errors
 from liuyanban.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from liuyanban.core.redirects import local_url
 from liuyanban.intelligence.selectors import similar_published
@@ -22,7 +23,6 @@ from liuyanban.lifecycle import actions, search, selectors, stats_public
 from liuyanban.lifecycle.deadlines import rehandling_window_days
 from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
 from liuyanban.lifecycle.versions import board_name, message_name
-from liuyanban.web.errors import add_field_errors, error_response, handles_domain_errors
 from liuyanban.web.forms import EvaluateForm, ListFilterForm, RehandlingForm, SearchForm
 from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.public import is_htmx, login_redirect

@@ -15,12 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from liuyanban.core.clientip import client_ip
+from liuyanban.core.error_pages import add_field_errors, handles_domain_errors
 from liuyanban.core.errors import InvalidInput, RateLimited
 from liuyanban.intelligence.selectors import SimilarMessage, similar_published
 from liuyanban.lifecycle import actions, drafts, selectors, stats_public
 from liuyanban.lifecycle.models import DraftImage
 from liuyanban.organizations.models import Board
-from liuyanban.web.errors import add_field_errors, handles_domain_errors
 from liuyanban.web.forms import WriteForm
 from liuyanban.web.views.public import is_htmx
 

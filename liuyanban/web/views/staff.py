@@ -20,16 +20,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.campaigns import selectors as campaign_selectors
+from liuyanban.core.error_pages import add_field_errors, raise_for, user_text
 from liuyanban.core.errors import DomainError, InvalidInput
-from liuyanban.intelligence import hotissues
+from liuyanban.intelligence.hot.selectors import issues_for_supervisor
 from liuyanban.lifecycle import actions, selectors
 from liuyanban.lifecycle.models import Message
+from liuyanban.notifications import selectors as notification_selectors
 from liuyanban.supervision import actions as supervision_actions
+from liuyanban.supervision import selectors as supervision_selectors
 from liuyanban.web import workbench
-from liuyanban.web.errors import add_field_errors
 from liuyanban.web.staff_forms import RoundForm
 from liuyanban.web.views.staff_common import parse_ids, require_role, rows, staff_user
-from liuyanban.web.views.staff_errors import raise_for, stale_text
 
 QUEUES = [
     ("moderation", "web:work_moderation", gettext_lazy("审核队列")),
@@ -60,7 +61,7 @@ def workbench_home(request: HttpRequest) -> HttpResponse:
     """Landing page: the user's queues with counts, and their latest notifications."""
     user = staff_user(request)
     roles = require_role(user, *Role.values)
-    notes = user.notifications.order_by("-created_at")[:10]
+    notes = notification_selectors.notifications_for(user, limit=10)
     admin = user.is_superuser or Role.ADMIN in roles
     return _page(request, "web/staff/workbench.html", user, notifications=notes, admin=admin)
 
@@ -116,8 +117,7 @@ def _bulk(
             run(user, message)
             ok += 1
         except DomainError as err:
-            raise_for_bulk = err.message if err.status != 409 else stale_text()
-            messages.error(request, f"{message.tracking_number}：{raise_for_bulk}")
+            messages.error(request, f"{message.tracking_number}：{user_text(err)}")
     missing = len(set(ids)) - len(found)
     if missing:
         messages.error(request, _("%d 条留言已不在队列中（已被他人处理），请刷新") % missing)
@@ -186,17 +186,17 @@ def _supervision_page(
         user,
         lists=lists,
         counts=counts,
-        orders=workbench.orders_issued_by(user),
-        rounds=workbench.rounds_for(user),
+        orders=supervision_selectors.orders_issued_by(user),
+        rounds=supervision_selectors.rounds_for(user),
         round_form=form,
-        hot_issues=hotissues.issues_for_supervisor(user),
+        hot_issues=issues_for_supervisor(user),
     )
     response.status_code = status
     return response
 
 
 def _round_form(user: User, data: object = None) -> RoundForm:
-    return RoundForm(data, organizations=workbench.supervisor_organizations(user))  # type: ignore[arg-type]
+    return RoundForm(data, organizations=supervision_selectors.supervisor_organizations(user))
 
 
 @login_required
@@ -235,7 +235,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One round's progress: orders answered of total, messages closed of total."""
     user = staff_user(request)
     require_role(user, Role.SUPERVISOR)
-    progress = next((r for r in workbench.rounds_for(user) if r.round.pk == pk), None)
+    progress = supervision_selectors.round_progress(user, pk)
     if progress is None:
         raise Http404()
     orders = progress.round.orders.select_related("message").order_by("response_due")
@@ -248,7 +248,7 @@ def leader(request: HttpRequest) -> HttpResponse:
     """The leader's boards: their messages with status; instructions on the detail page."""
     user = staff_user(request)
     require_role(user, Role.LEADER)
-    return _page(request, "web/staff/leader.html", user, rows=rows(workbench.leader_messages(user)))
+    return _page(request, "web/staff/leader.html", user, rows=rows(selectors.leader_messages(user)))
 
 
 @login_required

@@ -2,7 +2,8 @@
 
 Each action panel is shown only when ``available_actions`` lists the action; each POST
 goes to one action function. Errors: a bad field re-renders the page with the form open
-(400); a stale page flashes "已被他人处理" and redirects; 404/403 as usual.
+(400); anything else goes through ``core.error_pages.error_response`` (a stale page flashes
+"可能已被他人处理" and redirects; 404/403 pages).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from liuyanban.accounts.models import User
+from liuyanban.core.error_pages import add_field_errors, error_response, raise_for
 from liuyanban.core.errors import DomainError, InvalidInput
 from liuyanban.intelligence import actions as intel_actions
-from liuyanban.intelligence import hotissues
 from liuyanban.intelligence import selectors as intel_selectors
 from liuyanban.intelligence.redaction import KIND_LABELS, Finding
 from liuyanban.lifecycle import actions, permissions, selectors
@@ -38,13 +39,12 @@ from liuyanban.lifecycle.models import (
 )
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.supervision import actions as supervision_actions
+from liuyanban.supervision import selectors as supervision_selectors
 from liuyanban.taxonomy.models import Domain
 from liuyanban.web import staff_forms as f
 from liuyanban.web import workbench
-from liuyanban.web.errors import add_field_errors
 from liuyanban.web.views.staff import queue_links
 from liuyanban.web.views.staff_common import deadline_of, staff_user
-from liuyanban.web.views.staff_errors import error_redirect, raise_for
 
 StrOrPromise = str | Promise
 Run = Callable[[User, Message, dict[str, Any]], object]
@@ -247,10 +247,10 @@ def _form_kwargs(action: str, user: User, message: Message) -> dict[str, Any]:
     if action == "approve_reply":
         return {"initial": {"public_body": _pending_reply_text(message)}}
     if action == "supervise":
-        rounds = [(r.round.pk, r.round.name) for r in workbench.rounds_for(user)]
+        rounds = [(r.round.pk, r.round.name) for r in supervision_selectors.rounds_for(user)]
         return {"rounds": rounds}
     if action == "respond_supervision":
-        open_orders = message.supervision_orders.filter(responded_at__isnull=True)
+        open_orders = supervision_selectors.open_orders(message)
         return {"orders": [(o.pk, f"{o.get_level_display()} · {o.note[:30]}") for o in open_orders]}
     return {}
 
@@ -349,8 +349,8 @@ def _records(message: Message, *, private: bool, insider: bool) -> dict[str, Any
         "evaluations": message.evaluations.all(),
         "follow_ups": message.follow_ups.order_by("date", "id") if insider else [],
         "extensions": message.extensions.select_related("organization").order_by("id"),
-        "orders": message.supervision_orders.select_related("organization").order_by("id"),
-        "instructions": message.instructions.select_related("leader").order_by("id"),
+        "orders": supervision_selectors.orders_of(message),
+        "instructions": supervision_selectors.instructions_of(message),
         "timeline": selectors.timeline(message, staff=insider),
     }
 
@@ -404,7 +404,7 @@ def render_detail(
 
 def _load(user: User, tracking: str) -> Message:
     try:
-        return workbench.get_staff_message(user, tracking)
+        return selectors.get_staff_message(user, tracking)
     except DomainError as err:
         raise_for(err)
         raise
@@ -412,7 +412,7 @@ def _load(user: User, tracking: str) -> Message:
 
 def _after(user: User, message: Message) -> str:
     """Back to the message if the user still handles it, else to the workbench."""
-    if workbench.staff_messages(user).filter(pk=message.pk).exists():
+    if selectors.staff_messages(user).filter(pk=message.pk).exists():
         return reverse("web:work_message", args=[message.tracking_number])
     return reverse("web:workbench")
 
@@ -445,7 +445,7 @@ def act(request: HttpRequest, tracking: str, action: str) -> HttpResponse:
         return render_detail(request, user, message, bound={action: form}, status=400)
     except DomainError as err:
         back = reverse("web:work_message", args=[message.tracking_number])
-        return error_redirect(request, err, back=back)
+        return error_response(request, err, back=back)
     messages.success(request, str(SPECS[action].done))
     return redirect(_after(user, message))
 
@@ -476,7 +476,7 @@ def reply(request: HttpRequest, tracking: str) -> HttpResponse:
         return render_detail(request, user, message, reply_form=form, status=400)
     except DomainError as err:
         back = reverse("web:work_message", args=[message.tracking_number])
-        return error_redirect(request, err, back=back)
+        return error_response(request, err, back=back)
     done = _("正式回复已提交") if data["kind"] == "final" else _("阶段性回复已公开")
     messages.success(request, done)
     return redirect(_after(user, message))
@@ -513,7 +513,7 @@ def quality_feedback(request: HttpRequest, tracking: str) -> HttpResponse:
         return redirect(back)
     quality = workbench.reply_quality(message, text)
     try:
-        hotissues.record_quality_feedback(
+        intel_actions.record_quality_feedback(
             actor=user,
             message_id=message.pk,
             verdict=request.POST.get("qf_verdict", ""),
@@ -523,7 +523,7 @@ def quality_feedback(request: HttpRequest, tracking: str) -> HttpResponse:
             note=request.POST.get("qf_note", ""),
         )
     except DomainError as err:
-        return error_redirect(request, err, back=back)
+        return error_response(request, err, back=back)
     messages.success(request, _("已记录您对评分的纠错意见"))
     if pending:
         return redirect(back)
@@ -545,6 +545,6 @@ def classify(request: HttpRequest, tracking: str) -> HttpResponse:
         )
     except DomainError as err:
         back = reverse("web:work_message", args=[message.tracking_number])
-        return error_redirect(request, err, back=back)
+        return error_response(request, err, back=back)
     messages.success(request, _("已确认领域"))
     return redirect("web:work_message", tracking=message.tracking_number)

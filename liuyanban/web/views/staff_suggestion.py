@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liuyanban.campaigns import actions, selectors
-from liuyanban.campaigns.models import Suggestion, SuggestionStatus
+from liuyanban.campaigns import actions, permissions, selectors
+from liuyanban.campaigns.models import Suggestion
+from liuyanban.core.error_pages import add_field_errors
 from liuyanban.core.errors import DomainError, InvalidInput, NotFound
 from liuyanban.intelligence.redaction import KIND_LABELS, find_personal_data
 from liuyanban.web import workbench
-from liuyanban.web.errors import add_field_errors
 from liuyanban.web.views.staff import queue_links
 from liuyanban.web.views.staff_common import staff_user
 from liuyanban.web.views.staff_message import segments
@@ -100,7 +100,7 @@ def moderate_suggestion(request: HttpRequest, suggestion_id: int) -> HttpRespons
         "queues": queue_links(user),
         "s": suggestion,
         "form": form,
-        "pending": suggestion.status == SuggestionStatus.SUBMITTED,
+        "pending": "publish" in permissions.available_actions(user, suggestion),
         **_aids(suggestion),
     }
     return render(request, "web/staff/suggestion.html", ctx, status=status)

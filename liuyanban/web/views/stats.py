@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from liuyanban.analytics import exports, pdf_jobs, reports
 from liuyanban.analytics.index import current_weights, ranking
 from liuyanban.analytics.models import PdfState
+from liuyanban.analytics.report_types import Report, index_table
 from liuyanban.analytics.selectors import (
     DEFINITIONS,
     Period,
@@ -31,11 +32,11 @@ from liuyanban.analytics.selectors import (
 )
 from liuyanban.core import tabular
 from liuyanban.core.clientip import client_ip
+from liuyanban.core.error_pages import handles_domain_errors
 from liuyanban.core.errors import InvalidInput, NotAuthenticated, NotFound, NotPermitted
-from liuyanban.intelligence.hotissues import active_issues
+from liuyanban.intelligence.hot.selectors import active_issues
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain
-from liuyanban.web.errors import handles_domain_errors
 from liuyanban.web.pagecache import public_page
 from liuyanban.web.views.public import is_htmx
 
@@ -89,7 +90,7 @@ def _period(request: HttpRequest) -> Period:
     return Period.year(timezone.localdate().year)
 
 
-def _context(request: HttpRequest, report: reports.Report) -> dict[str, object]:
+def _context(request: HttpRequest, report: Report) -> dict[str, object]:
     params = {**report.scope.params(), "start": report.period.start, "end": report.period.end}
     return {
         "report": report,
@@ -115,7 +116,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     return render(request, "web/stats/index.html", context)
 
 
-def _report_html(request: HttpRequest) -> tuple[reports.Report, str]:
+def _report_html(request: HttpRequest) -> tuple[Report, str]:
     report = reports.current(_scope(request), _period(request))
     return report, render_to_string("web/stats/report.html", _context(request, report), request)
 
@@ -142,7 +143,7 @@ def _anonymous_copy(request: HttpRequest) -> HttpRequest:
         key: request.META[key] for key in ("SERVER_NAME", "SERVER_PORT") if key in request.META
     }
     anon.user = AnonymousUser()
-    anon.LANGUAGE_CODE = get_language()  # type: ignore[attr-defined]
+    anon.LANGUAGE_CODE = get_language()
     return anon
 
 
@@ -213,7 +214,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         (
             org,
             summary(Scope(office=org), period),
-            reports.index_table(ranking(rows(Scope(office=org), period), limit=20)),
+            index_table(ranking(rows(Scope(office=org), period), limit=20)),
         )
         for org in orgs
     ]

@@ -19,7 +19,6 @@ from django.db import close_old_connections, connection
 from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 
 from liuyanban.core import workers
 from liuyanban.core.jobs import is_transient
@@ -108,7 +107,7 @@ class ResilientWorker(Worker):
                 _reconnect()
                 time.sleep(RECONNECT_PAUSE)
 
-    def run_task(self, db_task_result: DBTaskResult) -> None:
+    def run_task(self, db_task_result: workers.StoredTask) -> None:
         """Run one task: success, failure, or (transient error, interruption) back to the queue."""
         self.running_task = True
         self.heart.now_running(str(db_task_result.pk))
@@ -119,7 +118,7 @@ class ResilientWorker(Worker):
             self.running_task = False
             self._run_tasks += 1
 
-    def _call_and_record(self, db_task_result: DBTaskResult) -> None:
+    def _call_and_record(self, db_task_result: workers.StoredTask) -> None:
         backend_type: type | None = None
         try:
             task = db_task_result.task
@@ -175,7 +174,7 @@ class Command(DbWorkerCommand):
         if conf["BACKEND"] == RQ_BACKEND:
             from django.utils.module_loading import autodiscover_modules
 
-            from liuyanban.intelligence.text import tokenizer
+            from liuyanban.core.text.chinese import tokenizer
 
             # RQ forks a child for every job. Import the task modules (scikit-learn,
             # jieba, ...) and load the segmenter's dictionary once here, so each child

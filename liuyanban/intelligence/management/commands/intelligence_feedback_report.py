@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from liuyanban.intelligence.hotissues import feedback_report
+from liuyanban.intelligence.selectors import feedback_report
 
 
 class Command(BaseCommand):

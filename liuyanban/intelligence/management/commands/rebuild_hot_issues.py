@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from liuyanban.core.progress import progress
-from liuyanban.intelligence.hotissues import active_issues, rebuild
+from liuyanban.intelligence.hot.selectors import active_issues
+from liuyanban.intelligence.hot.store import rebuild
 
 
 class Command(BaseCommand):

@@ -17,7 +17,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import chinese_calendar
 import numpy as np
 from django.core.management.base import BaseCommand
 from scipy.stats import spearmanr
@@ -26,6 +25,7 @@ from sklearn.model_selection import train_test_split
 
 from liuyanban.intelligence.hot.csvio import parse_time
 from liuyanban.intelligence.replyquality import ReplyQuality, score_reply
+from liuyanban.lifecycle.workdays import official_is_workday, working_days_between
 
 LABELS = Path(__file__).resolve().parents[2] / "eval" / "reply_labels.json"
 DEADLINE_WORKING_DAYS = 15  # the platform's default for a final reply (PRODUCT.md)
@@ -55,15 +55,13 @@ class Agreement:
     kappa_ci: tuple[float, float] | None = None
 
 
-def working_days(start: datetime, end: datetime) -> int | None:
-    """Working days after ``start`` up to ``end`` (None when the calendar does not know)."""
-    if end < start:
-        return 0
-    try:
-        days = chinese_calendar.get_workdays(start.date(), end.date())
-    except NotImplementedError:
-        return None
-    return max(len(days) - (1 if chinese_calendar.is_workday(start.date()) else 0), 0)
+def working_days(start: datetime, end: datetime) -> int:
+    """Working days after ``start`` up to ``end`` on the official calendar (0 if reversed).
+
+    The platform's one working-day count (``lifecycle.workdays``), on the State
+    Council's calendar alone: these replies predate any override an operator made.
+    """
+    return max(working_days_between(start.date(), end.date(), workday=official_is_workday), 0)
 
 
 def score_file(path: Path) -> dict[int, ReplyQuality]:
@@ -71,6 +69,7 @@ def score_file(path: Path) -> dict[int, ReplyQuality]:
     out: dict[int, ReplyQuality] = {}
     with path.open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
+            days: int | None
             try:
                 days = working_days(parse_time(row["留言时间"]), parse_time(row["答复时间"]))
             except ValueError:

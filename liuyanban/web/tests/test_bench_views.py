@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, RequestFactory
 
-from liuyanban.core import bench_views
+from liuyanban.web.views import bench as bench_views
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Hot issues in the platform: the pure ``HotIssueIndex`` fed by published messages, kept in rows.
+"""The platform's hot issues: the pure ``HotIssueIndex`` fed by published messages, kept in rows.
 
 Where the index lives: in the worker process (``_state``). It is built lazily from the
 published messages of the last ``HOT_ISSUES["days"]`` days the first time a worker needs it,
@@ -22,55 +22,31 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from liuyanban.accounts.models import Role, User
-from liuyanban.accounts.selectors import AnyUser, role_paths, subtree_q
-from liuyanban.core.errors import InvalidInput, NotFound, NotPermitted
 from liuyanban.core.progress import Tracker, advance, begin
-from liuyanban.lifecycle.models import Message, Reply
-from liuyanban.lifecycle.permissions import is_insider
-from liuyanban.lifecycle.selectors import get_message_for_user, public_messages
-from liuyanban.notifications.actions import notify
+from liuyanban.lifecycle.models import Message
+from liuyanban.lifecycle.selectors import public_messages
+from liuyanban.organizations.models import Board, Organization, Region
 
-from .hot import HotInput, HotIssueIndex, heat
-from .hot.index import Group
-from .hot.report import describe, place_label
-from .models import (
-    HotIssue,
-    HotIssueFeedback,
-    HotIssueMember,
-    HotIssueStatus,
-    HotIssueVerdict,
-    QualityFeedback,
-    QualityVerdict,
-)
-from .replyquality import ReplyQuality
+from ..models import HotIssue, HotIssueMember, HotIssueStatus
+from . import places
+from .config import hot_config
+from .features import HotInput
+from .heat import heat
+from .index import Group, HotIssueIndex
+from .report import describe, place_label
+from .selectors import held_ids, public_members
+from .warning import is_rising, warn_if_rising
 
 logger = logging.getLogger(__name__)
 
-HOT_DEFAULTS: dict[str, Any] = {"days": 90, "min_messages": 2, "rebuild_hours": 24}
-WARNING_DEFAULTS: dict[str, Any] = {"days": 7, "min_messages": 3, "growth": 1.5}
 # Messages published this long before the newest one the index holds are looked at again when
 # catching up: transactions commit out of publication order.
 CATCH_UP_MARGIN = timedelta(hours=1)
-
-
-def hot_config() -> dict[str, Any]:
-    """``settings.LIUYANBAN["HOT_ISSUES"]`` over the defaults (window days, minimum size)."""
-    return {**HOT_DEFAULTS, **settings.LIUYANBAN.get("HOT_ISSUES", {})}
-
-
-def warning_config() -> dict[str, Any]:
-    """``settings.LIUYANBAN["HOT_WARNING"]`` over the defaults (未诉先办 thresholds)."""
-    return {**WARNING_DEFAULTS, **settings.LIUYANBAN.get("HOT_WARNING", {})}
 
 
 # ---------------------------------------------------------------------------
@@ -131,8 +107,20 @@ def reset_index() -> None:
         _state = None
 
 
+def use_platform_names() -> None:
+    """Give the place matcher the platform's own region, organisation and board names."""
+    places.use_names(
+        regions=Region.objects.values_list("name", flat=True),
+        names=[
+            *Organization.objects.values_list("name", flat=True),
+            *Board.objects.values_list("name", flat=True),
+        ],
+    )
+
+
 def _build(now: datetime) -> _State:
     global _state
+    use_platform_names()
     since = now - timedelta(days=hot_config()["days"])
     inputs = [to_input(m) for m in source_messages(since)]
     index = HotIssueIndex()
@@ -242,11 +230,6 @@ def sync_group(group: Group, *, now: datetime, exact: bool = False) -> HotIssue 
     return issue
 
 
-def held_ids(issue: HotIssue) -> list[int]:
-    """Message ids of an issue's member rows."""
-    return list(issue.members.values_list("message_id", flat=True))
-
-
 def _pick_issue(held: Counter[int], group: Group, now: datetime) -> HotIssue:
     """The row holding most of the group's messages (oldest on a tie), or a new row."""
     if held:
@@ -260,13 +243,9 @@ def _pick_issue(held: Counter[int], group: Group, now: datetime) -> HotIssue:
     )
 
 
-def _members(issue: HotIssue) -> list[Message]:
-    return list(public_messages().filter(hot_membership__issue=issue).order_by("published_at"))
-
-
 def refresh_issue(issue: HotIssue, *, now: datetime) -> HotIssue:
     """Recompute heat, counts, responsible office, status and the rising flag from the rows."""
-    messages = _members(issue)
+    messages = public_members(issue)
     inputs = [to_input(m) for m in messages]
     times = [m.published_at for m in messages if m.published_at is not None]
     window = timedelta(days=hot_config()["days"])
@@ -293,15 +272,6 @@ def refresh_issue(issue: HotIssue, *, now: datetime) -> HotIssue:
 def _most_common(values: Iterable[int | None]) -> int | None:
     counts = Counter(v for v in values if v is not None)
     return counts.most_common(1)[0][0] if counts else None
-
-
-def is_rising(times: list[datetime], now: datetime) -> bool:
-    """At least ``min_messages`` in the last ``days`` and ``growth`` times the period before."""
-    cfg = warning_config()
-    span = timedelta(days=cfg["days"])
-    recent = sum(1 for t in times if now - span < t <= now)
-    before = sum(1 for t in times if now - 2 * span < t <= now - span)
-    return recent >= cfg["min_messages"] and recent > before and recent >= cfg["growth"] * before
 
 
 def rerank() -> int:
@@ -340,6 +310,7 @@ def rebuild(
     ``tracker`` (a progress bar) counts the groups written, the long part after grouping.
     """
     global _state
+    use_platform_names()
     now = now or timezone.now()
     since = now - timedelta(days=days or hot_config()["days"])
     inputs = [to_input(m) for m in source_messages(since)]
@@ -361,228 +332,3 @@ def rebuild(
         refresh_issue(issue, now=now)
     rerank()
     return RebuildResult(messages=len(inputs), groups=len(index.groups), issues=len(touched))
-
-
-# ---------------------------------------------------------------------------
-# Early warning (未诉先办)
-# ---------------------------------------------------------------------------
-
-
-def issue_url(issue: HotIssue) -> str:
-    """The public page of an issue ("" when the web pages are not installed)."""
-    try:
-        return reverse("web:hot_issue", args=[issue.pk])
-    except NoReverseMatch:
-        return ""
-
-
-@transaction.atomic
-def warn_if_rising(issue: HotIssue, *, now: datetime) -> bool:
-    """Notify the responsible office's clerks of a rising issue, at most once a week per issue."""
-    if not issue.rising or issue.office_id is None:
-        return False
-    week_ago = now - timedelta(days=7)
-    # The conditional update is the lock: of two workers only one changes the row.
-    won = (
-        HotIssue.objects.filter(pk=issue.pk)
-        .filter(Q(warned_at__isnull=True) | Q(warned_at__lte=week_ago))
-        .update(warned_at=now)
-    )
-    if not won:
-        return False
-    issue.warned_at = now
-    days = warning_config()["days"]
-    recent = issue.members.filter(message__published_at__gt=now - timedelta(days=days)).count()
-    clerks = User.objects.filter(
-        memberships__organization_id=issue.office_id, memberships__role=Role.CLERK, is_active=True
-    ).distinct()
-    text = _(
-        "热点预警（未诉先办）：“%(label)s”近 %(days)d 日有 %(n)d 条留言，呈上升趋势——%(desc)s"
-    ) % {
-        "label": issue.label,
-        "days": days,
-        "n": recent,
-        "desc": issue.description,
-    }
-    notify(users=clerks, verb="hot_warning", text=text, url=issue_url(issue))
-    return True
-
-
-# ---------------------------------------------------------------------------
-# Reads
-# ---------------------------------------------------------------------------
-
-
-def active_issues() -> QuerySet[HotIssue]:
-    """Issues shown to the public, hottest first."""
-    return HotIssue.objects.filter(
-        status=HotIssueStatus.ACTIVE, message_count__gte=hot_config()["min_messages"]
-    ).order_by("-heat", "pk")
-
-
-def get_issue(issue_id: int) -> HotIssue:
-    """One issue (active or closed); ``NotFound`` when missing."""
-    issue = HotIssue.objects.select_related("office", "region").filter(pk=issue_id).first()
-    if issue is None:
-        raise NotFound()
-    return issue
-
-
-def public_members(issue: HotIssue) -> list[Message]:
-    """The issue's public messages, oldest first."""
-    return _members(issue)
-
-
-def members_of(issues: list[HotIssue], per_issue: int = 10) -> list[tuple[HotIssue, Message]]:
-    """(issue, message) rows of the detail table: up to ``per_issue`` messages per issue."""
-    rows: list[tuple[HotIssue, Message]] = []
-    for issue in issues:
-        rows.extend((issue, m) for m in _members(issue)[:per_issue])
-    return rows
-
-
-def issues_for_supervisor(user: AnyUser, limit: int = 10) -> list[HotIssue]:
-    """The hottest active issues whose responsible office lies under the supervisor's bodies."""
-    paths = role_paths(user, [Role.SUPERVISOR])
-    if not paths:
-        return []
-    return list(active_issues().filter(subtree_q(paths, "office")).select_related("office")[:limit])
-
-
-def is_staff_member(user: AnyUser) -> bool:
-    """Users with any role at any organisation (citizens have none)."""
-    return bool(role_paths(user, list(Role.values)))
-
-
-def can_read_feedback(user: AnyUser) -> bool:
-    """Analysts and supervisors read the feedback report."""
-    return bool(role_paths(user, [Role.ANALYST, Role.SUPERVISOR, Role.ADMIN]))
-
-
-# ---------------------------------------------------------------------------
-# Feedback: staff mark a hot issue or a quality score as wrong
-# ---------------------------------------------------------------------------
-
-
-def _clean_note(note: str) -> str:
-    note = note.strip()
-    if len(note) > 500:
-        raise InvalidInput(fields={"note": [_("说明不能超过 500 字")]})
-    return note
-
-
-@transaction.atomic
-def record_issue_feedback(
-    *, actor: User, issue_id: int, verdict: str, note: str = ""
-) -> HotIssueFeedback:
-    """Keep a staff member's mark that an issue is wrong, with a snapshot of the issue."""
-    if not is_staff_member(actor):
-        raise NotFound()
-    issue = get_issue(issue_id)
-    if verdict not in HotIssueVerdict.values:
-        raise InvalidInput(fields={"verdict": [_("请选择问题类型")]})
-    snapshot = {
-        "label": issue.label,
-        "description": issue.description,
-        "heat": issue.heat,
-        "messages": held_ids(issue),
-    }
-    return HotIssueFeedback.objects.create(
-        issue=issue, user=actor, verdict=verdict, note=_clean_note(note), snapshot=snapshot
-    )
-
-
-def quality_scores(quality: ReplyQuality) -> dict[str, Any]:
-    """The scores as shown on the page, for storing with a mark."""
-    return {
-        "overall": quality.overall,
-        "relevance": quality.relevance,
-        "completeness": quality.completeness,
-        "interpretability": quality.interpretability,
-        "timeliness": quality.timeliness,
-        "perfunctory": quality.perfunctory,
-        "missing": list(quality.missing),
-    }
-
-
-@transaction.atomic
-def record_quality_feedback(
-    *,
-    actor: User,
-    message_id: int,
-    verdict: str,
-    quality: ReplyQuality,
-    reply_id: int | None = None,
-    text: str = "",
-    note: str = "",
-) -> QualityFeedback:
-    """Keep a staff member's mark that a reply-quality score is wrong, with the scores shown."""
-    if not is_staff_member(actor):
-        raise NotFound()
-    message = get_message_for_user(actor, pk=message_id)
-    # Seeing a message (an analyst does) is not handling it: marks come from its handlers.
-    if not is_insider(actor, message):
-        raise NotPermitted(_("只有办理本留言的工作人员可以对回复评分提出纠错"))
-    reply = None
-    if reply_id is not None:
-        reply = Reply.objects.filter(pk=reply_id, message=message).first()
-        if reply is None:
-            raise NotFound()
-    if verdict not in QualityVerdict.values:
-        raise InvalidInput(fields={"verdict": [_("请选择问题类型")]})
-    return QualityFeedback.objects.create(
-        message=message,
-        reply=reply,
-        text="" if reply else text[:5000],
-        scores=quality_scores(quality),
-        user=actor,
-        verdict=verdict,
-        note=_clean_note(note),
-    )
-
-
-@dataclass(frozen=True)
-class FeedbackCount:
-    """How many marks of one verdict."""
-
-    kind: str
-    verdict: str
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class FeedbackReport:
-    """Counts per kind and verdict, and the latest marked items."""
-
-    counts: list[FeedbackCount]
-    issue_marks: list[HotIssueFeedback]
-    quality_marks: list[QualityFeedback]
-
-    @property
-    def total(self) -> int:
-        return sum(c.count for c in self.counts)
-
-
-def feedback_report(limit: int = 100) -> FeedbackReport:
-    """What staff marked as wrong, for the next round of improvements."""
-    issue_counts = Counter(HotIssueFeedback.objects.values_list("verdict", flat=True))
-    quality_counts = Counter(QualityFeedback.objects.values_list("verdict", flat=True))
-    counts = [
-        FeedbackCount("hot_issue", v.value, str(v.label), issue_counts[v.value])
-        for v in HotIssueVerdict
-    ] + [
-        FeedbackCount("reply_quality", v.value, str(v.label), quality_counts[v.value])
-        for v in QualityVerdict
-    ]
-    return FeedbackReport(
-        counts=counts,
-        issue_marks=list(
-            HotIssueFeedback.objects.select_related("issue", "user").order_by("-created_at")[:limit]
-        ),
-        quality_marks=list(
-            QualityFeedback.objects.select_related("message", "user").order_by("-created_at")[
-                :limit
-            ]
-        ),
-    )

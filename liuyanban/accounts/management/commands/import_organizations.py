@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liuyanban.organizations.importing import ImportReport, import_organizations
+from liuyanban.accounts.models import User
+from liuyanban.accounts.onboarding import ImportReport, import_organizations
 
 
 class Command(BaseCommand):
@@ -23,6 +24,9 @@ class Command(BaseCommand):
             "--staff", type=Path, help="人员表（CSV 时使用；XLSX 可用“人员”工作表）"
         )
         parser.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入")
+        parser.add_argument(
+            "--actor", help="操作人的用户名（记入账号审计记录；不填则记为命令行操作）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -30,11 +34,17 @@ class Command(BaseCommand):
         for file in (path, staff):
             if file is not None and not file.is_file():
                 raise CommandError(f"找不到文件：{file}")
+        actor = None
+        if options["actor"]:
+            actor = User.objects.filter(username=options["actor"]).first()
+            if actor is None:
+                raise CommandError(f"找不到用户：{options['actor']}")
         report = import_organizations(
             path.read_bytes(),
             filename=path.name,
             staff_content=staff.read_bytes() if staff else None,
             dry_run=options["dry_run"],
+            actor=actor,
         )
         if not report.ok:
             for error in report.errors:

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from liuyanban.accounts.models import Membership, Role, User
-from liuyanban.organizations.importing import ImportReport, import_organizations
+from liuyanban.accounts.models import AuditAction, AuditEntry, Membership, Role, User
+from liuyanban.accounts.onboarding import ImportReport, import_organizations
 from liuyanban.organizations.loading import load_directory
 from liuyanban.organizations.models import Board, BoardKind, Level, Organization, OrgKind
 
@@ -41,11 +41,19 @@ def csv_bytes(rows: list[list[str]], encoding: str = "utf-8-sig") -> bytes:
 
 
 def run(
-    rows: list[list[str]], staff: list[list[str]] | None = None, **kwargs: bool
+    rows: list[list[str]],
+    staff: list[list[str]] | None = None,
+    *,
+    dry_run: bool = False,
+    actor: User | None = None,
 ) -> ImportReport:
     staff_content = csv_bytes(staff) if staff is not None else None
     return import_organizations(
-        csv_bytes(rows), filename="x.csv", staff_content=staff_content, **kwargs
+        csv_bytes(rows),
+        filename="x.csv",
+        staff_content=staff_content,
+        dry_run=dry_run,
+        actor=actor,
     )
 
 
@@ -105,6 +113,46 @@ def test_dry_run_counts_but_writes_nothing() -> None:
     report = run(ORGS, STAFF, dry_run=True)
     assert report.ok and report.organizations.created == 3
     assert counts() == (0, 0, 0, 0)
+    assert not AuditEntry.objects.exists()
+
+
+def test_onboarding_staff_records_an_audit_entry_per_change() -> None:
+    """Accounts and posts are created through the accounts action, each change audited."""
+    operator = User.objects.create(username="operator")
+    run(ORGS, STAFF, actor=operator)
+    zhang = User.objects.get(phone="13800000001")
+    li = User.objects.get(email="li@example.com")
+    entries = list(AuditEntry.objects.order_by("pk"))
+    assert {e.actor_id for e in entries} == {operator.pk}
+    assert {e.via for e in entries} == {"导入文件 x.csv"}
+    created = [e.user_id for e in entries if e.action == AuditAction.ACCOUNT_CREATED]
+    assert len(created) == 2 and set(created) == {zhang.pk, li.pk}
+    granted = {
+        (e.user_id, e.organization.code if e.organization else "", e.role, e.title)
+        for e in entries
+        if e.action == AuditAction.POST_GRANTED
+    }
+    assert granted == {
+        (m.user_id, m.organization.code, m.role, m.title)
+        for m in Membership.objects.select_related("organization")
+    }
+    assert len(entries) == 2 + 3
+    # A second run of the same file changes nothing, so it records nothing.
+    run(ORGS, STAFF, actor=operator)
+    assert AuditEntry.objects.count() == 5
+    # A new title for a post is a change of its own; a missing real name is filled, audited.
+    li.real_name = ""
+    li.save(update_fields=["real_name"])
+    retitled = [row[:] for row in STAFF]
+    li_row = next(r for r in retitled if r[0] == "hn-fr")
+    li_row[-1] = "常务副区长"
+    run(ORGS, retitled)
+    latest = AuditEntry.objects.filter(pk__gt=entries[-1].pk)
+    assert {(e.action, e.user_id, e.actor_id) for e in latest} == {
+        (AuditAction.POST_RETITLED, li.pk, None),
+        (AuditAction.NAME_FILLED, li.pk, None),
+    }
+    assert latest.get(action=AuditAction.POST_RETITLED).title == "常务副区长"
 
 
 def test_import_updates_loaded_directory_boards(tmp_path: Path) -> None:
@@ -292,7 +340,7 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for title, rows in sheets.items():
         sheet = book.create_sheet(title)
         for row in rows:
@@ -392,3 +440,26 @@ def test_all_counties_import_then_nothing_changes() -> None:
     assert again.ok
     assert (again.organizations.created, again.organizations.updated) == (0, 0)
     assert (again.boards.created, again.boards.updated) == (0, 0)
+
+
+def test_command_records_the_named_actor(tmp_path: Path) -> None:
+    operator = User.objects.create(username="operator")
+    orgs, staff = tmp_path / "orgs.csv", tmp_path / "staff.csv"
+    orgs.write_bytes(csv_bytes(ORGS))
+    staff.write_bytes(csv_bytes(STAFF))
+    with pytest.raises(CommandError, match="找不到用户"):
+        call_command("import_organizations", str(orgs), "--staff", str(staff), "--actor", "nobody")
+    assert counts() == (0, 0, 1, 0)
+    call_command(
+        "import_organizations",
+        str(orgs),
+        "--staff",
+        str(staff),
+        "--actor",
+        "operator",
+        stdout=StringIO(),
+    )
+    assert AuditEntry.objects.count() == 5
+    assert set(AuditEntry.objects.values_list("actor_id", "via").distinct()) == {
+        (operator.pk, "导入文件 orgs.csv")
+    }

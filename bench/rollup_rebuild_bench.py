@@ -1,0 +1,176 @@
+"""``rebuild_rollups`` at full scale: wall time, peak memory, and equality with the incremental rule.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lyb_scalesql_1m \\
+        nice -n 10 .venv/bin/python bench/http_bench.py load --messages 1000000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lyb_scalesql_1m \\
+        nice -n 10 .venv/bin/python bench/rollup_rebuild_bench.py
+
+The database must have been loaded by ``bench/http_bench.py load``, which writes every
+message's fact and rollup rows from the product's Python rule (``rules.contribution``
+and ``Key.rows``, what the incremental fold applies after each event). On its first run
+this script keeps a copy of those rows (``bench_incremental_rollup`` / ``_fact``); it
+then runs ``manage.py rebuild_rollups`` (the set-based SQL rebuild) in a child process
+and prints its wall time, the peak RSS of that Python process (``ru_maxrss``) and of
+its PostgreSQL backend (``VmHWM``, which counts the shared buffers it touched), and
+whether every rollup row and fact equals the kept copy (two-way ``EXCEPT`` in SQL).
+The 4.2 M figure is a linear extrapolation from the measured rate, marked as such.
+
+Kind of evidence: synthetic data (generated messages) on PostgreSQL on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from liuyanban.analytics.models import ALL_COLUMNS, DIMENSIONS  # noqa: E402
+
+KEEP = {
+    "analytics_rollup": "bench_incremental_rollup",
+    "analytics_messagefact": "bench_incremental_fact",
+}
+ROLLUP_COLS = ["grain", "period", *DIMENSIONS, *ALL_COLUMNS]
+FACT_COLS = ["message_id", "day", *DIMENSIONS, '"values"']
+
+CHILD = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("SELECT pg_backend_pid()")
+    print("BACKEND", c.fetchone()[0], flush=True)
+sys.stdin.readline()
+call_command("rebuild_rollups")
+"""
+
+
+def _one(sql: str) -> int:
+    with connection.cursor() as c:
+        c.execute(sql)
+        return int(c.fetchone()[0])
+
+
+def keep_incremental() -> None:
+    with connection.cursor() as c:
+        for source, kept in KEEP.items():
+            c.execute("SELECT to_regclass(%s) IS NOT NULL", [kept])
+            if c.fetchone()[0]:
+                continue
+            cols = ROLLUP_COLS if source == "analytics_rollup" else FACT_COLS
+            c.execute(f"CREATE TABLE {kept} AS SELECT {', '.join(cols)} FROM {source}")
+            print(f"kept the loaded (incremental-rule) rows of {source} in {kept}", flush=True)
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_rebuild() -> tuple[float, float, float]:
+    """(seconds, peak RSS MB of the Python process, peak RSS MB of its PostgreSQL backend)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(root=str(ROOT))],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin and child.stdout
+    backend = int(child.stdout.readline().split()[1])
+    backend_peak = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            backend_peak[0] = max(backend_peak[0], _hwm_kb(backend))
+            time.sleep(0.5)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    out = child.stdout.read()
+    child.wait()
+    took = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    if child.returncode:
+        raise SystemExit(f"rebuild failed ({child.returncode})")
+    print(out.strip(), flush=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return took, peak, backend_peak[0] / 1024
+
+
+def differences() -> tuple[int, int]:
+    r = ", ".join(ROLLUP_COLS)
+    f = ", ".join(FACT_COLS)
+    rollups = _one(
+        f"SELECT (SELECT COUNT(*) FROM (SELECT {r} FROM analytics_rollup EXCEPT ALL "
+        f"SELECT {r} FROM bench_incremental_rollup) a) + (SELECT COUNT(*) FROM (SELECT {r} "
+        f"FROM bench_incremental_rollup EXCEPT ALL SELECT {r} FROM analytics_rollup) b)"
+    )
+    facts = _one(
+        f"SELECT (SELECT COUNT(*) FROM (SELECT {f} FROM analytics_messagefact EXCEPT ALL "
+        f"SELECT {f} FROM bench_incremental_fact) a) + (SELECT COUNT(*) FROM (SELECT {f} "
+        f"FROM bench_incremental_fact EXCEPT ALL SELECT {f} FROM analytics_messagefact) b)"
+    )
+    return rollups, facts
+
+
+def main() -> None:
+    assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
+    messages = _one("SELECT COUNT(*) FROM lifecycle_message")
+    keep_incremental()
+    load = os.getloadavg()
+    print(f"{messages:,} messages; load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    took, peak, backend = run_rebuild()
+    rows = _one("SELECT COUNT(*) FROM analytics_rollup")
+    diff_rollups, diff_facts = differences()
+    rate = messages / took
+    print(
+        f"REBUILD {messages:,} messages: {took:.1f} s ({rate:,.0f} msg/s, "
+        f"{1000 * took / messages:.3f} ms/msg), {rows:,} rollup rows; "
+        f"peak RSS python {peak:.0f} MB, PostgreSQL backend {backend:.0f} MB"
+    )
+    print(
+        f"EQUAL to the incremental rule: rollup rows differing {diff_rollups}, "
+        f"facts differing {diff_facts} -> {'OK' if diff_rollups == diff_facts == 0 else 'DIFFERENT'}"
+    )
+    print(
+        f"EXTRAPOLATED (linear, not measured) to 4,200,000 messages: {4_200_000 / rate / 60:.1f} min"
+    )
+    print(
+        "evidence: synthetic data (bench/http_bench.py load) on PostgreSQL, this machine, "
+        f"load average after {os.getloadavg()[0]:.1f}"
+    )
+    if diff_rollups or diff_facts:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

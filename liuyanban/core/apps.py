@@ -9,9 +9,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import clock, jobs, schedule, sweeper, workers
-
-        clock.install()
+        from . import jobs, schedule, sweeper, workers
         from .tasks import sweep_background_work
 
         schedule.register(

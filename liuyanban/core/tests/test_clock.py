@@ -47,3 +47,12 @@ def test_an_action_inside_frozen_at_is_dated_then(world: World) -> None:
     assert m.accept_due is not None and m.accept_due > date(2024, 3, 8)
     assert m.accept_due < date(2024, 4, 8)
     assert set(Notification.objects.values_list("created_at", flat=True)) == {PAST}  # auto_now_add
+
+
+def test_nothing_is_patched_outside_a_frozen_block() -> None:
+    """Migration files and model defaults must see Django's own ``timezone.now``."""
+    system = timezone.now
+    assert system.__module__ == "django.utils.timezone"
+    with clock.frozen_at(PAST):
+        assert timezone.now is clock.now
+    assert timezone.now is system

@@ -5,7 +5,7 @@ Protocol (kind of evidence is printed with every figure):
 1. ``attachment2_train.csv`` (826 labelled messages) is split once, stratified, seed
    20260430, into a **development part** (80 %, 660) and a **test part** (20 %, 166).
 2. Every variant is compared by **repeated stratified 5-fold CV on the development part
-   only** (split seeds 1..``--repeats``, default 3: 15 folds); mean ± sd over the folds and
+   only** (split seeds 1..``--repeats``, default 2: 10 folds); mean ± sd over the folds and
    the paired difference to the previous round's model are printed for every variant
    tried, not just the best. A variant replaces the previous model only if its paired
    gain is larger than two standard errors of the paired differences; among those, the
@@ -18,7 +18,7 @@ Protocol (kind of evidence is printed with every figure):
    is trained on 40 % ("labelled at start"), predicts the next 40 % (the messages staff
    handle), and is retrained (a) on its own predictions (no one corrects anything) and (b)
    on the staff-corrected labels, as ``train_classifier`` does with confirmed messages;
-   all three are scored on the remaining 20 %, over ``--repeats`` seeds.
+   all three are scored on the remaining 20 %, over ``--correction-seeds`` seeds.
 
 The unlabelled files (``attachment2_unlabeled``, ``attachment3_hot``,
 ``attachment4_replies``; 9,943 messages, read in place, text only) are available to every
@@ -32,8 +32,8 @@ with the IDF of its training + unlabelled text, exactly what ``ClassifierModel``
 results are kept in ``var/bench/classify_cv_folds.jsonl`` so an interrupted run resumes
 (``--fresh`` recomputes everything); ``--seeds 3 --folds 0,1`` runs a part.
 
-    .venv/bin/python bench/classify_cv.py [--repeats 3] [--skip-variants] [--skip-test]
-        [--skip-corrections] [--check] [--fresh]
+    .venv/bin/python bench/classify_cv.py [--repeats 2] [--skip-variants] [--skip-test]
+        [--skip-corrections] [--correction-seeds N] [--check] [--fresh]
 """
 
 from __future__ import annotations

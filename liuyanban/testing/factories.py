@@ -110,7 +110,8 @@ class KindFactory(DjangoModelFactory[Kind]):
 
 
 class ApiTokenFactory(DjangoModelFactory[ApiToken]):
-    """A token issued through ``ApiToken.issue``; the one-time secret is on ``token.secret``."""
+    """A token issued through ``ApiToken.issue``; ``ApiTokenFactory.issue(...)`` also returns
+    the one-time secret, as the model's own ``issue`` does."""
 
     class Meta:
         model = ApiToken
@@ -121,8 +122,14 @@ class ApiTokenFactory(DjangoModelFactory[ApiToken]):
     @classmethod
     def _create(cls, model_class: type[ApiToken], *args: Any, **kwargs: Any) -> ApiToken:
         token, secret = model_class.issue(user=kwargs["user"], name=kwargs["name"])
-        token.secret = secret  # type: ignore[attr-defined]
+        token._issued_secret = secret  # type: ignore[attr-defined]
         return token
+
+    @classmethod
+    def issue(cls, **kwargs: Any) -> tuple[ApiToken, str]:
+        """``token, secret = ApiTokenFactory.issue(user=world.olga)``."""
+        token = cls.create(**kwargs)
+        return token, str(token._issued_secret)  # type: ignore[attr-defined]
 
 
 class WebhookEndpointFactory(DjangoModelFactory[WebhookEndpoint]):

@@ -15,6 +15,7 @@ DEV_ONLY = {
     "pandas",
     "time_machine",
     "hypothesis",
+    "factory",  # factory-boy: liuyanban/testing/factories.py only
     "pytest",
     "datasketch",
     "schemathesis",

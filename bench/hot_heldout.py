@@ -14,6 +14,10 @@ the best-overlapping found group gives precision (share of that found group in t
 and coverage (share of the label in that group). Evidence: held-out, hand-labelled by the
 engineer who wrote the rules (one labeller, no agreement figure).
 
+It also prints the score on the development part (the in-sample labels of
+``eval/hot_labels.json`` restricted to it, index built from it alone): that is where
+thresholds are chosen.
+
 The same script runs on older code (PYTHONPATH=<old checkout>): without the adapter module
 the old built-in code rules apply, which is how that code read this corpus.
 """
@@ -37,7 +41,7 @@ django.setup()
 
 from liuyanban.intelligence.hot import HotIssueIndex, hot_issues  # noqa: E402
 from liuyanban.intelligence.hot.csvio import read_messages  # noqa: E402
-from liuyanban.intelligence.hot.evaluate import score_groups, summary  # noqa: E402
+from liuyanban.intelligence.hot.evaluate import load_labels, score_groups, summary  # noqa: E402
 
 DATA = Path("/work/shared/data/tipdm2020c/attachment3_hot.csv")
 LABELS = (
@@ -56,6 +60,18 @@ def _adapter() -> contextlib.AbstractContextManager[None]:
     except ImportError:  # older code: the corpus's codes were built into the rules
         return contextlib.nullcontext()
     return admin_names(TIPDM)
+
+
+def development_score(data: Path) -> dict[str, float]:
+    """The in-sample labels (``eval/hot_labels.json``) on the development part only: where
+    the rules and thresholds are chosen (e.g. ``HotIssueIndex.alike_threshold``)."""
+    labels = [(name, {i for i in ids if not in_test_part(i)}) for name, ids in load_labels()]
+    labels = [(name, ids) for name, ids in labels if len(ids) >= 2]
+    with _adapter():
+        msgs = [m for m in read_messages(data) if not in_test_part(m.id)]
+        index = HotIssueIndex()
+        index.rebuild(msgs)
+        return summary(score_groups(index.partition(), labels))
 
 
 def main() -> None:
@@ -86,6 +102,12 @@ def main() -> None:
     print(
         f"held-out: precision={total['precision']:.3f} coverage={total['coverage']:.3f} "
         f"coverage_micro={total['coverage_micro']:.3f}"
+    )
+    dev = development_score(args.data)
+    print(
+        f"development part (in-sample labels, {dev['groups']:.0f} groups with 2+ messages there): "
+        f"precision={dev['precision']:.3f} coverage={dev['coverage']:.3f} "
+        f"coverage_micro={dev['coverage_micro']:.3f}"
     )
     print("top 10 of the test part (place | description):")
     for issue in top:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.nicknames import public_nickname
@@ -36,6 +36,7 @@ from liuyanban.lifecycle.attachments import Upload, check_uploads
 from liuyanban.lifecycle.models import Message
 from liuyanban.lifecycle.redaction import public_text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
@@ -473,8 +474,10 @@ def reject_suggestion(*, actor: AnyUser, suggestion_id: int, reason: str) -> Sug
     notify(
         users=[suggestion.author],
         verb="suggestion_rejected",
-        text=_("您的建言“%(t)s”未通过审核：%(r)s")
-        % {"t": suggestion.title, "r": suggestion.reject_reason},
+        text=notice(
+            gettext_noop("您的建言“%(t)s”未通过审核：%(r)s"),
+            {"t": suggestion.title, "r": suggestion.reject_reason},
+        ),
         url=_suggestion_url(suggestion),
     )
     return suggestion
@@ -520,12 +523,12 @@ def adopt_suggestion(*, actor: AnyUser, suggestion_id: int, response: str) -> Su
     notify(
         users=[suggestion.author],
         verb="suggestion_adopted" if action == "adopt" else "suggestion_response",
-        text=(
-            _("您的建言“%s”已被采纳，请查看回应")
+        text=notice(
+            gettext_noop("您的建言“%s”已被采纳，请查看回应")
             if action == "adopt"
-            else _("您的建言“%s”的采纳回应已更新")
-        )
-        % suggestion.public_title,
+            else gettext_noop("您的建言“%s”的采纳回应已更新"),
+            suggestion.public_title,
+        ),
         url=_suggestion_url(suggestion),
     )
     return suggestion

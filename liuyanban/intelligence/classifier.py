@@ -14,11 +14,15 @@ Method (see ``docs/classifier.md`` for the measurements behind each choice):
 * The vocabulary comes from the labelled messages only (n-grams seen in at least
   two of them: a strong regulariser with < 1,000 labels), but the IDF weights come
   from every text including the unlabelled ones, which estimates them far better.
+* The operator's taxonomy, when given, adds one labelled pseudo-document per leaf name
+  below each label ("安全生产 事故处理" → 城乡建设) to every SVM fit and to the NB below
+  (``taxonomy_docs``; the names come from the platform's domains, never from a file here).
 * A linear SVM is trained, then refined by class-balanced self-training: the most
   confidently predicted unlabelled messages of each class (in proportion to the
   labelled class shares, so the big classes do not swallow the small ones) are added
   with a lower weight, over a few rounds.
-* A Complement Naive Bayes on the same features (labelled messages only) is mixed
+* A Complement Naive Bayes on the same features (labelled messages and taxonomy
+  documents, no pseudo-labels) is mixed
   into the SVM scores: both are centred per message and the NB log-probabilities are
   rescaled to the SVM's spread (a scale fixed at training time), then added with a
   weight. NB is strong with few labels and errs differently from the SVM.
@@ -31,7 +35,7 @@ from __future__ import annotations
 import pickle
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +50,13 @@ from sklearn.svm import LinearSVC
 
 from liuyanban.core.text.chinese import normalize
 
-MODEL_VERSION = "char-tfidf-svm-selftrain-cnb/2"
+MODEL_VERSION = "char-tfidf-svm-selftrain-cnb-taxonomy/3"
+# Files of these versions predict with the same code (version 2 had no taxonomy documents,
+# which only matter in training).
+_LOADABLE_VERSIONS = frozenset({MODEL_VERSION, "char-tfidf-svm-selftrain-cnb/2"})
+
+# Names that say nothing about their branch of a taxonomy.
+_GENERIC_NAMES = frozenset({"其他", "其它", "其他问题"})
 
 # Anonymised place codes in the source ("A市", "A3区", "B2县") and any digit run.
 _PLACE_CODE = re.compile(r"[A-Za-z]\d*(?=[省市区县镇乡村])")
@@ -71,7 +81,7 @@ class Prediction:
 
 @dataclass(frozen=True)
 class ClassifierConfig:
-    """Hyper-parameters. The defaults were picked by cross-validation on the whole labelled
+    """Hyper-parameters. Most defaults were picked by cross-validation on the whole labelled
     file (optimistic); ``bench/classify_cv.py`` re-checks them against the alternatives on a
     development part only and scores them once on a test part (docs/classifier.md)."""
 
@@ -91,6 +101,13 @@ class ClassifierConfig:
     nb_weight: float = 0.5
     calibration_folds: int = 5
     seed: int = 0
+    # Taxonomy pseudo-documents (one per leaf name below a label, see ``taxonomy_docs``):
+    # their sample weight in the SVM fits (0 keeps them out of the SVM) and whether the
+    # Complement NB learns from them. Used only when ``fit`` is given a taxonomy. NB only
+    # is the one variant whose gain over no taxonomy exceeded two standard errors in
+    # repeated CV (bench/classify_cv.py; in the SVM too: larger mean, noisier).
+    taxonomy_svm_weight: float = 0.0
+    taxonomy_in_nb: bool = True
 
 
 def prepare(text: str) -> str:
@@ -159,8 +176,10 @@ class _Features:
 
 
 def _fit_svm(
-    x: sparse.csr_matrix, y: np.ndarray, config: ClassifierConfig, weights: np.ndarray | None = None
+    rows: tuple[sparse.csr_matrix, np.ndarray, np.ndarray | None], config: ClassifierConfig
 ) -> LinearSVC:
+    """A LinearSVC on (features, labels, sample weights or None)."""
+    x, y, weights = rows
     svm = LinearSVC(C=config.svm_c, random_state=config.seed)
     svm.fit(x, y, sample_weight=weights)
     return svm
@@ -228,6 +247,61 @@ def _pick_pseudo_labels(
     return idx, classes[predicted[idx]]
 
 
+TaxonomyPaths = Mapping[str, Sequence[Sequence[str]]]
+
+
+def taxonomy_docs(taxonomy: TaxonomyPaths, labels: Sequence[str]) -> tuple[list[Doc], list[str]]:
+    """One labelled pseudo-document per leaf of the taxonomy below each of ``labels``.
+
+    ``taxonomy`` maps a label to the name paths of its leaves (second level down, e.g.
+    ``("安全生产", "事故处理")``). The document's title is the leaf's name (its parent's
+    when the leaf is a generic "其他") and its body the path's informative names, so
+    "事故处理" teaches the model 城乡建设 with the weight of a title. Labels absent from ``labels`` are
+    ignored: the model cannot predict them.
+    """
+    docs: list[Doc] = []
+    doc_labels: list[str] = []
+    wanted = set(labels)
+    for label, paths in taxonomy.items():
+        if label not in wanted:
+            continue
+        for path in paths:
+            names = [n.strip() for n in path if n and n.strip()]
+            informative = list(dict.fromkeys(n for n in names if n not in _GENERIC_NAMES))
+            if not informative:
+                continue
+            docs.append(Doc(informative[-1], " ".join(informative)))
+            doc_labels.append(label)
+    return docs, doc_labels
+
+
+@dataclass(frozen=True)
+class _Extra:
+    """Rows added to every SVM fit (taxonomy pseudo-documents) and to the NB's."""
+
+    x: sparse.csr_matrix
+    y: np.ndarray
+    svm_weight: float
+    in_nb: bool
+
+    def svm_rows(
+        self, x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray | None
+    ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray | None]:
+        if self.svm_weight <= 0 or not len(self.y):
+            return x, y, w
+        base = np.ones(len(y)) if w is None else w
+        return (
+            sparse.vstack([x, self.x]).tocsr(),
+            np.concatenate([y, self.y]),
+            np.concatenate([base, np.full(len(self.y), self.svm_weight)]),
+        )
+
+    def nb_rows(self, x: sparse.csr_matrix, y: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        if not self.in_nb or not len(self.y):
+            return x, y
+        return sparse.vstack([x, self.x]).tocsr(), np.concatenate([y, self.y])
+
+
 @dataclass
 class ClassifierModel:
     """A trained domain classifier: ``fit`` it, then ``predict``/``predict_proba``; ``save``/``load``."""
@@ -251,35 +325,57 @@ class ClassifierModel:
         labels: Sequence[str],
         unlabeled_docs: Sequence[Doc] = (),
         config: ClassifierConfig | None = None,
+        taxonomy: TaxonomyPaths | None = None,
     ) -> ClassifierModel:
-        """Train on labelled ``docs`` (plus unlabelled text for IDF and self-training)."""
+        """Train on labelled ``docs`` (plus unlabelled text for IDF and self-training, and
+        the names of the operator's taxonomy below each label as pseudo-documents)."""
         if len(docs) != len(labels):
             raise ValueError(f"{len(docs)} documents but {len(labels)} labels")
         if len(set(labels)) < 2:
             raise ValueError("need at least two different labels to train a classifier")
         model = cls(config=config or ClassifierConfig())
         started = time.perf_counter()
-        model._train(docs, np.asarray(labels, dtype=object), unlabeled_docs)
+        tax_docs, tax_labels = taxonomy_docs(taxonomy or {}, labels)
+        model._train(docs, np.asarray(labels, dtype=object), unlabeled_docs, tax_docs, tax_labels)
         model.metrics.update(
             n_train=len(docs),
             n_unlabeled=len(unlabeled_docs),
+            n_taxonomy_docs=len(tax_docs),
             train_seconds=round(time.perf_counter() - started, 3),
         )
         return model
 
-    def _train(self, docs: Sequence[Doc], y: np.ndarray, unlabeled_docs: Sequence[Doc]) -> None:
+    def _train(
+        self,
+        docs: Sequence[Doc],
+        y: np.ndarray,
+        unlabeled_docs: Sequence[Doc],
+        tax_docs: Sequence[Doc],
+        tax_labels: Sequence[str],
+    ) -> None:
         cfg = self.config
         labelled = _Prepared.of(docs, cfg.max_body_chars)
         unlabeled = _Prepared.of(unlabeled_docs, cfg.max_body_chars)
         self._features = _Features(cfg).fit(labelled, labelled + unlabeled)
         x = self._features.transform(labelled)
-        svm = _fit_svm(x, y, cfg)
-        self.temperature = self._fit_temperature(x, y)
+        x_tax = (
+            self._features.transform(_Prepared.of(tax_docs, cfg.max_body_chars))
+            if tax_docs
+            else sparse.csr_matrix((0, x.shape[1]))
+        )
+        extra = _Extra(
+            x_tax,
+            np.asarray(tax_labels, dtype=object),
+            cfg.taxonomy_svm_weight,
+            cfg.taxonomy_in_nb,
+        )
+        svm = _fit_svm(extra.svm_rows(x, y, None), cfg)
+        self.temperature = self._fit_temperature(x, y, extra)
         xu = self._features.transform(unlabeled) if len(unlabeled) else None
         if xu is not None and cfg.self_training_rounds > 0:
-            svm = self._self_train(svm, x, y, xu)
+            svm = self._self_train(svm, x, y, xu, extra)
         self._svm = svm
-        self._nb = _fit_nb(x, y, cfg)
+        self._nb = _fit_nb(*extra.nb_rows(x, y), cfg)
         if self._nb is not None:
             x_all = x if xu is None else sparse.vstack([x, xu]).tocsr()
             log_proba = _nb_log_proba(self._nb, x_all)
@@ -288,7 +384,12 @@ class ClassifierModel:
         self.classes_ = [str(c) for c in svm.classes_]
 
     def _self_train(
-        self, svm: LinearSVC, x: sparse.csr_matrix, y: np.ndarray, xu: sparse.csr_matrix
+        self,
+        svm: LinearSVC,
+        x: sparse.csr_matrix,
+        y: np.ndarray,
+        xu: sparse.csr_matrix,
+        extra: _Extra,
     ) -> LinearSVC:
         """Grow the training set with confident pseudo-labels over a few rounds."""
         cfg = self.config
@@ -300,12 +401,14 @@ class ClassifierModel:
             )
             idx, pseudo = _pick_pseudo_labels(_scores(svm, xu), classes, priors, budget)
             weights = np.concatenate([np.ones(len(y)), np.full(len(idx), cfg.pseudo_label_weight)])
-            svm = _fit_svm(
-                sparse.vstack([x, xu[idx]]).tocsr(), np.concatenate([y, pseudo]), cfg, weights
+            rows = extra.svm_rows(
+                sparse.vstack([x, xu[idx]]).tocsr(), np.concatenate([y, pseudo]), weights
             )
+            svm = _fit_svm(rows, cfg)
+            self.metrics["n_pseudo_labelled"] = len(idx)
         return svm
 
-    def _fit_temperature(self, x: sparse.csr_matrix, y: np.ndarray) -> float:
+    def _fit_temperature(self, x: sparse.csr_matrix, y: np.ndarray, extra: _Extra) -> float:
         """One softmax temperature minimising log-loss on out-of-fold mixed scores."""
         cfg = self.config
         folds = min(cfg.calibration_folds, int(min(np.unique(y, return_counts=True)[1])))
@@ -316,10 +419,11 @@ class ClassifierModel:
         oof_nb = np.zeros((len(y), len(classes)))
         splitter = StratifiedKFold(folds, shuffle=True, random_state=cfg.seed)
         for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
-            svm = _fit_svm(x[train_idx], y[train_idx], cfg)
+            svm = _fit_svm(extra.svm_rows(x[train_idx], y[train_idx], None), cfg)
             cols = np.searchsorted(classes, svm.classes_)
             oof[np.ix_(test_idx, cols)] = _scores(svm, x[test_idx])
-            log_proba = _nb_log_proba(_fit_nb(x[train_idx], y[train_idx], cfg), x[test_idx])
+            nb = _fit_nb(*extra.nb_rows(x[train_idx], y[train_idx]), cfg)
+            log_proba = _nb_log_proba(nb, x[test_idx])
             if log_proba is not None:
                 oof_nb[np.ix_(test_idx, cols)] = log_proba
         if cfg.nb_weight:
@@ -379,7 +483,7 @@ class ClassifierModel:
         Only load files this platform wrote: pickle runs code from the file.
         """
         payload = pickle.loads(Path(path).read_bytes())
-        if not isinstance(payload, dict) or payload.get("version") != MODEL_VERSION:
+        if not isinstance(payload, dict) or payload.get("version") not in _LOADABLE_VERSIONS:
             found = payload.get("version") if isinstance(payload, dict) else None
             raise ValueError(f"model file version {found!r}, expected {MODEL_VERSION!r}")
         model = payload["model"]
@@ -394,9 +498,10 @@ def train(
     labels: Sequence[str],
     unlabeled: Sequence[tuple[str, str]] = (),
     config: ClassifierConfig | None = None,
+    taxonomy: TaxonomyPaths | None = None,
 ) -> ClassifierModel:
     """Convenience wrapper: train from parallel title/body lists and (title, body) pairs."""
     if len(texts_title) != len(texts_body):
         raise ValueError("titles and bodies differ in length")
     docs = [Doc(t, b) for t, b in zip(texts_title, texts_body, strict=True)]
-    return ClassifierModel.fit(docs, labels, [Doc(t, b) for t, b in unlabeled], config)
+    return ClassifierModel.fit(docs, labels, [Doc(t, b) for t, b in unlabeled], config, taxonomy)

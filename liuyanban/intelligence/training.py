@@ -1,5 +1,9 @@
 """Training the platform's own classifiers from messages whose labels staff confirmed.
 
+Besides the confirmed messages, a training run uses the text of the other messages
+(unlabelled: IDF and self-training) and, for the domain, the names of the taxonomy below
+each top-level domain (pseudo-documents).
+
 A message's domain counts as confirmed once an office accepted it (staff read it and
 routed it), or once someone confirmed or corrected the prediction. A fixed fifth of
 those messages (by id) is held out; a new model is promoted only if it scores at
@@ -19,6 +23,7 @@ from sklearn.metrics import f1_score
 
 from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.lifecycle.models import Message
+from liuyanban.taxonomy.selectors import names_below_top_level
 
 from . import classification
 from .classifier import ClassifierModel, Doc
@@ -99,8 +104,14 @@ def train(
         ]
         if pk not in labelled_ids
     ]
+    # The operator's taxonomy: the names below each top-level domain teach the model
+    # what the domain covers (pseudo-documents, see ``classifier.taxonomy_docs``).
+    taxonomy = names_below_top_level("code") if target == "domain" else None
     model = ClassifierModel.fit(
-        [Doc(m.title, m.body) for m, _y in train_rows], [y for _m, y in train_rows], unlabelled
+        [Doc(m.title, m.body) for m, _y in train_rows],
+        [y for _m, y in train_rows],
+        unlabelled,
+        taxonomy=taxonomy,
     )
     advance(tracker, len(train_rows))
     hold_docs = [Doc(m.title, m.body) for m, _y in hold_rows]

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.utils import translation
+
 from liuyanban.accounts.models import User
 
 from .models import Notification
+from .texts import Notice
 
 logger = logging.getLogger(__name__)
 
@@ -16,11 +20,21 @@ def notify(
     *,
     users: Iterable[User | None],
     verb: str,
-    text: str,
+    text: Notice | str,
     message_id: int | None = None,
     url: str = "",
 ) -> list[Notification]:
-    """Notify each distinct user once; their email copies are queued in the same transaction."""
+    """Notify each distinct user once; their email copies are queued in the same transaction.
+
+    ``text`` is a ``Notice`` (``texts.notice``): each reader sees it in their own
+    language. A plain string is stored and shown as it is.
+    """
+    if isinstance(text, Notice):
+        key, params = text.key, text.stored_params()
+        with translation.override(settings.LANGUAGE_CODE):
+            plain = text.render()
+    else:
+        key, params, plain = "", [], text
     seen: set[int] = set()
     rows = []
     for user in users:
@@ -28,7 +42,15 @@ def notify(
             continue
         seen.add(user.pk)
         rows.append(
-            Notification(user=user, message_id=message_id, verb=verb, text=text[:300], url=url)
+            Notification(
+                user=user,
+                message_id=message_id,
+                verb=verb,
+                text=plain[:300],
+                text_key=key,
+                params=params,
+                url=url,
+            )
         )
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.pk]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+
+from .texts import render, render_html
 
 
 class Notification(models.Model):
@@ -17,7 +21,13 @@ class Notification(models.Model):
         "lifecycle.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     verb = models.CharField(max_length=30)
+    # The text in the site's default language when written (email copies, admin search,
+    # and the only text of rows written before keys existed).
     text = models.CharField(max_length=300)
+    # The message key (Chinese source text) and its parameters: rendered at read time
+    # in the reader's language (``texts.render``). Empty key: show ``text``.
+    text_key = models.CharField(max_length=300, blank=True, default="")
+    params = models.JSONField(blank=True, default=list)
     url = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -30,3 +40,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language (the reader's); old rows show what was stored."""
+        if not self.text_key:
+            return self.text
+        return render(self.text_key, self.params)[:300]
+
+    @property
+    def display_html(self) -> SafeString:
+        """``display_text`` for pages: escaped, with the user content (titles, reasons) marked."""
+        if not self.text_key:
+            # Written before keys existed: shown as it was stored.
+            return format_html("<span data-user-content>{}</span>", self.text)
+        return render_html(self.text_key, self.params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
 from django_tasks import task
 
 from .models import Notification
@@ -19,9 +20,12 @@ def email_notifications(notification_ids: list[int]) -> int:
     for row in rows:
         if not row.user.email:
             continue
+        # Email copies in the site's language (users have no stored language).
+        with translation.override(settings.LANGUAGE_CODE):
+            text = row.display_text
         send_mail(
-            subject=f"[{settings.LIUYANBAN['SITE_NAME']}] {row.text[:60]}",
-            message=f"{row.text}\n\n{row.url}",
+            subject=f"[{settings.LIUYANBAN['SITE_NAME']}] {text[:60]}",
+            message=f"{text}\n\n{row.url}",
             from_email=None,
             recipient_list=[row.user.email],
             fail_silently=True,

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.accounts.selectors import has_role_over
@@ -20,6 +21,7 @@ from liuyanban.lifecycle.actions import (
 )
 from liuyanban.lifecycle.models import Message
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import label, notice
 from liuyanban.organizations.models import Organization
 
 from .models import Instruction, OrderLevel, RoundKind, SupervisionOrder, SupervisionRound
@@ -86,7 +88,10 @@ def issue_supervision(
     notify(
         users=_handlers(message),
         verb="supervision",
-        text=_("%(l)s：%(t)s") % {"l": order.get_level_display(), "t": message.public_title},
+        text=notice(
+            gettext_noop("%(l)s：%(t)s"),
+            {"l": label(OrderLevel(level).label), "t": message.public_title},
+        ),
         message_id=message.pk,
         url=message_url(message),
     )
@@ -121,7 +126,7 @@ def respond_supervision(
         notify(
             users=[order.issued_by],
             verb="supervision_response",
-            text=_("督办已反馈：%s") % message.public_title,
+            text=notice(gettext_noop("督办已反馈：%s"), message.public_title),
             message_id=message.pk,
             url=message_url(message),
         )
@@ -150,7 +155,7 @@ def give_instruction(*, actor: User, message_id: int, text: str) -> Instruction:
     notify(
         users=_handlers(message),
         verb="instruction",
-        text=_("领导批示：%s") % text[:100],
+        text=notice(gettext_noop("领导批示：%s"), text[:100]),
         message_id=message.pk,
         url=message_url(message),
     )

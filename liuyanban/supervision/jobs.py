@@ -14,7 +14,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.lifecycle.actions import record_event, staff_members
@@ -22,15 +22,17 @@ from liuyanban.lifecycle.deadlines import level_cutoff, warning_days
 from liuyanban.lifecycle.models import OPEN_STATUSES, Message
 from liuyanban.lifecycle.workdays import add_working_days
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 
 from .models import Escalation, EscalationLevel
 
 LEVELS = [EscalationLevel.RED, EscalationLevel.YELLOW, EscalationLevel.REMINDER]
+# Message keys: rendered in each reader's language (``notifications.texts``).
 LABEL = {
-    EscalationLevel.WARNING: "临期预警",
-    EscalationLevel.REMINDER: "催办",
-    EscalationLevel.YELLOW: "黄牌督办",
-    EscalationLevel.RED: "红牌督办",
+    EscalationLevel.WARNING: gettext_noop("临期预警"),
+    EscalationLevel.REMINDER: gettext_noop("催办"),
+    EscalationLevel.YELLOW: gettext_noop("黄牌督办"),
+    EscalationLevel.RED: gettext_noop("红牌督办"),
 }
 
 
@@ -105,12 +107,14 @@ def _escalate(message: Message, level: str, now_org_due: date, *, announce: bool
         notify(
             users=_recipients(message, level),
             verb=f"deadline_{level}",
-            text=_("%(l)s：留言“%(t)s”办理期限 %(d)s")
-            % {
-                "l": LABEL[EscalationLevel(level)],
-                "t": message.public_title,
-                "d": now_org_due.isoformat(),
-            },
+            text=notice(
+                gettext_noop("%(l)s：留言“%(t)s”办理期限 %(d)s"),
+                {
+                    "l": notice(LABEL[EscalationLevel(level)]),
+                    "t": message.public_title,
+                    "d": now_org_due.isoformat(),
+                },
+            ),
             message_id=message.pk,
             url=f"/messages/{message.tracking_number}/",
         )

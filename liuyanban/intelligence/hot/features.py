@@ -19,6 +19,69 @@ from . import places
 BODY_HEAD = 300
 # Admin codes and stray place characters carry no topic.
 _NOISE_WORD = re.compile(r"^(?:[A-Za-z]\d*|\d+|[省市区县])$")
+# Title words that say how a message asks or who asks, not what about: they never make two
+# titles share a topic ("投诉…", "…相关问题咨询", "居民").
+_NOT_TOPIC = frozenset(
+    [
+        "投诉",
+        "举报",
+        "实名",
+        "建议",
+        "咨询",
+        "求助",
+        "请求",
+        "恳请",
+        "要求",
+        "呼吁",
+        "强烈",
+        "再次",
+        "尽快",
+        "解决",
+        "处理",
+        "办理",
+        "关注",
+        "部门",
+        "有关部门",
+        "政府",
+        "相关",
+        "问题",
+        "情况",
+        "事情",
+        "事宜",
+        "政策",
+        "落实",
+        "一事",
+        "回复",
+        "答复",
+        "市民",
+        "群众",
+        "百姓",
+        "商家",
+        "企业",
+        "严重",
+        "无人",
+        "长期",
+        "一直",
+        "经常",
+        "至今",
+        "多年",
+    ]
+)
+# Words naming a kind of place or body ("餐饮店", "文化馆", "路口", "物流园"): where, not what,
+# even when no particular name comes with them.
+_FACILITY_ENDINGS = (
+    *places.PLACE_SUFFIXES,
+    *"店馆厂所站局院场处室口区",
+    "中心",
+    "门口",
+    "单位",
+    "部门",
+    "机构",
+    "平台",
+    "银行",
+    "网点",
+    "窗口",
+)
 
 
 @dataclass(frozen=True)
@@ -46,9 +109,27 @@ class Features:
     title_terms: tuple[str, ...]
     populations: tuple[str, ...]
 
+    @property
+    def topic(self) -> frozenset[str]:
+        """The title's words that say what the problem is (no place, asking or people words)."""
+        words = (
+            w
+            for w in self.title_terms
+            if len(w) >= 2
+            and w not in _NOT_TOPIC
+            and w not in places.POPULATIONS
+            and not w.endswith(_FACILITY_ENDINGS)
+        )
+        return frozenset(words)
+
 
 def _terms(text: str) -> list[str]:
-    return [w for w in content_words(text) if not _NOISE_WORD.match(w)]
+    """Words that can say what a message is about: no admin codes, no kinds of places."""
+    return [
+        w
+        for w in content_words(text)
+        if not _NOISE_WORD.match(w) and not (len(w) >= 2 and w.endswith(_FACILITY_ENDINGS))
+    ]
 
 
 def featurize(msg: HotInput) -> Features:
@@ -59,8 +140,13 @@ def featurize(msg: HotInput) -> Features:
     unique = tuple(dict.fromkeys(title_places + places.place_names(head)))
     # Words of the place named in the title say *where*, not *what*: leaving them in would
     # make two different problems at one estate look alike.
-    title_terms = [w for w in _terms(title) if not any(w in p for p in title_places)]
-    terms = Counter(w for w in _terms(head) if not any(w in p for p in title_places))
+    # Administrative names ("长沙市") say where too, and nearly every message names one.
+    title_terms = [
+        w for w in _terms(places.strip_admin(title, " ")) if not any(w in p for p in title_places)
+    ]
+    terms = Counter(
+        w for w in _terms(places.strip_admin(head, " ")) if not any(w in p for p in title_places)
+    )
     terms.update(title_terms)
     return Features(
         places=unique,

@@ -4,6 +4,16 @@ A message is compared only with groups that share a place key with it (blocking)
 active within the time window, and not in a different district; it joins the most similar
 group when the TF-IDF cosine to the group's centroid passes a threshold, else it starts a
 group. Adding one message therefore touches a few dozen groups, never the whole index.
+
+A shared place is not a shared problem. Unless its text is clearly alike the group's
+(cosine ≥ ``alike_threshold``), a message (and a group merged into another) must share a
+problem word of its title with the group's core, the words at least a third of the group's
+titles use (``Group.core``; asking words, people and kinds of places are not problem words,
+see ``Features.topic``). Without this, messages written the same way (a template, or
+boilerplate such as "反映多次一直没有解决") about one place passed the low threshold of a
+shared place whatever they were about: 道路破损 and 违章搭建 at one street, 医保报销 and 急诊
+态度 at one hospital. The threshold (0.3) was chosen on the development part of
+attachment3 and the demo world (docs/hot-issues.md).
 """
 
 from __future__ import annotations
@@ -39,6 +49,21 @@ class Group:
     admin: Counter[str] = field(default_factory=Counter)
     populations: Counter[str] = field(default_factory=Counter)
     titles: list[tuple[str, ...]] = field(default_factory=list)
+    # Problem words of the members' titles (``Features.topic``, each counted once per
+    # member), and how many members have any.
+    topics: Counter[str] = field(default_factory=Counter)
+    topical: int = 0
+
+    def core(self) -> set[str]:
+        """Problem words used by at least a third of the members whose titles have any."""
+        return {w for w, n in self.topics.items() if 3 * n >= self.topical}
+
+    def same_problem(self, topic: Iterable[str]) -> bool:
+        """Whether title problem words meet the group's core (True when either has none)."""
+        words = set(topic)
+        if not words or not self.topical:
+            return True
+        return bool(words & self.core())
 
     def similarity(self, vec: dict[str, float]) -> float:
         """Cosine between a unit vector and the centroid (the sum of member unit vectors)."""
@@ -69,6 +94,8 @@ class Group:
         ):
             mine.update(theirs)
         self.titles.extend(other.titles)
+        self.topics.update(other.topics)
+        self.topical += other.topical
 
     def absorb(self, msg: HotInput, feats: Features, vec: dict[str, float]) -> None:
         """Add a message: update the centroid and its squared norm in O(terms)."""
@@ -85,6 +112,8 @@ class Group:
         self.admin.update(feats.admin)
         self.populations.update(set(feats.populations))
         self.titles.append(feats.title_terms)
+        self.topics.update(feats.topic)
+        self.topical += bool(feats.topic)
 
 
 def _main_places(group: Group) -> set[str]:
@@ -108,6 +137,7 @@ class HotIssueIndex:
         threshold: float = 0.1,
         weak_threshold: float = 0.4,
         merge_threshold: float = 0.12,
+        alike_threshold: float = 0.3,
     ) -> None:
         # A year between neighbouring messages: the challenge's own example (an internship
         # complaint about one college) spans 2017-06 to 2019-11; the heat index's time
@@ -116,6 +146,7 @@ class HotIssueIndex:
         self.threshold = threshold
         self.weak_threshold = weak_threshold
         self.merge_threshold = merge_threshold
+        self.alike_threshold = alike_threshold
         self.groups: dict[int, Group] = {}
         self.group_of: dict[int, int] = {}
         self._by_key: dict[str, list[int]] = defaultdict(list)
@@ -139,6 +170,7 @@ class HotIssueIndex:
             threshold=self.threshold,
             weak_threshold=self.weak_threshold,
             merge_threshold=self.merge_threshold,
+            alike_threshold=self.alike_threshold,
         )
         feats = featurize_many(msgs, workers)
         self._count_terms(feats)
@@ -196,6 +228,8 @@ class HotIssueIndex:
             if needed is None:
                 continue
             sim = group.similarity(vec)
+            if sim < self.alike_threshold and not group.same_problem(feats.topic):
+                continue  # same place, another problem
             if sim >= needed and sim > best_sim:
                 best, best_sim = group, sim
         if best is None:
@@ -231,7 +265,12 @@ class HotIssueIndex:
                 and not group.districts.keys() & other.districts.keys()
             ):
                 continue
-            if group.likeness(other) >= self.merge_threshold:
+            likeness = group.likeness(other)
+            if likeness < self.alike_threshold and not (
+                group.same_problem(other.topics) or other.same_problem(group.topics)
+            ):
+                continue  # one place, different problems
+            if likeness >= self.merge_threshold:
                 group.merge(other)
                 for m in other.members:
                     self.group_of[m.id] = group.id

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from liuyanban.core.text.chinese import tokenizer
+
 # The real administrative names come from cpca's table of regions (省, 市, 区, 县 …);
 # a dataset that writes them differently (anonymised codes) brings an ``AdminNames`` of its
 # own through its adapter (``hot/datasets.py``), never a rule here.
@@ -44,11 +46,11 @@ def _region_names() -> frozenset[str]:
 
 def _real_spans(text: str) -> list[tuple[int, int]]:
     """Spans of real region names, longest match first at each position, left to right."""
-    names = _region_names()
+    names = _region_names() | _platform_regions
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(text):
-        for length in (8, 7, 6, 5, 4, 3):
+        for length in (8, 7, 6, 5, 4, 3, 2):
             if text[i : i + length] in names:
                 spans.append((i, i + length))
                 i += length
@@ -60,6 +62,25 @@ def _real_spans(text: str) -> list[tuple[int, int]]:
 
 REAL = AdminNames("cpca", _real_spans)
 _active: list[AdminNames] = [REAL]
+
+# The platform's own names, given by the store (``hot.store.use_platform_names``): its
+# regions count as administrative names beside cpca's, and the names of its organisations and
+# boards are kept whole where place names are looked for.
+_platform_regions: frozenset[str] = frozenset()
+_known_names: dict[str, tuple[str, ...]] = {}
+
+
+def use_names(*, regions: Iterable[str] = (), names: Iterable[str] = ()) -> None:
+    """Make a deployment's own region names and organisation/board names known."""
+    global _platform_regions, _known_names
+    _platform_regions = frozenset(
+        r for r in regions if len(r) >= 2 and r.endswith(("省", "市", "区", "县", "旗", "州"))
+    )
+    by_first: dict[str, list[str]] = {}
+    for name in set(names):
+        if len(name) >= 3:
+            by_first.setdefault(name[0], []).append(name)
+    _known_names = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
 
 
 @contextmanager
@@ -158,7 +179,22 @@ _NOT_PLACES = frozenset(
     ]
 )
 _GENERIC_CORES = frozenset(
-    ["该小", "本小", "我小", "这个", "那个", "当地", "我们", "他们", "整个", "所在", "各个", "一个"]
+    [
+        "该小",
+        "本小",
+        "我小",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "当地",
+        "我们",
+        "他们",
+        "整个",
+        "所在",
+        "各个",
+        "一个",
+    ]
 )
 # Common words that happen to end in a suffix ("公交线路", "农村", "临街") and generic
 # organisations ("物业公司"): they name no particular place, and as keys they would join
@@ -210,7 +246,8 @@ _GENERIC_NAMES = frozenset(
 )
 # Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
 _LEADING = re.compile(
-    r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做)+"
+    r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做"
+    r"|投诉|举报|反映|建议|咨询|求助|关于|请问)+"
 )
 
 POPULATIONS: tuple[str, ...] = tuple(
@@ -281,14 +318,48 @@ def _chunks(text: str) -> list[str]:
 
 
 def _word_starts(chunk: str) -> set[int]:
-    """Positions where a jieba word of ``chunk`` starts: a name never starts inside a word."""
-    from liuyanban.core.text.chinese import tokenizer
+    """Positions where a word of ``chunk`` starts: a name never starts inside a word.
 
+    Words are jieba's, except that the platform's own names (organisations, boards) are
+    single words: nothing starts inside them.
+    """
     starts, pos = set(), 0
     for word in tokenizer().lcut(chunk, HMM=False):
         starts.add(pos)
         pos += len(word)
+    i = 0
+    while i < len(chunk):
+        name = next((n for n in _known_names.get(chunk[i], ()) if chunk.startswith(n, i)), None)
+        if name is None:
+            i += 1
+            continue
+        starts.difference_update(range(i + 1, i + len(name)))
+        starts.update((i, i + len(name)))
+        i += len(name)
     return starts
+
+
+# Common words that begin with a place suffix: "长青街道路" is 长青街 + 道路, and in
+# "体育中心广场舞" the 广场 belongs to 广场舞 as well. jieba's dictionary knows most of them.
+_SUFFIX_WORDS = frozenset(["广场舞", "园区内", "小区内", "路灯", "村委会"])
+
+
+def is_word(text: str) -> bool:
+    """Whether ``text`` (two or more characters) is a dictionary word."""
+    return len(text) >= 2 and (text in _SUFFIX_WORDS or bool(tokenizer().FREQ.get(text)))
+
+
+def word_across(text: str, start: int, end: int) -> int | None:
+    """The first position inside ``text[start:end]`` where a dictionary word starts that
+    runs past ``end`` ("道路" across the end of "长青街道"), or None; None too when a word
+    starts right at ``end`` (then the span already ends between words: "长青街|道路")."""
+    if any(is_word(text[end:q]) for q in range(end + 2, min(len(text), end + 4) + 1)):
+        return None
+    for p in range(start + 1, end):
+        for q in range(min(len(text), p + 4), end, -1):
+            if is_word(text[p:q]):
+                return p
+    return None
 
 
 def _names_in_chunk(chunk: str) -> list[str]:
@@ -304,6 +375,10 @@ def _names_in_chunk(chunk: str) -> list[str]:
             names[-1] += m.group()
             start = m.end()
             continue
+        end = m.end()
+        cut = word_across(chunk, m.start(), end)
+        if cut is not None and chunk[m.start() : cut] in PLACE_SUFFIXES:
+            end = cut  # a shorter suffix; the rest starts a word ("长青街" + "道路")
         begin = max(start, m.start() - 6)
         if begin > start:
             # A window cut at six characters may start inside a word ("建议长沙…"):
@@ -311,9 +386,9 @@ def _names_in_chunk(chunk: str) -> list[str]:
             word_starts = word_starts if word_starts is not None else _word_starts(chunk)
             while begin < m.start() and begin not in word_starts:
                 begin += 1
-        name = _LEADING.sub("", chunk[begin : m.end()])
-        start = m.end()
-        core = name[: -len(m.group())]
+        name = _LEADING.sub("", chunk[begin:end])
+        start = end
+        core = name[: -(end - m.start())]
         if _is_specific(name, core):
             names.append(name)
     return names

@@ -124,21 +124,20 @@ def _centrality(group: Group, i: int) -> float:
 
 def clean_title(title: str, names: list[str]) -> str:
     """Strip asides in brackets, admin names, the named places and asking words from a
-    title; a word that a place name only partly covers stays whole ("广场舞")."""
-    from liuyanban.core.text.chinese import tokenizer
-
+    title; a word that a place name only partly covers stays whole ("广场舞音响扰民" after
+    "体育中心广场", "道路破损" after "长青街道"), and the text is never cut inside a word."""
     text = places.strip_admin(_ASIDE.sub(" ", title))
     gone = [False] * len(text)
     cores = [places.split_suffix(n)[0] for n in names]
     for name in sorted([*names, *(c for c in cores if len(c) >= 3)], key=len, reverse=True):
         for m in re.finditer(re.escape(name), text):
-            gone[m.start() : m.end()] = [True] * (m.end() - m.start())
-    kept, pos = [], 0
-    for word in tokenizer().lcut(text, HMM=False):
-        if not all(gone[pos : pos + len(word)]):
-            kept.append(word)
-        pos += len(word)
-    parts = [p for p in _PUNCT.split("".join(kept)) if p]
+            end = m.end()
+            # A dictionary word that starts inside the name and runs on belongs to the text.
+            cut = places.word_across(text, m.start(), end)
+            end = cut if cut is not None else end
+            gone[m.start() : end] = [True] * (end - m.start())
+    kept = "".join(ch for ch, g in zip(text, gone, strict=True) if not g)
+    parts = [p for p in _PUNCT.split(kept) if p]
     text = "，".join(parts[:2]) if parts else ""
     text = _LEAD.sub("", text)
     return _TAIL.sub("", text)

@@ -30,8 +30,10 @@ from django.utils import timezone
 from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.lifecycle.models import Message
 from liuyanban.lifecycle.selectors import public_messages
+from liuyanban.organizations.models import Board, Organization, Region
 
 from ..models import HotIssue, HotIssueMember, HotIssueStatus
+from . import places
 from .config import hot_config
 from .features import HotInput
 from .heat import heat
@@ -105,8 +107,20 @@ def reset_index() -> None:
         _state = None
 
 
+def use_platform_names() -> None:
+    """Give the place matcher the platform's own region, organisation and board names."""
+    places.use_names(
+        regions=Region.objects.values_list("name", flat=True),
+        names=[
+            *Organization.objects.values_list("name", flat=True),
+            *Board.objects.values_list("name", flat=True),
+        ],
+    )
+
+
 def _build(now: datetime) -> _State:
     global _state
+    use_platform_names()
     since = now - timedelta(days=hot_config()["days"])
     inputs = [to_input(m) for m in source_messages(since)]
     index = HotIssueIndex()
@@ -296,6 +310,7 @@ def rebuild(
     ``tracker`` (a progress bar) counts the groups written, the long part after grouping.
     """
     global _state
+    use_platform_names()
     now = now or timezone.now()
     since = now - timedelta(days=days or hot_config()["days"])
     inputs = [to_input(m) for m in source_messages(since)]

@@ -25,9 +25,14 @@ from liuyanban.intelligence.classifier import (
     ClassifierModel,
     Doc,
     prepare,
+    taxonomy_docs,
     train,
 )
 from liuyanban.intelligence.management.commands.classify_eval import read_messages
+from liuyanban.taxonomy.importing import import_taxonomy
+
+# classify_eval reads the platform's taxonomy from the database.
+pytestmark = pytest.mark.django_db
 
 # Small synthetic vocabularies, one per domain: enough signal for a linear model.
 TOPICS: dict[str, tuple[list[str], list[str]]] = {
@@ -171,7 +176,60 @@ def test_train_wrapper_without_self_training() -> None:
     assert model.predict([]) == []
 
 
+def test_taxonomy_docs_one_per_informative_leaf() -> None:
+    docs, labels = taxonomy_docs(
+        {
+            "环境保护": [("环境污染", "电磁污染"), ("环境污染", "其他"), ("其他", "其他")],
+            "文体": [("文物管理", "文物管理")],
+            "农村农业": [("农业", "种子管理")],
+        },
+        ["环境保护", "交通运输", "文体"],
+    )
+    assert labels == ["环境保护", "环境保护", "文体"]
+    assert docs == [
+        Doc("电磁污染", "环境污染 电磁污染"),
+        Doc("环境污染", "环境污染"),
+        Doc("文物管理", "文物管理"),
+    ]
+
+
+def test_taxonomy_names_teach_the_model() -> None:
+    """A phrase the labelled messages leave ambiguous leans towards the label whose taxonomy
+    names it (through the Naive Bayes part of the model)."""
+    rows = [
+        *synthetic(12, seed=1),
+        ("A市基站电磁辐射", "小区居民多次反映", "交通运输"),
+        ("电磁辐射", "希望尽快处理", "环境保护"),
+    ]
+    docs, labels = [Doc(t, b) for t, b, _ in rows], [lab for *_, lab in rows]
+    probe = [Doc("电磁辐射超标", "基站电磁辐射")]
+    env = sorted(TOPICS).index("环境保护")
+    plain = ClassifierModel.fit(docs, labels)
+    taught = ClassifierModel.fit(
+        docs, labels, taxonomy={"环境保护": [("环境污染", "电磁辐射")], "农村农业": [("农业",)]}
+    )
+    assert plain.metrics["n_taxonomy_docs"] == 0
+    assert taught.metrics["n_taxonomy_docs"] == 1
+    assert taught.predict_proba(probe)[0, env] > plain.predict_proba(probe)[0, env]
+
+
 # ---- classify_eval contract ---------------------------------------------------------
+
+
+def test_classify_eval_learns_from_the_platform_taxonomy(tmp_path: Path) -> None:
+    report = import_taxonomy(
+        "一级分类,二级分类,三级分类\n环境保护,环境污染,噪音污染\n环境保护,环境污染,水污染\n"
+        "交通运输,公共交通,公交线路\n国土资源,土地管理,土地征收\n".encode()
+    )
+    assert report.ok
+    train_csv = write_csv(tmp_path / "train.csv", synthetic(12, seed=5))
+    test_csv = write_csv(tmp_path / "test.csv", synthetic(4, seed=6))
+    result, _ = run_eval("--train", str(train_csv), "--test", str(test_csv))
+    # 国土资源 is no training label: its names are not used.
+    assert result["n_taxonomy_docs"] == 3
+    assert result["macro_f1"] == 1.0
+    result, _ = run_eval("--train", str(train_csv), "--test", str(test_csv), "--no-taxonomy")
+    assert result["n_taxonomy_docs"] == 0
 
 
 def test_classify_eval_prints_json_contract_last(tmp_path: Path) -> None:

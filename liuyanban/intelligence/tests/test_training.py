@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 from typing import Any
 
@@ -13,6 +14,7 @@ from liuyanban.intelligence import classification, training
 from liuyanban.intelligence.models import ModelVersion, Prediction
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.models import Message
+from liuyanban.taxonomy.importing import import_taxonomy
 from liuyanban.taxonomy.models import Domain, Kind
 from liuyanban.testing.world import World
 
@@ -85,3 +87,35 @@ def test_a_worse_model_is_not_promoted(world: World, models_dir: Any) -> None:
 def test_command_explains_missing_data(world: World, models_dir: Any) -> None:
     with pytest.raises(Exception, match="至少 30 条"):
         call_command("train_classifier")
+
+
+def test_train_classifier_learns_from_unconfirmed_messages_too(
+    world: World, models_dir: Any
+) -> None:
+    """Semi-supervised path: messages nobody confirmed yet feed the IDF and are pseudo-labelled;
+    the names below the labels in the platform's taxonomy become pseudo-documents."""
+    report = import_taxonomy(
+        "一级分类,二级分类,三级分类\n交通,公共交通,公交线路\n交通,公共交通,出租车\n"
+        "环保,环境污染,噪音污染\n环保,环境污染,其他\n国土资源,土地管理,土地征收\n".encode()
+    )
+    assert report.ok and report.created[1] == 1  # 交通 and 环保 are the existing domains
+    _accepted(world, 45)
+    rng = random.Random(11)
+    for i in range(30):
+        g = generate_message(rng, domain=["transport", "education", "environment"][i % 3])
+        world.submit(title=g.title, body=g.body, domain_id=Domain.objects.get(code="other").pk)
+    out = io.StringIO()
+    call_command("train_classifier", stdout=out)
+    row = ModelVersion.objects.get(is_active=True)
+    assert "已启用" in out.getvalue()
+    assert row.metrics["n_unlabeled"] == 30
+    # 公交线路, 出租车, 噪音污染 and 环境污染 (for the generic 其他); 国土资源 is no label.
+    assert row.metrics["n_taxonomy_docs"] == 4
+    # The last self-training round pseudo-labels 30 % of them, split by the class shares.
+    assert 0 < row.metrics["n_pseudo_labelled"] <= 9
+    # The unconfirmed messages' author-chosen domain ("other") is never used as a label.
+    assert set(classification.active_model("domain")[1].classes_) == {  # type: ignore[index]
+        "transport",
+        "education",
+        "environment",
+    }

@@ -19,6 +19,7 @@ from liuyanban.core.errors import (
     NotPermitted,
 )
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import Notice
 from liuyanban.organizations.models import Organization
 
 from .. import events, permissions, signals
@@ -280,5 +281,5 @@ def _url(message: Message) -> str:
     return f"/messages/{message.tracking_number}/"
 
 
-def _notify_authors(message: Message, verb: str, text: str) -> None:
+def _notify_authors(message: Message, verb: str, text: Notice | str) -> None:
     notify(users=_authors(message), verb=verb, text=text, message_id=message.pk, url=_url(message))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
@@ -12,6 +13,7 @@ from liuyanban.core.errors import (
 )
 from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 
 from ..models import (
     AssignmentState,
@@ -55,7 +57,7 @@ def request_extension(*, actor: User, message_id: int, reason: str, working_days
     notify(
         users=_staff_of(message.office, Role.CLERK),
         verb="extension",
-        text=_("延期申请：%s") % message.public_title,
+        text=notice(gettext_noop("延期申请：%s"), message.public_title),
         message_id=message.pk,
         url=_url(message),
     )
@@ -101,8 +103,11 @@ def decide_extension(*, actor: User, message_id: int, approve: bool, note: str =
     notify(
         users=_staff_of(extension.organization, Role.OFFICER),
         verb="extension_decided",
-        text=(_("延期申请已同意") if approve else _("延期申请未同意"))
-        + f"：{message.public_title}",
+        text=notice(
+            gettext_noop("%(d)s：%(t)s"),
+            d=notice(gettext_noop("延期申请已同意") if approve else gettext_noop("延期申请未同意")),
+            t=message.public_title,
+        ),
         message_id=message.pk,
         url=_url(message),
     )

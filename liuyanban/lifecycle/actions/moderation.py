@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import User
 from liuyanban.core.errors import (
@@ -16,6 +17,7 @@ from liuyanban.core.inputs import checked_text as _text
 from liuyanban.core.inputs import set_public_text
 from liuyanban.core.text.chinese import segment_for_search
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 from liuyanban.taxonomy.models import Domain, Kind
 
 from .. import events
@@ -103,7 +105,11 @@ def approve_message(
     message.current_due = message.accept_due
     message.save()
     _record(message=message, action="approve", from_status=before, actor=actor, details=edits)
-    _notify_authors(message, "published", _("您的留言“%s”已通过审核并公开") % message.public_title)
+    _notify_authors(
+        message,
+        "published",
+        notice(gettext_noop("您的留言“%s”已通过审核并公开"), message.public_title),
+    )
     return message
 
 
@@ -134,7 +140,7 @@ def reject_message(*, actor: User, message_id: int, reason: str) -> Message:
     _notify_authors(
         message,
         "rejected",
-        _("您的留言“%(t)s”未通过审核：%(r)s") % {"t": message.title, "r": reason},
+        notice(gettext_noop("您的留言“%(t)s”未通过审核：%(r)s"), {"t": message.title, "r": reason}),
     )
     return message
 
@@ -165,7 +171,10 @@ def merge_message(*, actor: User, message_id: int, into_id: int) -> Message:
     notify(
         users=[message.author],
         verb="merged",
-        text=_("您的留言与“%s”内容相同，已合并办理，您可以查看其回复并评价") % target.public_title,
+        text=notice(
+            gettext_noop("您的留言与“%s”内容相同，已合并办理，您可以查看其回复并评价"),
+            target.public_title,
+        ),
         message_id=target.pk,
         url=_url(target),
     )

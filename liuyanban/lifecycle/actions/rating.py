@@ -7,6 +7,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
@@ -15,6 +16,7 @@ from liuyanban.core.errors import (
 )
 from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 
 from .. import events
 from ..deadlines import due_date
@@ -77,7 +79,9 @@ def evaluate_message(
         notify(
             users=_staff_of(message.office, Role.CLERK),
             verb="poor_rating",
-            text=_("留言“%s”的解决程度评价较低，可决定是否重办") % message.public_title,
+            text=notice(
+                gettext_noop("留言“%s”的解决程度评价较低，可决定是否重办"), message.public_title
+            ),
             message_id=message.pk,
             url=_url(message),
         )
@@ -166,11 +170,13 @@ def reopen_message(*, actor: User, message_id: int, reason: str) -> Message:
         actor_org=message.office,
         details={"reason": reason, "due": message.reply_due.isoformat()},
     )
-    _notify_authors(message, "reopened", _("您的留言“%s”已发回重办") % message.public_title)
+    _notify_authors(
+        message, "reopened", notice(gettext_noop("您的留言“%s”已发回重办"), message.public_title)
+    )
     notify(
         users=_staff_of(message.unit, Role.OFFICER),
         verb="reopened",
-        text=_("留言发回重办：%s") % reason,
+        text=notice(gettext_noop("留言发回重办：%s"), reason),
         message_id=message.pk,
         url=_url(message),
     )
@@ -205,7 +211,9 @@ def request_rehandling(*, actor: User, message_id: int, reason: str) -> Message:
     notify(
         users=_staff_of(message.office, Role.CLERK),
         verb="rehandling_requested",
-        text=_("留言人申请重办“%(t)s”：%(r)s") % {"t": message.public_title, "r": reason},
+        text=notice(
+            gettext_noop("留言人申请重办“%(t)s”：%(r)s"), {"t": message.public_title, "r": reason}
+        ),
         message_id=message.pk,
         url=_url(message),
     )

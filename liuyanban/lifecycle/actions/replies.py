@@ -7,6 +7,7 @@ from typing import Literal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
@@ -15,6 +16,7 @@ from liuyanban.core.errors import (
 )
 from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 from liuyanban.organizations.models import Organization
 
 from .. import events
@@ -69,7 +71,9 @@ def reply_interim(*, actor: User, message_id: int, body: str) -> Reply:
         details={"reply": reply.pk},
     )
     _notify_authors(
-        message, "interim_reply", _("您的留言“%s”有了阶段性回复") % message.public_title
+        message,
+        "interim_reply",
+        notice(gettext_noop("您的留言“%s”有了阶段性回复"), message.public_title),
     )
     return reply
 
@@ -113,7 +117,7 @@ def reply_final(*, actor: User, message_id: int, body: str, resolution: str) -> 
         notify(
             users=_staff_of(message.office, Role.CLERK),
             verb="review",
-            text=_("待审核的回复：%s") % message.public_title,
+            text=notice(gettext_noop("待审核的回复：%s"), message.public_title),
             message_id=message.pk,
             url=_url(message),
         )
@@ -157,7 +161,9 @@ def _publish_final(
         details=published,
     )
     _notify_authors(
-        message, "replied", _("您的留言“%s”已正式回复，欢迎评价") % message.public_title
+        message,
+        "replied",
+        notice(gettext_noop("您的留言“%s”已正式回复，欢迎评价"), message.public_title),
     )
 
 
@@ -214,7 +220,7 @@ def send_back_reply(*, actor: User, message_id: int, comment: str) -> Reply:
     notify(
         users=_staff_of(message.unit, Role.OFFICER),
         verb="sent_back",
-        text=_("回复被退回修改：%s") % comment,
+        text=notice(gettext_noop("回复被退回修改：%s"), comment),
         message_id=message.pk,
         url=_url(message),
     )

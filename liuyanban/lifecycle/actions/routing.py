@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.core.errors import (
@@ -17,6 +18,7 @@ from liuyanban.core.errors import (
 )
 from liuyanban.core.inputs import checked_text as _text
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 from liuyanban.organizations.models import Organization
 
 from ..deadlines import due_date
@@ -58,7 +60,9 @@ def accept_message(*, actor: User, message_id: int) -> Message:
     _record(
         message=message, action="accept", from_status=before, actor=actor, actor_org=message.office
     )
-    _notify_authors(message, "accepted", _("您的留言“%s”已受理") % message.public_title)
+    _notify_authors(
+        message, "accepted", notice(gettext_noop("您的留言“%s”已受理"), message.public_title)
+    )
     return message
 
 
@@ -179,14 +183,17 @@ def _notify_new_work(message: Message, orgs: list[Organization]) -> None:
     notify(
         users=staff,
         verb="new_work",
-        text=_("新的待办留言：%s") % message.public_title,
+        text=notice(gettext_noop("新的待办留言：%s"), message.public_title),
         message_id=message.pk,
         url=_url(message),
     )
     _notify_authors(
         message,
         "routed",
-        _("您的留言“%(t)s”已转交 %(o)s 办理") % {"t": message.public_title, "o": orgs[0].name},
+        notice(
+            gettext_noop("您的留言“%(t)s”已转交 %(o)s 办理"),
+            {"t": message.public_title, "o": orgs[0].name},
+        ),
     )
 
 
@@ -259,7 +266,9 @@ def return_message(*, actor: User, message_id: int, reason: str) -> Message:
     notify(
         users=_staff_of(message.office, Role.CLERK),
         verb="returned",
-        text=_("留言“%(t)s”被退回：%(r)s") % {"t": message.public_title, "r": reason},
+        text=notice(
+            gettext_noop("留言“%(t)s”被退回：%(r)s"), {"t": message.public_title, "r": reason}
+        ),
         message_id=message.pk,
         url=_url(message),
     )

@@ -1,11 +1,17 @@
 """Train the domain classifier from scratch on one CSV and score it on another.
 
     manage.py classify_eval --train TRAIN.csv --test TEST.csv [--unlabeled FILE.csv ...]
+        [--no-taxonomy]
 
 Files are UTF-8 CSV with the text in 留言主题/留言详情 and the label in 一级标签 (or
 一级分类); other columns are ignored. The last line of stdout is one JSON object with
-macro_f1, accuracy, per_class_f1, n_train, n_test, train_seconds, predict_per_second.
-Needs no database content and reads no other data.
+macro_f1, accuracy, per_class_f1, n_train, n_test, train_seconds, predict_per_second
+(and n_unlabeled, n_taxonomy_docs, model_version).
+
+Like ``train_classifier``, the model learns from the platform's taxonomy: the names of
+the domains below each top-level domain whose name is one of the training labels (e.g.
+after ``manage.py import_taxonomy 附件1.csv``). With no such domains in the database
+(or with ``--no-taxonomy``) it trains on the files alone; it reads no other data.
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from sklearn.metrics import accuracy_score, f1_score
 
-from liuyanban.intelligence.classifier import ClassifierModel, Doc
+from liuyanban.intelligence.classifier import ClassifierModel, Doc, TaxonomyPaths
+from liuyanban.taxonomy.selectors import names_below_top_level
 
 TITLE = "留言主题"
 BODY = "留言详情"
@@ -86,6 +94,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--unlabeled", type=Path, nargs="*", default=[], help="CSV files of unlabelled messages"
         )
+        parser.add_argument(
+            "--no-taxonomy",
+            action="store_true",
+            help="do not learn from the names in the platform's taxonomy",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         train_docs, train_labels = read_messages(options["train"], need_labels=True)
@@ -96,7 +109,8 @@ class Command(BaseCommand):
         if len(set(train_labels)) < 2:
             raise CommandError(f"{options['train']}: needs at least two different labels")
 
-        model = ClassifierModel.fit(train_docs, train_labels, unlabeled)
+        taxonomy = {} if options["no_taxonomy"] else self._taxonomy()
+        model = ClassifierModel.fit(train_docs, train_labels, unlabeled, taxonomy=taxonomy)
         started = time.perf_counter()
         predicted = model.predict_labels(test_docs)
         predict_seconds = time.perf_counter() - started
@@ -106,15 +120,25 @@ class Command(BaseCommand):
             n_train=len(train_docs),
             n_test=len(test_docs),
             n_unlabeled=len(unlabeled),
+            n_taxonomy_docs=model.metrics["n_taxonomy_docs"],
             train_seconds=model.metrics["train_seconds"],
             predict_per_second=round(len(test_docs) / max(predict_seconds, 1e-9), 1),
             model_version=model.version,
         )
         self.stderr.write(
             f"macro-F1 {result['macro_f1']:.4f}, accuracy {result['accuracy']:.4f} "
-            f"on {len(test_docs)} messages ({len(train_docs)} labelled, {len(unlabeled)} unlabelled)"
+            f"on {len(test_docs)} messages ({len(train_docs)} labelled, {len(unlabeled)} unlabelled, "
+            f"{model.metrics['n_taxonomy_docs']} taxonomy names)"
         )
         self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+    def _taxonomy(self) -> TaxonomyPaths:
+        """The platform's taxonomy keyed by top-level name; empty when there is no database."""
+        try:
+            return names_below_top_level("name")
+        except DatabaseError as exc:
+            self.stderr.write(f"taxonomy not read from the database ({exc}); training without it")
+            return {}
 
 
 def evaluation(truth: list[str], predicted: list[str]) -> dict[str, Any]:

@@ -49,25 +49,37 @@ runs = int(sys.argv[2])
 year = date.today().year - 1
 period = Period.year(year)
 top = list(
-    Rollup.objects.filter(grain="r", period__year=year)
+    Rollup.objects.filter(grain="r", period__year=year).exclude(region_id=0)
     .values("region_id").annotate(n=Sum("received")).order_by("-n")[:3]
 )
 scopes = [("national", Scope())]
 for row in top:
     region = Region.objects.get(pk=row["region_id"])
     scopes.append((f"province {region.name} ({row['n']:,} msgs)", Scope(region=region)))
-province = Region.objects.get(pk=top[0]["region_id"])
-gov = Organization.objects.filter(region=province, kind="government").order_by("path").first()
+# The body subtrees with most messages: a province-level body and a body below it.
+per_office = dict(
+    Rollup.objects.filter(grain="o", period__year=year)
+    .values_list("office_id").annotate(n=Sum("received"))
+)
+paths = dict(Organization.objects.filter(pk__in=list(per_office)).values_list("pk", "path"))
+def biggest(depth, under=""):
+    sums = {}
+    for pk, n in per_office.items():
+        parts = paths.get(pk, "").strip("/").split("/")
+        if len(parts) >= depth and paths[pk].startswith(under):
+            key = "/".join(parts[:depth]) + "/"
+            sums[key] = sums.get(key, 0) + n
+    if not sums:
+        return None, 0
+    path, n = max(sums.items(), key=lambda x: x[1])
+    return Organization.objects.filter(path=path).first(), n
+gov, n = biggest(2)
 if gov is not None:
     below = Organization.objects.filter(path__startswith=gov.path).count()
-    scopes.append((f"body subtree {gov.name} ({below:,} bodies)", Scope(office=gov)))
-    city = (
-        Organization.objects.filter(parent=gov, kind="government").order_by("path").first()
-        or Organization.objects.filter(path__startswith=gov.path, kind="government")
-        .exclude(pk=gov.pk).order_by("path").first()
-    )
+    scopes.append((f"body subtree {gov.name} ({below:,} bodies, {n:,} msgs)", Scope(office=gov)))
+    city, n = biggest(3, gov.path)
     if city is not None:
-        scopes.append((f"body subtree {city.name}", Scope(office=city)))
+        scopes.append((f"body subtree {city.name} ({n:,} msgs)", Scope(office=city)))
 out = {}
 for name, scope in scopes:
     times = []
@@ -81,12 +93,12 @@ print("RESULT", json.dumps({"year": year, "times": out}), flush=True)
 
 
 def measure(tree: Path, runs: int) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), str(runs)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tree), str(runs)], capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"{tree}: {done.stderr[-2000:]}")
+    out = done.stdout
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     return json.loads(line.split(" ", 1)[1])  # type: ignore[no-any-return]
 

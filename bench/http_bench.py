@@ -755,10 +755,14 @@ def _targets(base: str, workdir: Path) -> list[tuple[str, str, Path | None, list
     from liuyanban.analytics.rollups import top_region
     from liuyanban.organizations.models import Region
 
-    board_region = Board.objects.filter(code=board).values_list(
-        "organization__region_id", flat=True
+    # The province most of the sampled public messages are in (central bodies have none).
+    tops = Counter(
+        top_region(r)
+        for r in Message.objects.filter(pk__in=[p for p, _t in public[:2000]])
+        .exclude(region__isnull=True)
+        .values_list("region_id", flat=True)
     )
-    province = Region.objects.filter(pk=top_region(board_region.first() or 0)).first()
+    province = Region.objects.filter(pk=tops.most_common(1)[0][0]).first() if tops else None
     province_code = province.code if province else ""
     print(f"province report: {province.name if province else '-'} ({province_code})")
     return [
@@ -884,7 +888,11 @@ def _memory(server: subprocess.Popen[bytes], env: dict[str, str], out: Path) -> 
     for _role, proc in procs:
         os.killpg(proc.pid, signal.SIGTERM)
     for _role, proc in procs:
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker in the middle of a long task
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def _drain(base: str) -> None:

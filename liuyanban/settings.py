@@ -274,7 +274,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis cache, keeping one client per server (core/rediscache.py).
+        "default": {"BACKEND": "liuyanban.core.rediscache.RedisCache", "LOCATION": REDIS_URL}
     }
 elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -10,11 +10,14 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from .classifier import ClassifierModel, Doc
 from .models import ModelVersion
+
+if TYPE_CHECKING:
+    from .classifier import ClassifierModel
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -29,6 +32,16 @@ class Guess:
     confidence: float
     alternatives: list[tuple[str, float]]
     version: str
+
+
+def _classifier() -> Any:
+    """The model module, imported on first use: it brings scikit-learn, SciPy and pandas
+    (~140 MB per process), which only a process that loads a model needs. The web
+    server imports this module (through the task definitions it enqueues) but never
+    predicts, so its workers stay ~140 MB smaller."""
+    from . import classifier  # deliberately late (memory, not a cycle)
+
+    return classifier
 
 
 def models_dir() -> Path:
@@ -47,7 +60,7 @@ def active_model(target: str = "domain") -> tuple[str, ClassifierModel] | None:
         return cached
     with _lock:
         try:
-            model = ClassifierModel.load(Path(row.path))
+            model = _classifier().ClassifierModel.load(Path(row.path))
         except (OSError, ValueError) as exc:
             logger.warning("cannot load model %s: %s", row.version, exc)
             return None
@@ -61,7 +74,7 @@ def predict(title: str, body: str, target: str = "domain") -> Guess | None:
     if loaded is None:
         return None
     version, model = loaded
-    proba = model.predict_proba([Doc(title, body)])[0]
+    proba = model.predict_proba([_classifier().Doc(title, body)])[0]
     order = proba.argsort()[::-1]
     alternatives = [(model.classes_[i], round(float(proba[i]), 4)) for i in order[:3]]
     return Guess(alternatives[0][0], alternatives[0][1], alternatives, version)

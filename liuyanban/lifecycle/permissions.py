@@ -38,8 +38,8 @@ def is_triage(user: AnyUser, message: Message) -> bool:
 
 def is_unit(user: AnyUser, message: Message) -> bool:
     """Officers of the lead handling unit; for a transfer, the receiving body's clerks too."""
-    if message.unit_id is None:
-        return False
+    if message.unit_id is None or not user.is_authenticated:
+        return False  # a stranger holds no role: no query for the last assignment
     if has_role_over(user, message.unit, Role.OFFICER):
         return True
     last = message.assignments.order_by("-id").first()

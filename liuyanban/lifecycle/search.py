@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from liuyanban.core.text.chinese import compound_parts, segment, segment_for_search, stopwords
@@ -209,11 +209,19 @@ def search_messages(
     terms = [w.word for w in words]
     qs = matching(words, filters)
     before = _decode(cursor)
+    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count() if terms else 0
     page_qs = qs.filter(pk__lt=before) if before is not None else qs
+    if connection.vendor == "postgresql" and count <= COUNT_CAP:
+        # Few matches (a rare word): read them all through the GIN index and sort them.
+        # Ordered by the bare id, PostgreSQL would walk the primary key backwards and test
+        # every newer row, which it guesses is cheap and is not when matches are rare
+        # (0.4 s at 100 k messages). ``id + 0`` is the same order without that index;
+        # the page's ids come first, so only they are joined to their boards and kinds.
+        ids = list(page_qs.order_by((F("pk") + 0).desc()).values_list("pk", flat=True)[: limit + 1])
+        page_qs = qs.filter(pk__in=ids)
     rows = list(page_qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count() if terms else 0
     return SearchPage(
         items=rows,
         terms=terms,

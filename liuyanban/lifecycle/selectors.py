@@ -81,8 +81,10 @@ def get_message_for_user(
     user: AnyUser, *, tracking_number: str | None = None, pk: int | None = None
 ) -> Message:
     """One message the user may see, or NotFound (never a hint that it exists)."""
+    # Not the canonical message: only a merged one has it (a query then, when shown),
+    # and joining a second full message row cost every page its columns.
     qs = Message.objects.select_related(
-        "board__organization", "office", "unit", "domain", "kind", "region", "canonical"
+        "board__organization", "office", "unit", "domain", "kind", "region"
     )
     lookup = {"tracking_number": tracking_number} if tracking_number else {"pk": pk}
     message = qs.filter(**lookup).first()

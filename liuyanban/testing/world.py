@@ -18,18 +18,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from liuyanban.accounts.models import Membership, Role, User
+from liuyanban.accounts.models import Role, User
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.actions import Contact, Draft
 from liuyanban.lifecycle.models import Message, Resolution, Status
 from liuyanban.organizations.models import Board, BoardKind, Level, Organization, OrgKind, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
+from .factories import (
+    BoardFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    RegionFactory,
+    UserFactory,
+)
+
 
 def _user(username: str, email: str) -> User:
-    return User.objects.create_user(
-        username=username, password="pw-" + username, email=email, nickname=username.title()
-    )
+    return UserFactory.create(username=username, email=email)
 
 
 def _org(
@@ -41,7 +47,7 @@ def _org(
     region: Region | None = None,
     name_en: str = "",
 ) -> Organization:
-    return Organization.objects.create(
+    return OrganizationFactory.create(
         code=code, name=name, kind=kind, level=level, parent=parent, region=region, name_en=name_en
     )
 
@@ -156,13 +162,13 @@ def ensure_defaults() -> None:
 def build_world() -> World:
     """Create the world's directory and people; messages are made by the tests."""
     ensure_defaults()
-    r_prov = Region.objects.create(
+    r_prov = RegionFactory.create(
         code="990000", name="示范省", level=Level.PROVINCE, name_en="Shifan Province"
     )
-    r_east = Region.objects.create(
+    r_east = RegionFactory.create(
         code="990101", name="东区", level=Level.COUNTY, parent=r_prov, name_en="East District"
     )
-    r_west = Region.objects.create(
+    r_west = RegionFactory.create(
         code="990102", name="西区", level=Level.COUNTY, parent=r_prov, name_en="West District"
     )
     root = _org("CN", "中央", OrgKind.PLATFORM, Level.CENTRAL, None, name_en="Central Government")
@@ -220,7 +226,7 @@ def build_world() -> World:
         r_west,
         name_en="West District Housing and Urban-Rural Development Bureau",
     )
-    east_board = Board.objects.create(
+    east_board = BoardFactory.create(
         code="990101-head",
         name="东区区长",
         name_en="Head of East District",
@@ -228,7 +234,7 @@ def build_world() -> World:
         organization=east,
         leader_title="区长",
     )
-    west_board = Board.objects.create(
+    west_board = BoardFactory.create(
         code="990102-head",
         name="西区区长",
         name_en="Head of West District",
@@ -265,7 +271,7 @@ def build_world() -> World:
         user = _user(name, email=f"{name}@example.org")
         world.people[name] = user
         if org is not None and role is not None:
-            Membership.objects.create(user=user, organization=org, role=role)
+            MembershipFactory.create(user=user, organization=org, role=role)
     Board.objects.filter(pk=east_board.pk).update(leader=world.people["leo"])
     east_board.refresh_from_db()
     return world

@@ -15,6 +15,7 @@ from liuyanban.accounts.models import AuditAction, AuditEntry, Membership, Role,
 from liuyanban.accounts.onboarding import ImportReport, import_organizations
 from liuyanban.organizations.loading import load_directory
 from liuyanban.organizations.models import Board, BoardKind, Level, Organization, OrgKind
+from liuyanban.testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_dry_run_counts_but_writes_nothing() -> None:
 
 def test_onboarding_staff_records_an_audit_entry_per_change() -> None:
     """Accounts and posts are created through the accounts action, each change audited."""
-    operator = User.objects.create(username="operator")
+    operator = UserFactory.create(username="operator")
     run(ORGS, STAFF, actor=operator)
     zhang = User.objects.get(phone="13800000001")
     li = User.objects.get(email="li@example.com")
@@ -300,14 +301,14 @@ def test_staff_errors_report_row_and_column() -> None:
 
 
 def test_contact_belonging_to_two_accounts_is_refused() -> None:
-    User.objects.create(username="a", phone="13800000009")
-    User.objects.create(username="b", email="b@example.com")
+    UserFactory.create(username="a", phone="13800000009")
+    UserFactory.create(username="b", email="b@example.com")
     report = run(ORGS, [STAFF[0], ["hn", "clerk", "甲", "13800000009", "b@example.com", ""]])
     assert errors(report) == [(2, "邮箱", "手机号和邮箱属于系统中两个不同的账号")]
 
 
 def test_existing_account_gets_membership_not_a_new_account() -> None:
-    user = User.objects.create(username="wang", phone="13800000001", real_name="")
+    user = UserFactory.create(username="wang", phone="13800000001", real_name="")
     report = run(ORGS, STAFF[:2])
     assert (report.users.created, report.users.updated) == (0, 1)
     user.refresh_from_db()
@@ -443,7 +444,7 @@ def test_all_counties_import_then_nothing_changes() -> None:
 
 
 def test_command_records_the_named_actor(tmp_path: Path) -> None:
-    operator = User.objects.create(username="operator")
+    operator = UserFactory.create(username="operator")
     orgs, staff = tmp_path / "orgs.csv", tmp_path / "staff.csv"
     orgs.write_bytes(csv_bytes(ORGS))
     staff.write_bytes(csv_bytes(STAFF))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from liuyanban.accounts import sms
 from liuyanban.accounts.models import User, VerificationCode
+from liuyanban.testing.factories import UserFactory
 
 from .test_registration import PHONE, _empty_sms_outbox, last_code, register  # noqa: F401
 
@@ -108,7 +109,7 @@ def test_own_verified_contact_needs_no_code(client: Client, alice: User) -> None
 
 
 def test_another_accounts_contact_gets_a_notice_not_a_code(client: Client, alice: User) -> None:
-    bob = User.objects.create_user(username="bob", phone="13911113333", password="x")
+    bob = UserFactory.create(username="bob", phone="13911113333")
     response = add_contact(client, "13911113333", "phone")
     assert response["Location"] == reverse("accounts:contact_verify")
     text = [t for p, t in sms.outbox if p == "13911113333"][-1]

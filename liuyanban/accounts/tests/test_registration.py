@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from liuyanban.accounts import sms
 from liuyanban.accounts.models import User, VerificationCode
+from liuyanban.testing.factories import UserFactory
 
 PASSWORD = "Liuyan-2024!pw"
 PHONE = "13800138000"
@@ -212,7 +213,7 @@ def test_taken_phone_gets_a_notice_and_the_page_reveals_nothing(
 def test_contact_taken_between_the_steps_gets_a_clear_error(client: Client) -> None:
     ask_code(client, PHONE)
     code = last_code(PHONE)
-    User.objects.create_user(username="someone", phone=PHONE, password=PASSWORD)
+    UserFactory.create(username="someone", phone=PHONE, password=PASSWORD)
     html = finish_registration(client, code).content.decode()
     assert "该手机号已被其他账号使用" in html
     assert User.objects.filter(phone=PHONE).count() == 1

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from liuyanban.analytics import rollups
 from liuyanban.lifecycle.models import Status
+from liuyanban.testing.factories import RegionFactory
 from liuyanban.testing.world import World, today
 
 
@@ -119,10 +120,6 @@ def test_messages_take_their_boards_region_and_the_heat_table_shows_regions(
 
 
 def test_a_stated_region_is_kept(world: World) -> None:
-    from liuyanban.organizations.models import Level, Region
-
-    street = Region.objects.create(
-        code="990101001", name="幸福街道", level=Level.COUNTY, parent=world.east_region
-    )
+    street = RegionFactory.create(code="990101001", name="幸福街道", parent=world.east_region)
     m = world.submit(None, region_id=street.pk)
     assert m.region_id == street.pk

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from liuyanban.api.models import ApiToken
+from liuyanban.testing.factories import ApiTokenFactory
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def as_(world: Any) -> Any:
     def make(name: str | None) -> ApiClient:
         if name is None:
             return ApiClient()
-        _, secret = ApiToken.issue(user=world.people[name], name=f"{name}-test")
+        _, secret = ApiTokenFactory.issue(user=world.people[name], name=f"{name}-test")
         return ApiClient(secret)
 
     return make

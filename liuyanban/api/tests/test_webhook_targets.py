@@ -17,6 +17,7 @@ from liuyanban.api import outbound
 from liuyanban.api.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 from liuyanban.core.errors import InvalidInput
 from liuyanban.lifecycle import actions
+from liuyanban.testing.factories import WebhookEndpointFactory
 
 BLOCKED = [
     "http://127.0.0.1/",
@@ -132,7 +133,7 @@ def test_no_connection_to_a_loopback_target(
     world: Any, target: int, django_capture_on_commit_callbacks: Any
 ) -> None:
     # Stored before the rule existed (or by a raw update): the delivery checks again.
-    endpoint = WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpointFactory.create(
         organization=world.east,
         url="https://hooks.example.org/",
         secret="s",
@@ -172,7 +173,7 @@ def test_delivery_connects_to_the_checked_address(
     """The address that passed the check is the one connected to; Host keeps the name."""
     _allow_loopback(settings)
     monkeypatch.setattr(outbound, "resolve", lambda host, port: ["127.0.0.1"])
-    WebhookEndpoint.objects.create(
+    WebhookEndpointFactory.create(
         organization=world.east,
         url=f"http://hooks.example.test:{target}/hook",
         secret="s",
@@ -190,7 +191,7 @@ def test_redirects_are_not_followed_and_the_reply_is_not_echoed(
     inner, inner_port = _serve()
     try:
         Target.status, Target.location = 302, f"http://127.0.0.1:{inner_port}/admin"
-        WebhookEndpoint.objects.create(
+        WebhookEndpointFactory.create(
             organization=world.east,
             url=f"http://127.0.0.1:{target}/hook",
             secret="s",

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from liuyanban.api.models import ApiToken, DeliveryState, WebhookDelivery, WebhookEndpoint
+from liuyanban.api.models import ApiToken, DeliveryState, WebhookDelivery
 from liuyanban.lifecycle import actions
+from liuyanban.testing.factories import WebhookEndpointFactory
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -58,10 +59,10 @@ def receiver(loopback_allowed: None) -> Iterator[str]:
 def test_signed_delivery_with_retry(
     world: Any, receiver: str, django_capture_on_commit_callbacks: Any, as_: Any
 ) -> None:
-    endpoint = WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpointFactory.create(
         organization=world.east, url=receiver, secret="s3cret", event_kinds=["approve"]
     )
-    WebhookEndpoint.objects.create(organization=world.west, url=receiver, secret="other")
+    WebhookEndpointFactory.create(organization=world.west, url=receiver)
     message = world.message_in("submitted")
     with django_capture_on_commit_callbacks(execute=True):
         actions.approve_message(actor=world.mona, message_id=message.pk)
@@ -94,7 +95,7 @@ def test_dead_endpoint_gives_up(
 ) -> None:
     from liuyanban.api import webhooks
 
-    WebhookEndpoint.objects.create(organization=world.root, url="http://127.0.0.1:9/", secret="x")
+    WebhookEndpointFactory.create(organization=world.root, url="http://127.0.0.1:9/")
     message = world.message_in("submitted")
     with django_capture_on_commit_callbacks(execute=True):
         actions.approve_message(actor=world.mona, message_id=message.pk)

@@ -17,6 +17,7 @@ from liuyanban.campaigns import actions, selectors
 from liuyanban.campaigns.models import Campaign, CampaignEvent, Suggestion, SuggestionStatus
 from liuyanban.lifecycle.models import Status
 from liuyanban.taxonomy.models import Domain
+from liuyanban.testing.factories import MembershipFactory
 from liuyanban.testing.images import png_bytes
 from liuyanban.testing.world import World
 
@@ -291,9 +292,9 @@ def test_moderator_conversion_is_published_at_once(world: World, campaign: Campa
     )
     actions.publish_suggestion(actor=world.mona, suggestion_id=s.pk)
     # mona moderates but does not host: add her host rights through a leader role.
-    from liuyanban.accounts.models import Membership, Role
+    from liuyanban.accounts.models import Role
 
-    Membership.objects.create(user=world.mona, organization=world.east, role=Role.CLERK)
+    MembershipFactory.create(user=world.mona, organization=world.east, role=Role.CLERK)
     world.mona.__dict__.pop("_role_paths", None)
     message = actions.convert_to_message(
         actor=world.mona, suggestion_id=s.pk, board_id=world.east_board.pk

@@ -18,8 +18,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
 
+_ANY_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def printable(value: str) -> str:
     """``value`` without control characters; lone surrogates become U+FFFD."""
+    if _ANY_BAD.search(value) is None:  # the usual case: one scan, no copies
+        return value
     return _SURROGATE.sub(REPLACEMENT, _NOT_IN_XML.sub("", value))
 
 

@@ -99,3 +99,38 @@ def test_search_reads_the_stored_vector_never_recomputing_it_per_row() -> None:
         plan = "\n".join(row[0] for row in cursor.fetchall())
     # The old expression index made a newest-first walk call to_tsvector() on every row.
     assert "to_tsvector" not in plan and "search_vector" in plan
+
+
+@pytest.mark.django_db
+def test_search_pages_are_the_same_through_either_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Few matches are read through the GIN index and sorted; many through a newest-first
+    walk. Both give the same pages, newest first, with the same cursors."""
+    if connection.vendor != "postgresql":
+        return _skip_on_sqlite()
+    from liuyanban.lifecycle import search
+
+    world = build_world()
+    hits = [
+        world.message_in(
+            Status.PUBLISHED,
+            title=f"幸福小区物业乱收费第{i}次",
+            body="物业公司乱收停车费，业主多次反映没有结果，请有关部门尽快调查处理。",
+        ).pk
+        for i in range(7)
+    ]
+    world.message_in(Status.PUBLISHED, title="幸福路路灯不亮", body="路灯坏了三个月，请尽快修复。")
+
+    def walk() -> list[list[int]]:
+        pages, cursor = [], None
+        while True:
+            page = search.search_messages("物业", limit=3, cursor=cursor)
+            pages.append([m.pk for m in page.items])
+            if page.next_cursor is None:
+                return pages
+            cursor = page.next_cursor
+
+    few = walk()  # 7 matches, under COUNT_CAP: the GIN path
+    monkeypatch.setattr(search, "COUNT_CAP", 2)  # now "many": the newest-first walk
+    many = walk()
+    newest_first = sorted(hits, reverse=True)
+    assert few == many == [newest_first[:3], newest_first[3:6], newest_first[6:]]

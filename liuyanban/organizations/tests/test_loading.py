@@ -24,6 +24,7 @@ from liuyanban.organizations.models import (
     Region,
     UnitTemplate,
 )
+from liuyanban.testing.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -219,9 +220,7 @@ def test_moving_a_body_repairs_paths_below() -> None:
             OrgSpec("c", "丙", OrgKind.DEPARTMENT, Level.PROVINCE, "a"),
         ]
     )
-    Organization.objects.create(
-        code="d", name="丁", kind=OrgKind.OTHER, level=Level.PROVINCE, parent=org("c")
-    )
+    OrganizationFactory.create(code="d", parent=org("c"))
     report = sync_organizations([OrgSpec("c", "丙", OrgKind.DEPARTMENT, Level.PROVINCE, "b")])
     assert report.updated == 1
     assert org("c").path == "b/c/"

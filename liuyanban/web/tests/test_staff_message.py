@@ -20,8 +20,8 @@ from liuyanban.lifecycle.models import (
     Resolution,
     Status,
 )
-from liuyanban.organizations.models import Organization
 from liuyanban.supervision.models import Instruction, SupervisionOrder
+from liuyanban.testing.factories import OrganizationFactory
 from liuyanban.testing.world import World
 
 PERFUNCTORY = "您好，您的留言已收悉，我们将转有关部门处理。感谢您的关注。"
@@ -218,13 +218,7 @@ def test_route_needs_a_target(client: Client, world: World) -> None:
 
 def test_office_transfers_to_a_picked_body(client: Client, world: World) -> None:
     m = world.message_in(Status.ACCEPTED)
-    far = Organization.objects.create(
-        code="990000-zf-gongan",
-        name="示范省公安厅",
-        kind="department",
-        level="province",
-        parent=world.province,
-    )
+    far = OrganizationFactory.create(name="示范省公安厅", level="province", parent=world.province)
     login(client, "olga")
     post(client, m, "transfer", {"lead_pick": far.pk, "requirements": "请依法处理"})
     m = fresh(m)

@@ -1027,6 +1027,62 @@ def _report(results: list[tuple[str, dict[str, float]]], connections: int, durat
     )
 
 
+def inprocess(repeat: int) -> None:
+    """CPU seconds per request inside one process (no network, no load generator): the
+    empty view, a cached message page (the fast path), and Open311's list of 1,000."""
+    os.environ.update(
+        {
+            "LIUYANBAN_BENCH_VIEWS": "1",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "STATIC_ROOT": str(ROOT / "bench" / "out" / "static"),
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5"),
+        }
+    )
+    _django()
+    import io
+
+    from django.core.wsgi import get_wsgi_application
+
+    from liuyanban.lifecycle.models import PUBLIC_STATUSES, Message
+
+    app = get_wsgi_application()
+
+    def call(path: str) -> bytes:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+        return b"".join(app(environ, lambda status, headers, exc=None: None))
+
+    one = (
+        Message.objects.filter(status__in=PUBLIC_STATUSES, canonical__isnull=True)
+        .order_by("-pk")
+        .values_list("tracking_number", flat=True)
+        .first()
+    )
+    for label, path, n in [
+        ("empty view", "/_bench/empty/", repeat * 100),
+        ("message, cached", f"/messages/{one}/", repeat * 100),
+        ("Open311 requests.json", "/open311/v2/requests.json", repeat),
+    ]:
+        call(path)  # fills the cache; the rounds measure what a visitor meets afterwards
+        best = float("inf")
+        for _ in range(5):
+            t = time.process_time()
+            for _ in range(n):
+                body = call(path)
+            best = min(best, (time.process_time() - t) / n)
+        print(f"  {label:<24} {best * 1000:8.2f} ms CPU per request  ({len(body):,} bytes)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -1054,6 +1110,8 @@ def main() -> None:
         help="build the rollups with rollups.rebuild() (10 ms/message today) instead of "
         "summing the product's contribution() per message in the workers",
     )
+    p_in = sub.add_parser("inprocess")
+    p_in.add_argument("--repeat", type=int, default=5)
     p_run = sub.add_parser("run")
     p_run.add_argument("--port", type=int, default=8600)
     p_run.add_argument("--duration", type=int, default=10)
@@ -1068,6 +1126,8 @@ def main() -> None:
             args.lifecycles,
             args.template,
         )
+    elif args.cmd == "inprocess":
+        inprocess(args.repeat)
     else:
         run(args.port, args.duration, args.connections)
 

@@ -1,25 +1,34 @@
-"""Real HTTP at 1 M messages: granian (2 workers) on PostgreSQL, driven by wrk.
+"""Real HTTP at N messages (up to 4.2 M): the production web server on PostgreSQL, driven by wrk.
 
     sudo apt-get install -y wrk          # the load generator (Debian's; not ours)
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lyb_perf_1m \\
-        nice -n 10 .venv/bin/python bench/http_bench.py load --messages 1000000
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lyb_perf_1m \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lyb_42m \\
+        nice -n 10 .venv/bin/python bench/http_bench.py load --messages 4200000 \\
+        --template lyb_directory
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lyb_42m \\
         nice -n 10 .venv/bin/python bench/http_bench.py run --port 8600
+    DATABASE_URL=… .venv/bin/python bench/http_bench.py inprocess   # CPU per request
 
-``load`` (drops and recreates the database) migrates, loads the national directory,
-generates N messages in every status with their events and published replies, and
-writes them with PostgreSQL COPY. The data is what the product would store: public
-text through the product's redactor, ``search_text`` segmented by the product's
-``segment_for_search`` (jieba search mode without the HMM, as at approval) in
-parallel worker processes, every message's region set from its board's body, and
-the rollups built by the product's ``rollups.rebuild()``.
+``load`` (drops and recreates the database; ``--template`` copies the migrated schema
+and the national directory from a database it creates once) generates N messages in
+every status with their events, published replies and rollup facts, and writes them
+with PostgreSQL COPY from parallel worker processes (each on its own connection). The
+data is what the product would store: public text through the product's redactor,
+``search_text`` by the product's segmentation (jieba search mode without the HMM, as
+at approval; memoised per sentence, which gives the same words: ``segment_memo``), the
+``search_vector`` PostgreSQL generates from it, every message's region from its
+board's body, and the rollups: each row draws one of ``--lifecycles`` lifecycles
+(status and dates) whose contribution is computed once by the product's
+``rollups.contribution()``, and the rollup rows are summed from the facts in SQL
+(``--rebuild`` runs ``rollups.rebuild()`` instead; both give equal tables).
 
-``run`` collects static files, starts granian (WSGI, 2 workers, DEBUG off, the
-bench-only anchor views switched on by ``LIUYANBAN_BENCH_VIEWS=1``), then drives each
-URL with ``wrk`` (16 connections, 2 threads) and prints req/s, p50 and p99 of every
-page next to the three anchors measured in the same run: an empty Django view, a
-bare 20-row template page and a primary-key read. Kind of evidence: synthetic data
-(generated messages), real HTTP on this machine.
+``run`` starts the web server exactly as ``make serve`` does (``deploy/web.sh``:
+granian WSGI, 2 workers x 8 threads, DEBUG off, production settings, the bench-only
+anchor views switched on by ``LIUYANBAN_BENCH_VIEWS=1``), drives each URL with ``wrk``
+(16 connections, 2 threads) and prints req/s, p50 and p99 of every page next to the
+three anchors measured in the same run (an empty Django view, a bare 20-row template
+page and a primary-key read), then the memory of each process (web, and task workers
+and the scheduler started afterwards) and the machine's load average. Kind of
+evidence: synthetic data (generated messages), real HTTP on this (shared) machine.
 """
 
 from __future__ import annotations

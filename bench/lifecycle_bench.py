@@ -11,6 +11,11 @@ events through PostgreSQL COPY, then prints:
   - p50/p95 of a unit's worklist query and of a board's public list (first page
     and a deep keyset page), and of one message's timeline.
 On SQLite (no DATABASE_URL) it uses a temporary file and executemany instead of COPY.
+
+``--compare-with TREE`` measures the write path of another checkout of the code (e.g.
+``git archive <commit> | tar -x -C /tmp/before``) against this one on the same database,
+in one run: each side runs in its own child process, alternating before/after/before/
+after, and both rates are printed with their ratio.
 """
 
 from __future__ import annotations
@@ -336,6 +341,51 @@ def bench_actions(samples: int) -> float:
     return (samples - 1) / (time.perf_counter() - t0)
 
 
+CHILD = """
+import os, sys
+tree = sys.argv[1]
+sys.path.insert(0, os.path.join(tree, "bench"))
+sys.path.insert(0, tree)
+os.chdir(tree)
+import lifecycle_bench as b
+b.prepare_database(True)
+import django
+django.setup()
+from django.db import connection
+n = [0]
+def count(execute, sql, params, many, context):
+    n[0] += 1
+    return execute(sql, params, many, context)
+with connection.execute_wrapper(count):
+    rate = b.bench_actions(int(sys.argv[2]))
+print("RATE", rate, n[0], flush=True)
+"""
+
+
+def compare_actions(before: Path, samples: int, rounds: int = 2) -> None:
+    """The write path of ``before`` and of this tree on the same database, alternating."""
+    rates: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(rounds):
+        for side, tree in (("before", before), ("after", ROOT)):
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(tree), str(samples)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ},
+            ).stdout
+            rate = float(
+                next(line for line in out.splitlines() if line.startswith("RATE")).split()[1]
+            )
+            rates[side].append(rate)
+            print(f"  {side:6} ({tree}): {rate:.1f} messages/s", flush=True)
+    b, a = (sum(rates[k]) / len(rates[k]) for k in ("before", "after"))
+    print(
+        f"write through the real actions, same database, alternating: before {b:.1f}/s, "
+        f"after {a:.1f}/s (x{a / b:.2f}); load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def bench_queries(info: dict[str, object], repeats: int) -> dict[str, list[float]]:
     from django.db import connection, reset_queries
 
@@ -418,6 +468,11 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the PostgreSQL database of an earlier run"
     )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        help="another checkout of the code: measure its write path against this one (needs --reuse)",
+    )
     args = parser.parse_args()
     prepare_database(args.reuse)
     import django
@@ -440,6 +495,9 @@ def main() -> None:
         )
         info = bulk_load(args.messages, seed=1)
         print(f"bulk-loaded {args.messages:,} messages with events in {info['load_seconds']:.0f} s")
+    if args.compare_with:
+        compare_actions(args.compare_with, args.action_samples)
+        return
     rate = bench_actions(args.action_samples)
     print(
         f"write through the real actions (submit + approve, redaction, segmentation, events): {rate:.0f} messages/s"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
 
+from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.core.sheets import (
     FileProblem,
     Grid,
@@ -93,12 +94,14 @@ def import_organizations(
     staff_content: bytes | None = None,
     dry_run: bool = False,
     actor: User | None = None,
+    tracker: Tracker | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file of bodies (and staff): everything or, on any error, nothing.
 
     A dry run does the whole import inside a transaction it then rolls back, so its
     counts are exactly what a real run would do. ``actor`` is recorded on the staff
-    changes' audit entries (None: the command line).
+    changes' audit entries (None: the command line). ``tracker`` (a progress bar)
+    counts rows: read and checked, then bodies (with their boards) and staff written.
     """
     report = ImportReport(dry_run=dry_run)
     try:
@@ -118,10 +121,14 @@ def import_organizations(
         report.errors.sort()
         return report
     via = f"导入文件 {filename}" if filename else "导入文件"
+    begin(tracker, report.rows + len(rows) + len(staff_rows))
+    advance(tracker, report.rows)
     try:
         with transaction.atomic():
             report.organizations, report.boards = write_organizations(rows, orgs.headers)
+            advance(tracker, len(rows))
             report.users, report.memberships = onboard_staff(actor=actor, posts=staff_rows, via=via)
+            advance(tracker, len(staff_rows))
             if dry_run:
                 transaction.set_rollback(True)
     except DatabaseError as error:  # a concurrent edit; the transaction rolled back

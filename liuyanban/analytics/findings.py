@@ -10,10 +10,8 @@ from django.utils.translation import gettext as _
 
 from liuyanban.organizations.models import Organization
 
-from . import selectors
-from .models import Grain
 from .report_types import Finding, Report
-from .selectors import grouped, ratio, satisfaction
+from .selectors import ratio, satisfaction
 
 SCALES = ["solved_sum", "attitude_sum", "speed_sum"]
 MIN_REPLIES = 3  # answered messages a body needs before it can be called slow
@@ -52,17 +50,25 @@ def share_changes(report: Report, limit: int = 2) -> list[Finding]:
     return out
 
 
-def _per_body(report: Report) -> list[tuple[Organization, dict[str, int]]]:
-    rows = selectors.rows(report.scope, report.period, Grain.OFFICE)
-    data = grouped(
-        rows, "office_id", measures=["final_n", "final_days", "eval_n", "good_n", *SCALES]
-    )
-    orgs = Organization.objects.in_bulk([r["office_id"] for r in data])
-    return [(orgs[r["office_id"]], r) for r in data if r["office_id"] in orgs]
+# The per-body sums the findings read (the report groups its office rows once).
+MEASURES = ("final_n", "final_days", "eval_n", "good_n", *SCALES)
+
+
+def _per_body(report: Report) -> list[tuple[int, dict[str, int]]]:
+    """(office id, sums) of every body in the report, in office id order."""
+    return sorted(report.offices.items())
+
+
+def _named(
+    chosen: list[tuple[int, dict[str, int]]],
+) -> list[tuple[Organization, dict[str, int]]]:
+    """The chosen bodies with their directory rows (only those are read)."""
+    orgs = Organization.objects.in_bulk([pk for pk, _t in chosen])
+    return [(orgs[pk], t) for pk, t in chosen if pk in orgs]
 
 
 def slowest(
-    report: Report, bodies: list[tuple[Organization, dict[str, int]]], limit: int = 3
+    report: Report, bodies: list[tuple[int, dict[str, int]]], limit: int = 3
 ) -> list[Finding]:
     timed = [(o, t) for o, t in bodies if t["final_n"] >= MIN_REPLIES]
     timed.sort(key=lambda x: -(ratio(x[1]["final_days"], x[1]["final_n"]) or 0))
@@ -80,12 +86,12 @@ def slowest(
                 "m": MIN_REPLIES,
             },
         )
-        for o, t in timed[:limit]
+        for o, t in _named(timed[:limit])
     ]
 
 
 def best_rated(
-    report: Report, bodies: list[tuple[Organization, dict[str, int]]], limit: int = 3
+    report: Report, bodies: list[tuple[int, dict[str, int]]], limit: int = 3
 ) -> list[Finding]:
     rated = [(o, t) for o, t in bodies if t["eval_n"] >= MIN_EVALUATIONS]
     rated.sort(key=lambda x: -(satisfaction(x[1]) or 0))
@@ -103,7 +109,7 @@ def best_rated(
                 "m": MIN_EVALUATIONS,
             },
         )
-        for o, t in rated[:limit]
+        for o, t in _named(rated[:limit])
     ]
 
 

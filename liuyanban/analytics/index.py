@@ -11,7 +11,7 @@ else ``settings.LIUYANBAN["ANALYTICS_INDEX_WEIGHTS"]``, else the defaults below.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -92,24 +92,24 @@ def score(components: Mapping[str, float | None], weights: Weights) -> float | N
     return sum(w * v for w, v in used) / total if total else None
 
 
-def _row(org: Organization, t: Mapping[str, int], weights: Weights) -> IndexRow:
+def _components(t: Mapping[str, int]) -> dict[str, float | None]:
     sat = satisfaction(t)
     reopen = ratio(t["reopened"], t["replied"])
-    components = {
+    return {
         "reply": ratio(t["replied"], t["accepted"]),
         "on_time": ratio(t["on_time"], t["final_n"]),
         "satisfaction": sat / 5 if sat is not None else None,
         "reopen": 1 - reopen if reopen is not None else None,
+        "sat": sat,
+        "reopen_rate": reopen,
     }
-    return IndexRow(
-        org,
-        t["accepted"],
-        components["reply"],
-        components["on_time"],
-        sat,
-        reopen,
-        score(components, weights),
-    )
+
+
+def per_office(
+    qs: QuerySet[Rollup], measures: Iterable[str] = INDEX_MEASURES
+) -> dict[int, dict[str, int]]:
+    """Column sums per office (the body holding each message) over ``qs``, in one query."""
+    return {r["office_id"]: r for r in grouped(qs, "office_id", measures=measures)}
 
 
 def ranking(
@@ -119,13 +119,38 @@ def ranking(
 
     Pass rows of ``Grain.OFFICE`` for the whole platform (see ``selectors.rows``).
     """
+    return rank(per_office(qs), weights, limit)
+
+
+def rank(
+    offices: Mapping[int, Mapping[str, int]], weights: Weights | None = None, limit: int = 50
+) -> list[IndexRow]:
+    """The ``limit`` best of ``offices`` (office id → column sums) by handling index.
+
+    Scores are computed from the sums alone; only the bodies shown are read from the
+    directory.
+    """
     weights = weights or current_weights()
-    per_office = {r["office_id"]: r for r in grouped(qs, "office_id", measures=INDEX_MEASURES)}
-    orgs = Organization.objects.in_bulk(list(per_office))
+    scored = []
+    for pk, t in offices.items():
+        if t["accepted"] < weights.min_accepted:
+            continue
+        c = _components(t)
+        scored.append((score(c, weights), t["accepted"], pk, c))
+    scored.sort(key=lambda r: (r[0] is None, -(r[0] or 0), -r[1], r[2]))
+    shown = scored[:limit]
+    orgs = Organization.objects.in_bulk([pk for _i, _a, pk, _c in shown])
     rows = [
-        _row(orgs[pk], t, weights)
-        for pk, t in per_office.items()
-        if pk in orgs and t["accepted"] >= weights.min_accepted
+        IndexRow(
+            orgs[pk],
+            accepted,
+            c["reply"],
+            c["on_time"],
+            c["sat"],
+            c["reopen_rate"],
+            index,
+        )
+        for index, accepted, pk, c in shown
+        if pk in orgs
     ]
-    rows.sort(key=lambda r: (r.index is None, -(r.index or 0), -r.accepted, r.organization.pk))
-    return [IndexRow(**{**r.__dict__, "rank": i + 1}) for i, r in enumerate(rows[:limit])]
+    return [IndexRow(**{**r.__dict__, "rank": i + 1}) for i, r in enumerate(rows)]

@@ -65,6 +65,9 @@ class Report:
     index: list[IndexRow]
     weights: Weights
     findings: list[Finding] = field(default_factory=list)
+    # Office id → its sums: the one grouping of the office rows that the bodies table,
+    # the ranking and the findings all read.
+    offices: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def chart_data(self) -> dict[str, Any]:
         """The series the charts draw (the tables beside them hold the same numbers)."""

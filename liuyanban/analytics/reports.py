@@ -23,8 +23,9 @@ from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
 from . import selectors
+from .findings import MEASURES as FINDING_MEASURES
 from .findings import findings
-from .index import current_weights, ranking
+from .index import INDEX_MEASURES, current_weights, per_office, rank
 from .models import Cursor, Grain, Rollup
 from .report_types import Report, ShareRow
 from .rollups import CURSOR
@@ -121,10 +122,20 @@ def monthly(scope: Scope, period: Period) -> list[dict[str, Any]]:
     return [{**r, "month": r["month"].strftime("%Y-%m")} for r in qs]
 
 
-def top(scope: Scope, period: Period, dim: str, limit: int = 10) -> list[tuple[str, int, int]]:
-    """The boards or bodies that received most messages: (name, received, replied)."""
-    cube = Grain.BOARD if dim == "board_id" else Grain.OFFICE
-    data = grouped(selectors.rows(scope, period, cube), dim, measures=["received", "replied"])
+def top(
+    scope: Scope,
+    period: Period,
+    dim: str,
+    limit: int = 10,
+    data: list[dict[str, int]] | None = None,
+) -> list[tuple[str, int, int]]:
+    """The boards or bodies that received most messages: (name, received, replied).
+
+    ``data`` is the rows already grouped by ``dim``, when the caller has them.
+    """
+    if data is None:
+        cube = Grain.BOARD if dim == "board_id" else Grain.OFFICE
+        data = grouped(selectors.rows(scope, period, cube), dim, measures=["received", "replied"])
     data = sorted(data, key=lambda r: -r["received"])[:limit]
     model = Board if dim == "board_id" else Organization
     names = local_names(model.objects.filter(pk__in=[r[dim] for r in data]))
@@ -137,6 +148,11 @@ def build(scope: Scope, period: Period) -> Report:
     year_totals, shares = domain_shares(scope, years)
     regions, heat = heat_table(scope, period)
     weights = current_weights()
+    # The office rows grouped once, for the bodies table, the ranking and the findings.
+    offices = per_office(
+        selectors.rows(scope, period, Grain.OFFICE),
+        measures=dict.fromkeys(["received", *INDEX_MEASURES, *FINDING_MEASURES]),
+    )
     report = Report(
         scope=scope,
         period=period,
@@ -149,9 +165,10 @@ def build(scope: Scope, period: Period) -> Report:
         kinds=kind_mix(scope, period),
         months=monthly(scope, period),
         boards=top(scope, period, "board_id"),
-        bodies=top(scope, period, "office_id"),
-        index=ranking(selectors.rows(scope, period, Grain.OFFICE), weights),
+        bodies=top(scope, period, "office_id", data=list(offices.values())),
+        index=rank(offices, weights),
         weights=weights,
+        offices=offices,
     )
     report.findings = findings(report)
     return report

@@ -104,6 +104,11 @@ class Scope:
         return {n: getattr(self, n).code for n in names if getattr(self, n) is not None}
 
     def q(self) -> Q:
+        """The rows of this scope (the subtrees are read once per scope, not per query)."""
+        return self._q
+
+    @cached_property
+    def _q(self) -> Q:
         q = Q()
         if self.region is not None:
             q &= Q(region_id__in=region_subtree_ids(self.region.pk))

@@ -1,6 +1,6 @@
 """The demo world: one province, its staff, citizens and a few hundred messages in every state.
 
-Messages are driven through the real actions at past dates (time travel), so
+Messages are driven through the real actions at past dates (``core.clock.frozen_at``), so
 deadlines, escalations, ratings and the event log look like months of real work.
 """
 
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import time_machine
 from django.db import transaction
 from django.utils import timezone
 
 from liuyanban.accounts.models import Membership, Role, User
+from liuyanban.core import clock
 from liuyanban.core.errors import DomainError
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.actions import Contact, Draft
@@ -106,7 +106,9 @@ def already_seeded() -> bool:
 
 def _user(username: str, nickname: str, *, email: str = "", superuser: bool = False) -> User:
     user, created = User.objects.get_or_create(
-        username=username, defaults={"nickname": nickname, "email": email}
+        username=username,
+        # Explicit: the field's default is bound to the system clock, not core.clock.
+        defaults={"nickname": nickname, "email": email, "date_joined": timezone.now()},
     )
     if created:
         user.set_password(PASSWORD)
@@ -166,7 +168,7 @@ class Story:
             when = self.limit if self.last is None else max(self.limit, self.last)
             when += timedelta(seconds=30)
         self.last = when
-        with time_machine.travel(when, tick=False):
+        with clock.frozen_at(when):
             fn()
 
 

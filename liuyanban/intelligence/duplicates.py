@@ -26,13 +26,25 @@ def message_text(message: Message) -> str:
     return f"{message.title} {message.body}"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def store_signature(message: Message) -> dedup.Signature:
-    """Compute and store the message's signature and band keys (replacing old ones)."""
+    """Compute and store the message's signature and band keys (replacing old ones).
+
+    One upsert, one delete and one insert: no savepoints or read-before-write, since it
+    runs inside the approval's transaction.
+    """
     sig = dedup.signature(message_text(message))
-    MessageSignature.objects.update_or_create(
-        message=message,
-        defaults={"scheme": dedup.SCHEME_VERSION, "data": dedup.signature_to_bytes(sig)},
+    MessageSignature.objects.bulk_create(
+        [
+            MessageSignature(
+                message=message,
+                scheme=dedup.SCHEME_VERSION,
+                data=dedup.signature_to_bytes(sig),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["message"],
+        update_fields=["scheme", "data"],
     )
     SignatureBand.objects.filter(message=message).delete()
     if not dedup.is_empty(sig):

@@ -2,7 +2,7 @@
 
 ``find_flags`` is pure: word lists come in as data (``DEFAULT_WORDLISTS`` until a
 database model holds them). Matching uses one Aho–Corasick automaton per set of
-lists, cached, so a few thousand words cost one pass over the text. Text and words
+lists (pyahocorasick), cached, so a few thousand words cost one pass over the text. Text and words
 are normalised the same way first — full-width to half-width, lower case, and
 spaces/punctuation dropped — so "傻 逼", "傻*逼" and "ＳＢ" are caught; offsets are
 mapped back to the original text.
@@ -11,10 +11,12 @@ mapped back to the original text.
 from __future__ import annotations
 
 import unicodedata
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
+
+import ahocorasick
 
 __all__ = ["DEFAULT_WORDLISTS", "Flag", "find_flags"]
 
@@ -91,55 +93,41 @@ def _normalise(text: str) -> tuple[str, list[int]]:
 
 
 class _Automaton:
-    """Aho–Corasick over normalised words; outputs (category, word, length)."""
+    """Aho–Corasick (pyahocorasick) over normalised words; outputs (category, word, length).
+
+    One key per normalised word; its value is every (category, word) that folds to it
+    ("傻B" and "傻b" are one key). Chosen over our own automaton on bench/flags_bench.py
+    (docs/duplicates.md): same flags on every message, 50× the scan speed.
+    """
 
     def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
-        self.goto: list[dict[str, int]] = [{}]
-        self.fail: list[int] = [0]
-        self.out: list[list[tuple[str, str, int]]] = [[]]
+        by_key: dict[str, list[tuple[str, str, int]]] = {}
         for category, word in entries:
-            self._add(category, word)
-        self._link()
-
-    def _add(self, category: str, word: str) -> None:
-        key, _ = _normalise(word)
-        if not key:
-            return
-        node = 0
-        for ch in key:
-            nxt = self.goto[node].get(ch)
-            if nxt is None:
-                nxt = len(self.goto)
-                self.goto[node][ch] = nxt
-                self.goto.append({})
-                self.fail.append(0)
-                self.out.append([])
-            node = nxt
-        self.out[node].append((category, word, len(key)))
-
-    def _link(self) -> None:
-        """Breadth-first failure links; outputs inherit those of their failure node."""
-        queue = deque(self.goto[0].values())
-        while queue:
-            node = queue.popleft()
-            for ch, child in self.goto[node].items():
-                queue.append(child)
-                f = self.fail[node]
-                while f and ch not in self.goto[f]:
-                    f = self.fail[f]
-                self.fail[child] = self.goto[f].get(ch, 0) if self.goto[f].get(ch) != child else 0
-                self.out[child] = self.out[child] + self.out[self.fail[child]]
+            key, _ = _normalise(word)
+            if key:
+                by_key.setdefault(key, []).append((category, word, len(key)))
+        self.automaton = ahocorasick.Automaton()
+        for key, outputs in by_key.items():
+            self.automaton.add_word(key, tuple(outputs))
+        # An automaton without words cannot be built (nor searched): it finds nothing.
+        self.empty = not by_key
+        if not self.empty:
+            self.automaton.make_automaton()
 
     def scan(self, text: str) -> list[tuple[int, str, str, int]]:
         """(end index, category, word, length) for every occurrence in ``text``."""
-        hits: list[tuple[int, str, str, int]] = []
-        node = 0
-        for i, ch in enumerate(text):
-            while node and ch not in self.goto[node]:
-                node = self.fail[node]
-            node = self.goto[node].get(ch, 0)
-            hits.extend((i, cat, word, size) for cat, word, size in self.out[node])
+        if self.empty:
+            return []
+        hits: list[tuple[int, str, str, int]] = [
+            (end, category, word, size)
+            for end, outputs in self.automaton.iter(text)
+            for category, word, size in outputs
+        ]
         return hits
+
+
+class Scanner(Protocol):
+    def scan(self, text: str) -> list[tuple[int, str, str, int]]: ...
 
 
 @lru_cache(maxsize=8)
@@ -160,11 +148,15 @@ def find_flags(text: str, wordlists: Mapping[str, Iterable[str]] = DEFAULT_WORDL
 
     Latin words (e.g. "sb") only match as whole words so that "usb" is not flagged.
     """
+    return _find(_automaton(_entries(wordlists)), text)
+
+
+def _find(automaton: Scanner, text: str) -> list[Flag]:
     if not text:
         return []
     folded, index = _normalise(text)
     flags = []
-    for end, category, word, size in _automaton(_entries(wordlists)).scan(folded):
+    for end, category, word, size in automaton.scan(folded):
         start = end - size + 1
         if _is_ascii_word(word) and not _whole_ascii(folded, start, end):
             continue

@@ -31,7 +31,7 @@ def on_message_event(sender: Any, event: Event, **kwargs: Any) -> None:
     elif event.action == "approve":
         # The near-duplicate index holds every public message from the moment it is public
         # (a few band rows, in this transaction), even when intake analysis has not run yet.
-        _index_for_duplicates(event.message_id)
+        _index_for_duplicates(event)
         # Hot issues are grouped in the background, never in the moderator's request.
         jobs.record(update_hot_issue, event.message_id)
     elif event.action == "merge":
@@ -42,12 +42,19 @@ def on_message_event(sender: Any, event: Event, **kwargs: Any) -> None:
         ).update(state=LinkState.MERGED)
 
 
-def _index_for_duplicates(message_id: int) -> None:
+def _index_for_duplicates(event: Event) -> None:
     from . import duplicates
 
-    message = Message.objects.filter(pk=message_id).first()
+    # The action hands its saved message to the event: no need to read it again.
+    message = (
+        event.message if _cached(event) else Message.objects.filter(pk=event.message_id).first()
+    )
     if message is not None:
         duplicates.store_signature(message)
+
+
+def _cached(event: Event) -> bool:
+    return bool(Event._meta.get_field("message").is_cached(event))
 
 
 def unanalysed() -> Any:

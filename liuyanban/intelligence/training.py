@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from sklearn.metrics import f1_score
 
+from liuyanban.core.progress import Tracker, advance, begin
 from liuyanban.lifecycle.models import Message
 from liuyanban.taxonomy.selectors import names_below_top_level
 
@@ -73,8 +74,18 @@ def _score(model: ClassifierModel, docs: list[Doc], labels: list[str]) -> float:
     return float(f1_score(labels, predicted, average="macro", zero_division=0))
 
 
-def train(target: str = "domain", *, min_samples: int = 30, force: bool = False) -> TrainingReport:
-    """Train a new version, evaluate it against the active one, and promote it if not worse."""
+def train(
+    target: str = "domain",
+    *,
+    min_samples: int = 30,
+    force: bool = False,
+    tracker: Tracker | None = None,
+) -> TrainingReport:
+    """Train a new version, evaluate it against the active one, and promote it if not worse.
+
+    ``tracker`` (a progress bar) counts messages: read, learned from, then scored on the
+    held-out part by the new model and by the active one.
+    """
     rows = labelled_messages(target)
     train_rows = [(m, y) for m, y in rows if not _is_holdout(m.pk)]
     hold_rows = [(m, y) for m, y in rows if _is_holdout(m.pk)]
@@ -82,6 +93,9 @@ def train(target: str = "domain", *, min_samples: int = 30, force: bool = False)
         raise ValueError(
             f"需要至少 {min_samples} 条已确认的留言（至少两个类别）才能训练，目前 {len(train_rows)} 条"
         )
+    previous = classification.active_model(target)
+    begin(tracker, len(rows) + len(train_rows) + len(hold_rows) * (2 if previous else 1))
+    advance(tracker, len(rows))
     labelled_ids = {m.pk for m, _y in rows}
     unlabelled = [
         Doc(t, b)
@@ -99,11 +113,14 @@ def train(target: str = "domain", *, min_samples: int = 30, force: bool = False)
         unlabelled,
         taxonomy=taxonomy,
     )
+    advance(tracker, len(train_rows))
     hold_docs = [Doc(m.title, m.body) for m, _y in hold_rows]
     hold_labels = [y for _m, y in hold_rows]
     score = _score(model, hold_docs, hold_labels) if hold_rows else 0.0
-    previous = classification.active_model(target)
+    advance(tracker, len(hold_rows))
     previous_score = _score(previous[1], hold_docs, hold_labels) if previous and hold_rows else None
+    if previous:
+        advance(tracker, len(hold_rows))
     promote = force or previous_score is None or score >= previous_score
     version = f"{target}-{datetime.now(tz=timezone.get_current_timezone()):%Y%m%d%H%M%S%f}"
     path = classification.models_dir() / f"{version}.pkl"

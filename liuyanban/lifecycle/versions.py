@@ -23,11 +23,16 @@ def board_name(code: str) -> str:
 
 def on_message_event(sender: object, event: Event, **kwargs: object) -> None:
     """Receiver of ``message_event`` (in the change's transaction): new versions for its pages."""
-    message = (
-        Message.objects.filter(pk=event.message_id)
-        .values_list("tracking_number", "board__code")
-        .first()
-    )
+    m = event.message if Event._meta.get_field("message").is_cached(event) else None
+    if m is not None and Message._meta.get_field("board").is_cached(m):
+        # The action handed over its message with its board: nothing to read again.
+        message: tuple[str, str] | None = (m.tracking_number, m.board.code)
+    else:
+        message = (
+            Message.objects.filter(pk=event.message_id)
+            .values_list("tracking_number", "board__code")
+            .first()
+        )
     if message is None:
         return
     tracking, board = message

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from .texts import render
+from .texts import render, render_html
 
 
 class Notification(models.Model):
@@ -45,3 +47,11 @@ class Notification(models.Model):
         if not self.text_key:
             return self.text
         return render(self.text_key, self.params)[:300]
+
+    @property
+    def display_html(self) -> SafeString:
+        """``display_text`` for pages: escaped, with the user content (titles, reasons) marked."""
+        if not self.text_key:
+            # Written before keys existed: shown as it was stored.
+            return format_html("<span data-user-content>{}</span>", self.text)
+        return render_html(self.text_key, self.params)

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
@@ -80,15 +82,31 @@ def _value(value: Any) -> Any:
     return value
 
 
-def render(key: str, params: Params | None) -> str:
-    """Render a stored key and parameters in the active language."""
+def _fill(key: str, params: Params | None, value: Any, escape: Any) -> str:
     params = params or []
-    translated = gettext(key)
-    for template in (translated, key):  # a broken translation falls back to the source text
+    for template in (gettext(key), key):  # a broken translation falls back to the source text
+        template = escape(template)
         try:
             if isinstance(params, dict):
-                return template % {k: _value(v) for k, v in params.items()} if params else template
-            return template % tuple(_value(v) for v in params) if params else template
+                return template % {k: value(v) for k, v in params.items()} if params else template
+            return template % tuple(value(v) for v in params) if params else template
         except (KeyError, TypeError, ValueError):
             logger.warning("notification text %r does not fit its parameters", template)
-    return key
+    return escape(key)
+
+
+def render(key: str, params: Params | None) -> str:
+    """Render a stored key and parameters in the active language (plain text)."""
+    return _fill(key, params, _value, str)
+
+
+def _html_value(value: Any) -> str:
+    if isinstance(value, dict) and _NESTED in value:
+        return conditional_escape(render(str(value[_NESTED]), value.get("params") or []))
+    # Titles, reasons, names: user content, shown as written in any language.
+    return format_html("<span data-user-content>{}</span>", value)
+
+
+def render_html(key: str, params: Params | None) -> SafeString:
+    """The same text as HTML for pages: escaped, the values marked as user content."""
+    return mark_safe(_fill(key, params, _html_value, conditional_escape))

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import liuyanban
 
-DEV_ONLY = {"pandas", "factory", "hypothesis", "pytest", "datasketch", "schemathesis", "playwright"}
+DEV_ONLY = {
+    "pandas",
+    "time_machine",
+    "hypothesis",
+    "pytest",
+    "datasketch",
+    "schemathesis",
+    "playwright",
+}
 ROOT = Path(liuyanban.__file__).resolve().parent
 
 
@@ -50,4 +58,4 @@ def test_the_dev_only_packages_are_not_runtime_dependencies() -> None:
 
     project = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
     runtime = {d.split("==")[0].split("[")[0].lower() for d in project["project"]["dependencies"]}
-    assert runtime.isdisjoint({"pandas", "factory-boy", *DEV_ONLY})
+    assert runtime.isdisjoint({"pandas", "time-machine", "factory-boy", *DEV_ONLY})

@@ -1,6 +1,9 @@
-"""Hot-issue mining (热点问题挖掘): group messages by place and problem, rank by heat.
+"""Hot issues (热点问题): the whole concern in one package. See docs/hot-issues.md.
 
-Pure functions over plain records; no database. See docs/hot-issues.md.
+Exported here is the pure miner (records in, ranked groups out, no database): ``features``,
+``places``, ``index``, ``heat``, ``report``. The platform side lives beside it and needs
+Django: ``store`` (the worker's index and the rows), ``warning`` (未诉先办), ``selectors``,
+``permissions``, ``actions``, ``config``.
 """
 
 from .features import HotInput

@@ -39,3 +39,14 @@ def test_a_few_thousand_words_stay_fast() -> None:
     text = "群众准备拉 横幅。" * 200
     flags = find_flags(text, {"群体性事件": words})
     assert len(flags) == 200
+
+
+def test_words_that_fold_to_one_key_are_all_reported() -> None:
+    """Two list entries (or two categories) with the same normalised form share one key."""
+    lists = {"a": ["傻B", "傻b"], "b": ["傻 b"]}
+    got = {(f.category, f.word, f.start, f.end) for f in find_flags("你这个傻b", lists)}
+    assert got == {("a", "傻B", 3, 5), ("a", "傻b", 3, 5), ("b", "傻 b", 3, 5)}
+
+
+def test_a_list_of_only_punctuation_finds_nothing() -> None:
+    assert find_flags("……！！", {"a": ["……", "！"]}) == []

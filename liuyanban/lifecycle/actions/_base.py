@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Literal, NotRequired, TypedDict, Unpack, overload
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -269,9 +270,11 @@ def _staff_of(org: Organization | None, *roles: str) -> list[User]:
 
 
 def _authors(message: Message) -> list[User | None]:
-    """The author and the authors of messages merged into this one."""
-    merged = User.objects.filter(authored_messages__canonical=message).distinct()
-    return [message.author, *merged]
+    """The author and the authors of messages merged into this one (one query)."""
+    merged = Message.objects.filter(canonical=message).values("author_id")
+    users = list(User.objects.filter(Q(pk=message.author_id) | Q(pk__in=merged)))
+    author = next((u for u in users if u.pk == message.author_id), None)
+    return [author, *(u for u in users if u.pk != message.author_id)]
 
 
 def _url(message: Message) -> str:

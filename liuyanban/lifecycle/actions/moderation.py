@@ -52,6 +52,8 @@ DECIDED = (AttachmentState.PUBLISHED, AttachmentState.WITHHELD)
 
 def _decide_images(message: Message, decisions: ImageDecisions) -> events.ModerateImagesDetails:
     """Set each named image's state; the event's details list what went which way."""
+    if not decisions:
+        return {}  # nothing named: nothing to read, lock or change
     images = {a.pk: a for a in Attachment.objects.select_for_update().filter(message=message)}
     unknown = [pk for pk in decisions if pk not in images]
     bad = [state for state in decisions.values() if state not in DECIDED]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import translation
@@ -15,6 +18,13 @@ from liuyanban.notifications.tasks import email_notifications
 from liuyanban.notifications.texts import label, notice, render
 from liuyanban.supervision.models import OrderLevel
 from liuyanban.testing.world import World
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after() -> Iterator[None]:
+    """The language switch leaves English active in this thread: later tests expect the default."""
+    yield
+    translation.deactivate()
 
 
 def test_keys_render_in_the_active_language_with_their_parameters() -> None:
@@ -50,13 +60,14 @@ def test_a_notice_written_in_english_reads_in_chinese_and_the_other_way(
     assert row.text == f"您的留言“{m.public_title}”已受理"  # stored in the site's language
     client.force_login(world.alice)
     page = client.get("/me/notifications/").content.decode()
-    assert f"您的留言“{m.public_title}”已受理" in page
+    title = f"<span data-user-content>{m.public_title}</span>"
+    assert f"您的留言“{title}”已受理" in page
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get("/me/notifications/").content.decode()
     with translation.override("en"):
-        english = row.display_text
-    assert english != row.text and english in page
-    assert "已受理" not in english
+        english, html = row.display_text, str(row.display_html)
+    assert english != row.text and html in page
+    assert "已受理" not in english and "已受理" not in page
 
 
 def test_old_rows_without_a_key_show_their_stored_text(world: World, client: Client) -> None:
@@ -76,3 +87,21 @@ def test_email_copies_are_in_the_sites_language(world: World) -> None:
         email_notifications.call([rows[0].pk])
     copies = [m for m in mail.outbox if m.to == [world.alice.email]]
     assert copies and "您的留言“路灯”已正式回复" in copies[-1].body
+
+
+def test_pages_get_escaped_html_with_user_content_marked(world: World) -> None:
+    row = notify(
+        users=[world.alice],
+        verb="returned",
+        text=notice(
+            gettext_noop("留言“%(t)s”被退回：%(r)s"),
+            t="<b>路灯</b>",
+            r=notice(gettext_noop("延期申请未同意")),
+        ),
+    )[0]
+    with translation.override("en"):
+        html = str(row.display_html)
+    assert "<span data-user-content>&lt;b&gt;路灯&lt;/b&gt;</span>" in html
+    assert "<b>" not in html and "未同意" not in html  # the nested label is translated
+    old = Notification.objects.create(user=world.alice, verb="old", text="旧<i>通知</i>")
+    assert str(old.display_html) == "<span data-user-content>旧&lt;i&gt;通知&lt;/i&gt;</span>"

@@ -171,9 +171,11 @@ def test_english_pages_have_no_chinese_outside_user_content(
 
     for user, paths in [
         ("mona", ["/work/", "/work/moderation/"]),
-        # Notifications are stored as the text written when they were sent (in Chinese):
-        # /me/notifications/ is left out until they are rendered at display time.
-        ("alice", ["/me/messages/", f"/write/?board={world.east_board.code}"]),
+        # Notifications are rendered in the reader's language (notifications.texts).
+        (
+            "alice",
+            ["/me/messages/", "/me/notifications/", f"/write/?board={world.east_board.code}"],
+        ),
         ("sam", ["/work/supervision/"]),
         ("leo", ["/work/leader/"]),
         ("ann", ["/stats/dashboard/"]),

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from liuyanban.accounts.models import User
 from liuyanban.accounts.onboarding import ImportReport, import_organizations
+from liuyanban.core.progress import progress
 
 
 class Command(BaseCommand):
@@ -39,13 +40,15 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["actor"]).first()
             if actor is None:
                 raise CommandError(f"找不到用户：{options['actor']}")
-        report = import_organizations(
-            path.read_bytes(),
-            filename=path.name,
-            staff_content=staff.read_bytes() if staff else None,
-            dry_run=options["dry_run"],
-            actor=actor,
-        )
+        with progress(total=None, desc="import_organizations", unit="row", file=self.stderr) as bar:
+            report = import_organizations(
+                path.read_bytes(),
+                filename=path.name,
+                staff_content=staff.read_bytes() if staff else None,
+                dry_run=options["dry_run"],
+                actor=actor,
+                tracker=bar,
+            )
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))

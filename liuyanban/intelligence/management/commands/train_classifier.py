@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from liuyanban.core.progress import progress
 from liuyanban.intelligence.training import train
 
 
@@ -19,9 +20,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report = train(
-                options["target"], min_samples=options["min_samples"], force=options["force"]
-            )
+            with progress(total=None, desc="train_classifier", unit="msg", file=self.stderr) as bar:
+                report = train(
+                    options["target"],
+                    min_samples=options["min_samples"],
+                    force=options["force"],
+                    tracker=bar,
+                )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         previous = "—" if report.previous_f1 is None else f"{report.previous_f1:.3f}"

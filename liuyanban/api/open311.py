@@ -22,6 +22,7 @@ from xml.etree import ElementTree as ET
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -31,6 +32,7 @@ from django.views.decorators.http import condition, require_GET, require_http_me
 from liuyanban.core import ratelimit, versions
 from liuyanban.core.clientip import client_ip, client_network
 from liuyanban.core.errors import DomainError, InvalidInput, RateLimited
+from liuyanban.core.i18n import in_english
 from liuyanban.core.text import printable, printable_tree
 from liuyanban.lifecycle.actions import Contact, Draft, submit_message
 from liuyanban.lifecycle.models import (
@@ -122,10 +124,20 @@ def to_xml(root: str, item: str | None, data: Row | list[Row]) -> bytes:
 
 
 def respond(
-    fmt: str, root: str, item: str | None, data: Row | list[Row], status: int = 200
+    fmt: str,
+    root: str,
+    item: str | None,
+    data: Row | list[Row],
+    status: int = 200,
+    *,
+    clean: bool = False,
 ) -> HttpResponse:
-    """The same data as JSON or XML; text without control characters, so XML stays well-formed."""
-    data = printable_tree(data)
+    """The same data as JSON or XML; text without control characters, so XML stays well-formed.
+
+    ``clean``: every string in ``data`` has already been through ``printable``.
+    """
+    if not clean:
+        data = printable_tree(data)
     if fmt == "xml":
         return HttpResponse(
             to_xml(root, item, data), status=status, content_type="text/xml; charset=utf-8"
@@ -368,6 +380,107 @@ def request_row(
     }
 
 
+# The columns a list row shows, read as tuples: a list of 1,000 builds no model objects.
+_LIST_COLUMNS = (
+    "pk",
+    "tracking_number",
+    "status",
+    "public_body",
+    "public_location",
+    "published_at",
+    "updated_at",
+    "current_due",
+    "reply_due",
+    "domain__code",
+    "domain__name",
+    "domain__name_en",
+    "unit_id",
+    "unit__name",
+    "unit__name_en",
+    "office__name",
+    "office__name_en",
+    "region__latitude",
+    "region__longitude",
+)
+
+
+def list_rows(messages: QuerySet[Message], site: str = "") -> list[Row]:
+    """The first ``MAX_RESULTS`` of ``messages`` as service requests, every string printable.
+
+    The same rows ``request_row`` gives (a test holds them equal), built from columns:
+    per row a dictionary and a few lookups, instead of five model objects
+    (~1 s of Python per 1,000 rows before).
+    """
+    data = list(messages.prefetch_related(None).values_list(*_LIST_COLUMNS)[:MAX_RESULTS])
+    ids = [row[0] for row in data]
+    replies = final_replies_for(ids)
+    first_image: dict[int, int] = {}
+    for message_id, image_id in (
+        Attachment.objects.filter(message_id__in=ids, state=AttachmentState.PUBLISHED)
+        .order_by("-pk")
+        .values_list("message_id", "pk")
+    ):
+        first_image[message_id] = image_id  # the lowest id is written last
+    shared = _Shared()
+    english = in_english()
+
+    def local(name: str, name_en: str) -> str:
+        return name_en if english and name_en else name
+
+    out = []
+    for (
+        pk,
+        tracking,
+        status,
+        body,
+        location,
+        published,
+        updated,
+        current_due,
+        reply_due,
+        domain_code,
+        domain_name,
+        domain_name_en,
+        unit_id,
+        unit_name,
+        unit_name_en,
+        office_name,
+        office_name_en,
+        lat,
+        lng,
+    ) in data:
+        reply = replies.get(pk)
+        if reply is not None:
+            agency = shared.name(reply.organization)
+        elif unit_id is not None:
+            agency = local(unit_name, unit_name_en)
+        else:
+            agency = local(office_name, office_name_en)
+        image = first_image.get(pk)
+        out.append(
+            {
+                "service_request_id": printable(tracking),
+                "status": group(status),
+                "status_notes": printable(reply.public_body) if reply else "",
+                "service_name": printable(local(domain_name, domain_name_en)),
+                "service_code": printable(domain_code),
+                "description": printable(body),
+                "agency_responsible": printable(agency),
+                "service_notice": shared.labels.get(status, status),
+                "requested_datetime": shared.w3c(published),
+                "updated_datetime": shared.w3c(updated),
+                "expected_datetime": shared.expected(current_due or reply_due),
+                "address": printable(location),
+                "address_id": "",
+                "zipcode": "",
+                "lat": lat if lat is not None else "",
+                "long": lng if lng is not None else "",
+                "media_url": f"{site}{reverse('web:image', args=[image])}" if image else "",
+            }
+        )
+    return out
+
+
 def _when(value: str, name: str) -> datetime:
     try:
         parsed = parse_datetime(value)
@@ -473,8 +586,8 @@ def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET: public requests by id list or filters. POST: create one (needs api_key)."""
     if request.method == "POST":
         return _create(request, fmt)
-    rows = request_rows(list(_requests(request.GET)[:MAX_RESULTS]), _site(request))
-    return respond(fmt, "service_requests", "request", rows)
+    rows = list_rows(_requests(request.GET), _site(request))
+    return respond(fmt, "service_requests", "request", rows, clean=True)
 
 
 @require_GET

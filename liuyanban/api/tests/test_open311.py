@@ -233,3 +233,19 @@ def test_fast_json_writer_matches_the_standard_library_on_any_rows() -> None:
     others: list[Any] = [{"a": 1}, [{"a": [1, 2]}], [{}], [{"a": {"b": None}}]]
     for other in others:
         assert dump_json(other) == json.dumps(other, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_list_rows_equal_the_detail_rows(world: Any, client: Client, language: str) -> None:
+    """The list builds its rows from columns, the detail from the message: same fields."""
+    from liuyanban.lifecycle.models import Status
+
+    for status in (Status.REPLIED, Status.PUBLISHED, Status.IN_HANDLING, Status.CLOSED):
+        world.message_in(status)
+    client.cookies["django_language"] = language
+    listed = client.get("/open311/v2/requests.json").json()
+    assert len(listed) == 4
+    for row in listed:
+        detail = client.get(f"/open311/v2/requests/{row['service_request_id']}.json").json()
+        assert detail == [row]
+    assert any(row["status_notes"] for row in listed)

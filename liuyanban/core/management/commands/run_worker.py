@@ -176,10 +176,11 @@ class Command(DbWorkerCommand):
 
             from liuyanban.core.text.chinese import tokenizer
 
-            # RQ forks a child for every job. Import the task modules (scikit-learn,
-            # jieba, ...) and load the segmenter's dictionary once here, so each child
-            # inherits them instead of spending seconds on them per job.
-            autodiscover_modules("tasks")
+            # RQ forks a child for every job. Import the task modules, each app's
+            # ``preload`` (scikit-learn for the classifier, ...) and the segmenter's
+            # dictionary once here, so each child inherits them instead of spending
+            # seconds on them per job.
+            autodiscover_modules("tasks", "preload")
             tokenizer()
             name = options.get("worker_id")
             call_command(

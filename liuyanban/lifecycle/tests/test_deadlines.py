@@ -33,6 +33,9 @@ def at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=TZ)
 
 
+# Working days read the operator's overrides from the database (cached per process, and
+# cleared whenever an override is saved, so another test may leave the cache empty).
+@pytest.mark.django_db
 def test_make_up_working_days_and_the_holiday_week_count_right() -> None:
     assert is_workday(date(2025, 9, 28))  # a Sunday worked to make up for the holiday
     assert not is_workday(date(2025, 10, 6))  # a Monday inside the holiday

@@ -449,12 +449,12 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
     """The rollup rows, summed in SQL: each fact's lifecycle values times its count.
 
     The same rows ``rollups.Key.rows()`` feeds (a day and a month row with every
-    dimension, and the four month cubes), from the product's per-lifecycle
+    dimension, and the month cubes), from the product's per-lifecycle
     ``contribution()`` values; one ``GROUP BY`` per grain instead of a Python counter
     per message.
     """
-    from liuyanban.analytics.models import ALL_COLUMNS, DIMENSIONS, Grain
-    from liuyanban.analytics.rollups import top_region
+    from liuyanban.analytics.models import ALL_COLUMNS, DIMENSIONS
+    from liuyanban.analytics.rollups import GRAINS, top_region
     from liuyanban.organizations.models import Region
 
     cursor.execute(
@@ -481,18 +481,19 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
     )
     sums = ", ".join(f"SUM(a.n * v.{c})" for c in ALL_COLUMNS)
     cols = f"grain, period, {dims}, {', '.join(ALL_COLUMNS)}"
-    zero = {d: "0" for d in DIMENSIONS}
+    # Every grain the product declares (``rollups.GRAINS``), as ``Key.rows()`` feeds it.
     grains = [
-        (Grain.DAY, "a.day", {d: f"a.{d}" for d in DIMENSIONS}),
-        (Grain.MONTH, "a.month", {d: f"a.{d}" for d in DIMENSIONS}),
-        (Grain.KIND, "a.month", {**zero, "kind_id": "a.kind_id"}),
         (
-            Grain.DOMAIN_REGION,
-            "a.month",
-            {**zero, "domain_id": "a.domain_id", "region_id": "t.top"},
-        ),
-        (Grain.BOARD, "a.month", {**zero, "board_id": "a.board_id"}),
-        (Grain.OFFICE, "a.month", {**zero, "office_id": "a.office_id"}),
+            g.grain,
+            "a.month" if g.monthly else "a.day",
+            {
+                d: ("t.top" if g.top_region and d == "region_id" else f"a.{d}")
+                if d in g.keep
+                else "0"
+                for d in DIMENSIONS
+            },
+        )
+        for g in GRAINS
     ]
     written = 0
     for grain, period, exprs in grains:

@@ -102,7 +102,8 @@ class GrainRows:
     top_region: bool = False
 
 
-# Day and month rows keep every dimension; the four platform-wide month cubes one each.
+# Day and month rows keep every dimension; the four platform-wide month cubes one each;
+# the region and office cubes the scope's dimension and one breakdown (``selectors.CUBES``).
 GRAINS: tuple[GrainRows, ...] = (
     GrainRows(Grain.DAY, False, DIMENSIONS),
     GrainRows(Grain.MONTH, True, DIMENSIONS),
@@ -110,6 +111,13 @@ GRAINS: tuple[GrainRows, ...] = (
     GrainRows(Grain.DOMAIN_REGION, True, ("domain_id", "region_id"), top_region=True),
     GrainRows(Grain.BOARD, True, ("board_id",)),
     GrainRows(Grain.OFFICE, True, ("office_id",)),
+    GrainRows(Grain.REGION_KIND, True, ("region_id", "kind_id")),
+    GrainRows(Grain.REGION_DOMAIN, True, ("region_id", "domain_id")),
+    GrainRows(Grain.REGION_BOARD, True, ("region_id", "board_id")),
+    GrainRows(Grain.REGION_OFFICE, True, ("region_id", "office_id")),
+    GrainRows(Grain.OFFICE_KIND, True, ("office_id", "kind_id")),
+    GrainRows(Grain.OFFICE_DOMAIN, True, ("office_id", "domain_id", "region_id")),
+    GrainRows(Grain.OFFICE_BOARD, True, ("office_id", "board_id")),
 )
 
 

@@ -26,10 +26,10 @@ from . import selectors
 from .findings import MEASURES as FINDING_MEASURES
 from .findings import findings
 from .index import INDEX_MEASURES, current_weights, per_office, rank
-from .models import Cursor, Grain, Rollup
+from .models import Cursor, Grain
 from .report_types import Report, ShareRow
 from .rollups import CURSOR
-from .selectors import TOTALS, Period, Scope, grouped, ratio
+from .selectors import EVERY_REGION, TOTALS, Period, Scope, grouped, ratio
 
 # ---------------------------------------------------------------------------
 # Breakdowns
@@ -90,7 +90,7 @@ def heat_table(
         only = next(iter(shown - {0}))
         if any(parent == only for parent in parents.values()):
             if scope.is_everything():
-                full = Rollup.objects.filter(period.q(Grain.REGION_DOMAIN))
+                full = selectors.rows(scope, period, EVERY_REGION)
                 data = grouped(full, "domain_id", "region_id", measures=["received"])
             mapping = _display_region(parents, only)
     cells: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))

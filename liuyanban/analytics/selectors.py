@@ -9,7 +9,9 @@ newcomer can check it by hand against the message list.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -162,12 +164,15 @@ def region_subtree_ids(region_id: int) -> list[int]:
 
 # Plain totals (and totals per month): the smallest cube of each shape serves them.
 TOTALS = "totals"
+# Domains by every region (not only provinces), for the whole platform.
+EVERY_REGION = "every_region"
 # For each scope shape (``Scope.shape``), the month cube that holds a breakdown, named
 # by the platform-wide cube of that breakdown (or ``TOTALS``). Each cube keeps the
 # scope's own dimension (region or office) and the breakdown.
 CUBES: dict[str, dict[str, str]] = {
     "all": {
         TOTALS: Grain.KIND,
+        EVERY_REGION: Grain.REGION_DOMAIN,
         **{g: g for g in (Grain.KIND, Grain.DOMAIN_REGION, Grain.BOARD, Grain.OFFICE)},
     },
     "region": {
@@ -187,8 +192,25 @@ CUBES: dict[str, dict[str, str]] = {
 }
 
 
+_REFERENCE: ContextVar[bool] = ContextVar("analytics_reference", default=False)
+
+
+@contextmanager
+def month_rows_only() -> Iterator[None]:
+    """Within this block every figure is read from the month rows (and the day rows at
+    the edges), grouped whole and ranked in Python: the plain reading the cubes must
+    equal (the tests and ``bench/reports_bench.py --check`` compare the two)."""
+    token = _REFERENCE.set(True)
+    try:
+        yield
+    finally:
+        _REFERENCE.reset(token)
+
+
 def cube_for(scope: Scope, cube: str = Grain.MONTH) -> str:
     """The grain to read for ``scope`` grouped by ``cube``'s breakdown (see ``CUBES``)."""
+    if _REFERENCE.get():
+        return Grain.MONTH
     return CUBES.get(scope.shape(), {}).get(cube, Grain.MONTH)
 
 
@@ -232,7 +254,7 @@ def grouped(
     """
     sums = {name: Sum(name) for name in measures}
     grouping = qs.values(*dims).annotate(**sums)
-    if top is None:
+    if top is None or _REFERENCE.get():
         grouping = grouping.order_by(*dims)
     else:
         grouping = grouping.order_by(f"-{top[0]}", *dims)[: top[1]]

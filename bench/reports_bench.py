@@ -8,7 +8,11 @@ On a database loaded by ``bench/http_bench.py load`` (rollups included), times
 the report cache — for the last full calendar year and these scopes: the whole
 platform; the three provinces (top-level regions) with the most messages; the
 provincial government of the biggest one with every body below it; one prefecture
-government's subtree. Each is built ``--runs`` times; best and median are printed.
+government's subtree. Each is built ``--runs`` times; best and median are printed, with
+the median time spent in SQL, then the rollup rows per grain (d day, m month, k/r/b/o the
+platform cubes, p/q/s/t the region cubes, u/v/w the office cubes: ``analytics.models.Grain``).
+``--check`` also builds each report from the month rows (``selectors.month_rows_only``,
+the reading before the cubes) and says whether the two are equal.
 
 ``--compare-with TREE`` times another checkout of the code (e.g. the commit before a
 change, ``git archive <commit> | tar -x -C TREE``) on the same database, in one run,
@@ -39,13 +43,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
 import django
 django.setup()
 from datetime import date
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from liuyanban.analytics import reports
 from liuyanban.analytics.models import Rollup
 from liuyanban.analytics.selectors import Period, Scope
 from liuyanban.organizations.models import Organization, Region
 
 runs = int(sys.argv[2])
+check = sys.argv[3] == "check"
 year = date.today().year - 1
 period = Period.year(year)
 top = list(
@@ -80,21 +85,44 @@ if gov is not None:
     city, n = biggest(3, gov.path)
     if city is not None:
         scopes.append((f"body subtree {city.name} ({n:,} msgs)", Scope(office=city)))
-out = {}
+from django.db import connection
+sql_time = [0.0, 0]
+def timed(execute, sql, params, many, context):
+    t = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        sql_time[0] += time.perf_counter() - t
+        sql_time[1] += 1
+out, sql, checked = {}, {}, {}
 for name, scope in scopes:
-    times = []
+    times, in_sql = [], []
     for _ in range(runs):
+        sql_time[:] = [0.0, 0]
         t = time.perf_counter()
-        reports.build(scope, period)
+        with connection.execute_wrapper(timed):
+            report = reports.build(scope, period)
         times.append(time.perf_counter() - t)
-    out[name] = times
-print("RESULT", json.dumps({"year": year, "times": out}), flush=True)
+        in_sql.append(sql_time[0])
+    out[name], sql[name] = times, in_sql
+    if check:
+        # The same report read the plain way: month rows, grouped whole, ranked in Python.
+        from liuyanban.analytics.selectors import month_rows_only
+        with month_rows_only():
+            checked[name] = reports.build(scope, period) == report
+grains = dict(
+    Rollup.objects.values_list("grain").annotate(n=Count("pk")).order_by("grain")
+)
+print("RESULT", json.dumps({"year": year, "times": out, "sql": sql, "queries": sql_time[1],
+      "checked": checked, "grains": grains}), flush=True)
 """
 
 
-def measure(tree: Path, runs: int) -> dict[str, object]:
+def measure(tree: Path, runs: int, check: bool = False) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), str(runs)], capture_output=True, text=True
+        [sys.executable, "-c", CHILD, str(tree), str(runs), "check" if check else "-"],
+        capture_output=True,
+        text=True,
     )
     if done.returncode:
         raise SystemExit(f"{tree}: {done.stderr[-2000:]}")
@@ -105,12 +133,20 @@ def measure(tree: Path, runs: int) -> dict[str, object]:
 
 def show(label: str, result: dict[str, object]) -> None:
     times: dict[str, list[float]] = result["times"]  # type: ignore[assignment]
+    sql: dict[str, list[float]] = result["sql"]  # type: ignore[assignment]
+    checked: dict[str, bool] = result["checked"]  # type: ignore[assignment]
     print(f"{label} (year {result['year']}):")
     for name, values in times.items():
+        same = ""
+        if name in checked:
+            same = ", equal to the month-row reading" if checked[name] else ", DIFFERS"
         print(
             f"  {name:55} best {min(values) * 1000:7.0f} ms, "
-            f"median {statistics.median(values) * 1000:7.0f} ms (n={len(values)})"
+            f"median {statistics.median(values) * 1000:7.0f} ms "
+            f"(in SQL {statistics.median(sql[name]) * 1000:5.0f} ms; n={len(values)}){same}"
         )
+    grains: dict[str, int] = result["grains"]  # type: ignore[assignment]
+    print("  rollup rows per grain: " + ", ".join(f"{g} {n:,}" for g, n in grains.items()))
 
 
 def main() -> None:
@@ -119,11 +155,16 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compare-with", type=Path)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also build each report from the month rows (this tree) and say if it is equal",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     if args.compare_with:
         show(f"before ({args.compare_with})", measure(args.compare_with, args.runs))
-    show(f"this tree ({ROOT})", measure(ROOT, args.runs))
+    show(f"this tree ({ROOT})", measure(ROOT, args.runs, args.check))
     if args.compare_with:
         show(f"before again ({args.compare_with})", measure(args.compare_with, args.runs))
     print(

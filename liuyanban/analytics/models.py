@@ -157,7 +157,7 @@ for _name in FIRST_HIST + FINAL_HIST:
     Rollup.add_to_class(_name, models.IntegerField(default=0))
 
 
-class AnyOf(Lookup):  # type: ignore[type-arg]
+class AnyOf(Lookup):
     """``field__any_of=[ids]``: the field is one of many integers (a subtree's ids).
 
     On PostgreSQL the list is one array parameter (``= ANY(%s)``), so a subtree of
@@ -181,7 +181,9 @@ class AnyOf(Lookup):  # type: ignore[type-arg]
 
 
 for _name in ("office_id", "unit_id", "region_id"):
-    Rollup._meta.get_field(_name).register_lookup(AnyOf)
+    _field = Rollup._meta.get_field(_name)
+    assert isinstance(_field, models.Field)
+    _field.register_lookup(AnyOf)
 
 
 class MessageFact(models.Model):

@@ -68,7 +68,7 @@ def _display_region(parents: dict[int, int | None], root: int | None) -> dict[in
             parent = parents[node]
             if parent not in parents:
                 break
-            node = parent  # type: ignore[assignment]
+            node = parent
         mapping[pk] = node
     return mapping
 
@@ -77,7 +77,7 @@ def heat_table(
     scope: Scope, period: Period
 ) -> tuple[list[Region | None], list[tuple[str, list[int]]]]:
     """Messages per domain × region, regions one level below the scope's region."""
-    parents = dict(Region.objects.values_list("pk", "parent_id"))
+    parents: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
     cube = selectors.rows(scope, period, Grain.DOMAIN_REGION)
     data = grouped(cube, "domain_id", "region_id", measures=["received"])
     root = scope.region.pk if scope.region else None

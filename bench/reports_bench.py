@@ -12,7 +12,9 @@ government's subtree. Each is built ``--runs`` times; best and median are printe
 the median time spent in SQL, then the rollup rows per grain (d day, m month, k/r/b/o the
 platform cubes, p/q/s/t the region cubes, u/v/w the office cubes: ``analytics.models.Grain``).
 ``--check`` also builds each report from the month rows (``selectors.month_rows_only``,
-the reading before the cubes) and says whether the two are equal.
+the reading before the cubes) and says whether the two are equal. ``--fold N`` also times
+the incremental fold (``rollups.refresh_message``) on N messages whose every rollup row
+changes, in a transaction that is rolled back (the database is left as it was).
 
 ``--compare-with TREE`` times another checkout of the code (e.g. the commit before a
 change, ``git archive <commit> | tar -x -C TREE``) on the same database, in one run,
@@ -51,6 +53,7 @@ from liuyanban.organizations.models import Organization, Region
 
 runs = int(sys.argv[2])
 check = sys.argv[3] == "check"
+fold_n = int(sys.argv[4])
 year = date.today().year - 1
 period = Period.year(year)
 top = list(
@@ -113,14 +116,42 @@ for name, scope in scopes:
 grains = dict(
     Rollup.objects.values_list("grain").annotate(n=Count("pk")).order_by("grain")
 )
-print("RESULT", json.dumps({"year": year, "times": out, "sql": sql, "queries": sql_time[1],
-      "checked": checked, "grains": grains}), flush=True)
+fold = None
+if fold_n:
+    # The fold's cost per message when each of its rollup rows changes: facts removed so
+    # refresh_message adds every contribution again, in a transaction rolled back.
+    from django.db import transaction
+    from liuyanban.analytics import rollups
+    from liuyanban.analytics.models import MessageFact
+    total = MessageFact.objects.count()
+    ids = list(
+        MessageFact.objects.order_by("message_id").values_list("message_id", flat=True)[
+            total // 4 : total // 4 + fold_n
+        ]
+    )
+    class Undo(Exception):
+        pass
+    fold = []
+    for _ in range(runs):
+        try:
+            with transaction.atomic():
+                MessageFact.objects.filter(message_id__in=ids).delete()
+                t = time.perf_counter()
+                for pk in ids:
+                    rollups.refresh_message(pk)
+                fold.append((time.perf_counter() - t) / len(ids))
+                raise Undo
+        except Undo:
+            pass
+    fold = {"per_message": fold, "n": len(ids), "grains": len(rollups.GRAINS)}
+print("RESULT", json.dumps({"year": year, "times": out, "sql": sql, "checked": checked,
+      "grains": grains, "fold": fold}), flush=True)
 """
 
 
-def measure(tree: Path, runs: int, check: bool = False) -> dict[str, object]:
+def measure(tree: Path, runs: int, check: bool = False, fold: int = 0) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), str(runs), "check" if check else "-"],
+        [sys.executable, "-c", CHILD, str(tree), str(runs), "check" if check else "-", str(fold)],
         capture_output=True,
         text=True,
     )
@@ -147,6 +178,14 @@ def show(label: str, result: dict[str, object]) -> None:
         )
     grains: dict[str, int] = result["grains"]  # type: ignore[assignment]
     print("  rollup rows per grain: " + ", ".join(f"{g} {n:,}" for g, n in grains.items()))
+    fold: dict[str, object] | None = result.get("fold")  # type: ignore[assignment]
+    if fold:
+        per: list[float] = fold["per_message"]  # type: ignore[assignment]
+        print(
+            f"  fold, refresh_message with every row changing ({fold['grains']} grains, "
+            f"{fold['n']} messages): best {min(per) * 1000:.1f} ms/message, "
+            f"median {statistics.median(per) * 1000:.1f} ms/message (n={len(per)})"
+        )
 
 
 def main() -> None:
@@ -160,13 +199,22 @@ def main() -> None:
         action="store_true",
         help="also build each report from the month rows (this tree) and say if it is equal",
     )
+    parser.add_argument(
+        "--fold",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the incremental fold on N messages (rolled back)",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     if args.compare_with:
-        show(f"before ({args.compare_with})", measure(args.compare_with, args.runs))
-    show(f"this tree ({ROOT})", measure(ROOT, args.runs, args.check))
+        before = measure(args.compare_with, args.runs, fold=args.fold)
+        show(f"before ({args.compare_with})", before)
+    show(f"this tree ({ROOT})", measure(ROOT, args.runs, args.check, args.fold))
     if args.compare_with:
-        show(f"before again ({args.compare_with})", measure(args.compare_with, args.runs))
+        again = measure(args.compare_with, args.runs, fold=args.fold)
+        show(f"before again ({args.compare_with})", again)
     print(
         f"load average after: {os.getloadavg()[0]:.1f}; evidence: synthetic data "
         f"(bench/http_bench.py load) on PostgreSQL, this machine; started {time.ctime()}"

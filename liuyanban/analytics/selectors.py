@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import TypedDict
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Q, QuerySet, Sum
 from django.utils.functional import Promise
@@ -133,7 +134,7 @@ class Scope:
             q &= Q(region_id__any_of=region_subtree_ids(self.region.pk))
         if self.office is not None:
             # A body's figures include the bodies and units below it.
-            q &= Q(office_id__any_of=subtree_ids(self.office))
+            q &= Q(office_id__any_of=holding_ids(self.office))
         if self.unit is not None:
             q &= Q(unit_id__any_of=subtree_ids(self.unit))
         if self.board is not None:
@@ -147,6 +148,22 @@ def subtree_ids(org: Organization) -> list[int]:
     """Ids of ``org`` and everything below it, as a list: the planner then uses the
     rollup indexes with ``= ANY(...)`` instead of a semi-join over the whole table."""
     return list(Organization.objects.filter(path__startswith=org.path).values_list("pk", flat=True))
+
+
+def holding_ids(org: Organization) -> list[int]:
+    """Ids of ``org`` and the bodies below it that have held a message (have office rows).
+
+    The same rows as ``subtree_ids`` select as offices, found once: most of a large
+    subtree's ids are units and bodies that never held a message (2,715 of a provincial
+    government's 2,896 in the 200 k bench), and each id costs an index probe in every
+    query of a report. Every message feeds an office row (grain ``o``) of its office, so
+    an office without one has no row in any grain.
+    """
+    return list(
+        Rollup.objects.filter(grain=Grain.OFFICE, office_id__any_of=subtree_ids(org))
+        .values_list("office_id", flat=True)
+        .distinct()
+    )
 
 
 def region_subtree_ids(region_id: int) -> list[int]:
@@ -258,7 +275,10 @@ def grouped(
         grouping = grouping.order_by(*dims)
     else:
         grouping = grouping.order_by(f"-{top[0]}", *dims)[: top[1]]
-    sql, params = grouping.query.sql_with_params()
+    try:
+        sql, params = grouping.query.sql_with_params()
+    except EmptyResultSet:  # e.g. a subtree none of whose bodies has held a message
+        return []
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]

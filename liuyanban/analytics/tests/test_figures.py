@@ -228,3 +228,24 @@ def test_region_and_office_cubes_agree_with_full_rows(
             assert grouped(rows(scope, YEAR, cube), *dims) == grouped(full, *dims)
     # Two filters at once: the month rows, which keep every dimension.
     assert cube_for(Scope(region=province, office=world.east), Grain.KIND) == Grain.MONTH
+
+
+def test_report_of_a_subtree_that_never_held_a_message(
+    world: World, history: dict[str, Message]
+) -> None:
+    from liuyanban.analytics.selectors import holding_ids, month_rows_only, subtree_ids
+
+    scope = Scope(office=world.west_housing)  # a unit: never the office of a message
+    assert subtree_ids(world.west_housing) and holding_ids(world.west_housing) == []
+    report = reports.build(scope, YEAR)
+    assert report.summary["received"].value == 0
+    assert (report.kinds, report.months, report.boards, report.bodies, report.index) == (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    with month_rows_only():
+        assert reports.build(scope, YEAR) == report
+    assert sorted(holding_ids(world.province)) == sorted({world.east.pk, world.west.pk})

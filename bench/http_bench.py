@@ -448,7 +448,8 @@ def _drop_secondary_indexes(cursor: Any, tables: list[str]) -> list[str]:
 def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
     """The rollup rows, summed in SQL: each fact's lifecycle values times its count.
 
-    The same rows ``rollups.Key.rows()`` feeds (the grains of ``rollups.GRAINS``), from the product's per-lifecycle
+    The same rows ``rollups.Key.rows()`` feeds (a day and a month row with every
+    dimension, and the month cubes), from the product's per-lifecycle
     ``contribution()`` values; one ``GROUP BY`` per grain instead of a Python counter
     per message.
     """
@@ -480,7 +481,7 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
     )
     sums = ", ".join(f"SUM(a.n * v.{c})" for c in ALL_COLUMNS)
     cols = f"grain, period, {dims}, {', '.join(ALL_COLUMNS)}"
-    # The grains and the dimensions each keeps are the product's (``rollups.GRAINS``).
+    # Every grain the product declares (``rollups.GRAINS``), as ``Key.rows()`` feeds it.
     grains = [
         (
             g.grain,

@@ -8,7 +8,13 @@ On a database loaded by ``bench/http_bench.py load`` (rollups included), times
 the report cache — for the last full calendar year and these scopes: the whole
 platform; the three provinces (top-level regions) with the most messages; the
 provincial government of the biggest one with every body below it; one prefecture
-government's subtree. Each is built ``--runs`` times; best and median are printed.
+government's subtree. Each is built ``--runs`` times; best and median are printed, with
+the median time spent in SQL, then the rollup rows per grain (d day, m month, k/r/b/o the
+platform cubes, p/q/s/t the region cubes, u/v/w the office cubes: ``analytics.models.Grain``).
+``--check`` also builds each report from the month rows (``selectors.month_rows_only``,
+the reading before the cubes) and says whether the two are equal. ``--fold N`` also times
+the incremental fold (``rollups.refresh_message``) on N messages whose every rollup row
+changes, in a transaction that is rolled back (the database is left as it was).
 
 ``--compare-with TREE`` times another checkout of the code (e.g. the commit before a
 change, ``git archive <commit> | tar -x -C TREE``) on the same database, in one run,
@@ -31,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import json, os, statistics, sys, time
+import dataclasses, json, os, statistics, sys, time
 tree = sys.argv[1]
 sys.path.insert(0, tree)
 os.chdir(tree)
@@ -39,13 +45,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
 import django
 django.setup()
 from datetime import date
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from liuyanban.analytics import reports
 from liuyanban.analytics.models import Rollup
 from liuyanban.analytics.selectors import Period, Scope
 from liuyanban.organizations.models import Organization, Region
 
 runs = int(sys.argv[2])
+check = sys.argv[3] == "check"
+fold_n = int(sys.argv[4])
 year = date.today().year - 1
 period = Period.year(year)
 top = list(
@@ -80,21 +88,74 @@ if gov is not None:
     city, n = biggest(3, gov.path)
     if city is not None:
         scopes.append((f"body subtree {city.name} ({n:,} msgs)", Scope(office=city)))
-out = {}
+from django.db import connection
+sql_time = [0.0, 0]
+def timed(execute, sql, params, many, context):
+    t = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        sql_time[0] += time.perf_counter() - t
+        sql_time[1] += 1
+out, sql, checked = {}, {}, {}
 for name, scope in scopes:
-    times = []
+    times, in_sql = [], []
     for _ in range(runs):
+        sql_time[:] = [0.0, 0]
+        # A fresh scope each time, as each request makes: nothing it found is reused.
+        fresh = dataclasses.replace(scope)
         t = time.perf_counter()
-        reports.build(scope, period)
+        with connection.execute_wrapper(timed):
+            report = reports.build(fresh, period)
         times.append(time.perf_counter() - t)
-    out[name] = times
-print("RESULT", json.dumps({"year": year, "times": out}), flush=True)
+        in_sql.append(sql_time[0])
+    out[name], sql[name] = times, in_sql
+    if check:
+        # The same report read the plain way: month rows, grouped whole, ranked in Python.
+        from liuyanban.analytics.selectors import month_rows_only
+        with month_rows_only():
+            checked[name] = reports.build(scope, period) == report
+grains = dict(
+    Rollup.objects.values_list("grain").annotate(n=Count("pk")).order_by("grain")
+)
+fold = None
+if fold_n:
+    # The fold's cost per message when each of its rollup rows changes: facts removed so
+    # refresh_message adds every contribution again, in a transaction rolled back.
+    from django.db import transaction
+    from liuyanban.analytics import rollups
+    from liuyanban.analytics.models import MessageFact
+    total = MessageFact.objects.count()
+    ids = list(
+        MessageFact.objects.order_by("message_id").values_list("message_id", flat=True)[
+            total // 4 : total // 4 + fold_n
+        ]
+    )
+    class Undo(Exception):
+        pass
+    fold = []
+    for _ in range(runs):
+        try:
+            with transaction.atomic():
+                MessageFact.objects.filter(message_id__in=ids).delete()
+                t = time.perf_counter()
+                for pk in ids:
+                    rollups.refresh_message(pk)
+                fold.append((time.perf_counter() - t) / len(ids))
+                raise Undo
+        except Undo:
+            pass
+    fold = {"per_message": fold, "n": len(ids), "grains": len(rollups.GRAINS)}
+print("RESULT", json.dumps({"year": year, "times": out, "sql": sql, "checked": checked,
+      "grains": grains, "fold": fold}), flush=True)
 """
 
 
-def measure(tree: Path, runs: int) -> dict[str, object]:
+def measure(tree: Path, runs: int, check: bool = False, fold: int = 0) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), str(runs)], capture_output=True, text=True
+        [sys.executable, "-c", CHILD, str(tree), str(runs), "check" if check else "-", str(fold)],
+        capture_output=True,
+        text=True,
     )
     if done.returncode:
         raise SystemExit(f"{tree}: {done.stderr[-2000:]}")
@@ -105,11 +166,27 @@ def measure(tree: Path, runs: int) -> dict[str, object]:
 
 def show(label: str, result: dict[str, object]) -> None:
     times: dict[str, list[float]] = result["times"]  # type: ignore[assignment]
+    sql: dict[str, list[float]] = result["sql"]  # type: ignore[assignment]
+    checked: dict[str, bool] = result["checked"]  # type: ignore[assignment]
     print(f"{label} (year {result['year']}):")
     for name, values in times.items():
+        same = ""
+        if name in checked:
+            same = ", equal to the month-row reading" if checked[name] else ", DIFFERS"
         print(
             f"  {name:55} best {min(values) * 1000:7.0f} ms, "
-            f"median {statistics.median(values) * 1000:7.0f} ms (n={len(values)})"
+            f"median {statistics.median(values) * 1000:7.0f} ms "
+            f"(in SQL {statistics.median(sql[name]) * 1000:5.0f} ms; n={len(values)}){same}"
+        )
+    grains: dict[str, int] = result["grains"]  # type: ignore[assignment]
+    print("  rollup rows per grain: " + ", ".join(f"{g} {n:,}" for g, n in grains.items()))
+    fold: dict[str, object] | None = result.get("fold")  # type: ignore[assignment]
+    if fold:
+        per: list[float] = fold["per_message"]  # type: ignore[assignment]
+        print(
+            f"  fold, refresh_message with every row changing ({fold['grains']} grains, "
+            f"{fold['n']} messages): best {min(per) * 1000:.1f} ms/message, "
+            f"median {statistics.median(per) * 1000:.1f} ms/message (n={len(per)})"
         )
 
 
@@ -119,13 +196,27 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compare-with", type=Path)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also build each report from the month rows (this tree) and say if it is equal",
+    )
+    parser.add_argument(
+        "--fold",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the incremental fold on N messages (rolled back)",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     if args.compare_with:
-        show(f"before ({args.compare_with})", measure(args.compare_with, args.runs))
-    show(f"this tree ({ROOT})", measure(ROOT, args.runs))
+        before = measure(args.compare_with, args.runs, fold=args.fold)
+        show(f"before ({args.compare_with})", before)
+    show(f"this tree ({ROOT})", measure(ROOT, args.runs, args.check, args.fold))
     if args.compare_with:
-        show(f"before again ({args.compare_with})", measure(args.compare_with, args.runs))
+        again = measure(args.compare_with, args.runs, fold=args.fold)
+        show(f"before again ({args.compare_with})", again)
     print(
         f"load average after: {os.getloadavg()[0]:.1f}; evidence: synthetic data "
         f"(bench/http_bench.py load) on PostgreSQL, this machine; started {time.ctime()}"

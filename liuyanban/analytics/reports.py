@@ -26,10 +26,10 @@ from . import selectors
 from .findings import MEASURES as FINDING_MEASURES
 from .findings import findings
 from .index import INDEX_MEASURES, current_weights, per_office, rank
-from .models import Cursor, Grain, Rollup
+from .models import Cursor, Grain
 from .report_types import Report, ShareRow
 from .rollups import CURSOR
-from .selectors import Period, Scope, grouped, ratio
+from .selectors import EVERY_REGION, TOTALS, Period, Scope, grouped, ratio
 
 # ---------------------------------------------------------------------------
 # Breakdowns
@@ -59,16 +59,14 @@ def domain_shares(scope: Scope, years: list[int]) -> tuple[dict[int, int], list[
     return totals, out
 
 
-def _display_region(
-    regions: dict[int, tuple[int | None, Region]], root: int | None
-) -> dict[int, int]:
-    """Map each region id to its ancestor just below ``root`` (or the top level)."""
+def _display_region(parents: dict[int, int | None], root: int | None) -> dict[int, int]:
+    """Map each region id (→ its parent id) to its ancestor just below ``root`` (or the top)."""
     mapping = {}
-    for pk in regions:
+    for pk in parents:
         node = pk
-        while regions[node][0] is not None and regions[node][0] != root and node != root:
-            parent = regions[node][0]
-            if parent not in regions:
+        while parents[node] is not None and parents[node] != root and node != root:
+            parent = parents[node]
+            if parent not in parents:
                 break
             node = parent
         mapping[pk] = node
@@ -79,20 +77,22 @@ def heat_table(
     scope: Scope, period: Period
 ) -> tuple[list[Region | None], list[tuple[str, list[int]]]]:
     """Messages per domain × region, regions one level below the scope's region."""
-    regions = {r.pk: (r.parent_id, r) for r in Region.objects.all()}
+    parents: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
     cube = selectors.rows(scope, period, Grain.DOMAIN_REGION)
     data = grouped(cube, "domain_id", "region_id", measures=["received"])
     root = scope.region.pk if scope.region else None
-    mapping = _display_region(regions, root)
+    mapping = _display_region(parents, root)
     shown = {mapping.get(r["region_id"], 0) for r in data}
-    # One region holds everything (a provincial platform): show its children instead,
-    # which only the full rows know.
+    # One region holds everything (a provincial platform): show its children instead.
+    # Only the platform-wide cube keeps provinces alone; the region cube keeps every
+    # region, and every other scope's rows already do.
     if len(shown - {0}) == 1 and root is None:
         only = next(iter(shown - {0}))
-        if any(parent == only for parent, _r in regions.values()):
-            full = Rollup.objects.filter(period.q() & scope.q())
-            data = grouped(full, "domain_id", "region_id", measures=["received"])
-            mapping = _display_region(regions, only)
+        if any(parent == only for parent in parents.values()):
+            if scope.is_everything():
+                full = selectors.rows(scope, period, EVERY_REGION)
+                data = grouped(full, "domain_id", "region_id", measures=["received"])
+            mapping = _display_region(parents, only)
     cells: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for r in data:
         cells[r["domain_id"]][mapping.get(r["region_id"], 0)] += r["received"]
@@ -100,7 +100,9 @@ def heat_table(
     names = local_names(Domain.objects.filter(pk__in=list(cells)))
     body = [(names.get(d, "?"), [row.get(c, 0) for c in columns]) for d, row in cells.items()]
     body.sort(key=lambda x: -sum(x[1]))
-    return [regions[c][1] if c in regions else None for c in columns], body
+    # Only the regions shown are read from the directory.
+    shown_regions = Region.objects.in_bulk([c for c in columns if c in parents])
+    return [shown_regions.get(c) for c in columns], body
 
 
 def kind_mix(scope: Scope, period: Period) -> list[tuple[str, int]]:
@@ -113,7 +115,7 @@ def kind_mix(scope: Scope, period: Period) -> list[tuple[str, int]]:
 
 def monthly(scope: Scope, period: Period) -> list[dict[str, Any]]:
     qs = (
-        selectors.rows(scope, period, Grain.KIND)
+        selectors.rows(scope, period, TOTALS)
         .annotate(month=TruncMonth("period"))
         .values("month")
         .annotate(received=Sum("received"), replied=Sum("replied"), on_time=Sum("on_time"))
@@ -135,7 +137,9 @@ def top(
     """
     if data is None:
         cube = Grain.BOARD if dim == "board_id" else Grain.OFFICE
-        data = grouped(selectors.rows(scope, period, cube), dim, measures=["received", "replied"])
+        qs = selectors.rows(scope, period, cube)
+        # The database keeps the ``limit`` largest (ties by id), not every board.
+        data = grouped(qs, dim, measures=["received", "replied"], top=("received", limit))
     data = sorted(data, key=lambda r: -r["received"])[:limit]
     model = Board if dim == "board_id" else Organization
     names = local_names(model.objects.filter(pk__in=[r[dim] for r in data]))

@@ -102,7 +102,8 @@ class GrainRows:
     top_region: bool = False
 
 
-# Day and month rows keep every dimension; the four platform-wide month cubes one each.
+# Day and month rows keep every dimension; the four platform-wide month cubes one each;
+# the region and office cubes the scope's dimension and one breakdown (``selectors.CUBES``).
 GRAINS: tuple[GrainRows, ...] = (
     GrainRows(Grain.DAY, False, DIMENSIONS),
     GrainRows(Grain.MONTH, True, DIMENSIONS),
@@ -110,6 +111,13 @@ GRAINS: tuple[GrainRows, ...] = (
     GrainRows(Grain.DOMAIN_REGION, True, ("domain_id", "region_id"), top_region=True),
     GrainRows(Grain.BOARD, True, ("board_id",)),
     GrainRows(Grain.OFFICE, True, ("office_id",)),
+    GrainRows(Grain.REGION_KIND, True, ("region_id", "kind_id")),
+    GrainRows(Grain.REGION_DOMAIN, True, ("region_id", "domain_id")),
+    GrainRows(Grain.REGION_BOARD, True, ("region_id", "board_id")),
+    GrainRows(Grain.REGION_OFFICE, True, ("region_id", "office_id")),
+    GrainRows(Grain.OFFICE_KIND, True, ("office_id", "kind_id")),
+    GrainRows(Grain.OFFICE_DOMAIN, True, ("office_id", "domain_id", "region_id")),
+    GrainRows(Grain.OFFICE_BOARD, True, ("office_id", "board_id")),
 )
 
 
@@ -167,20 +175,40 @@ def _related(message_ids: list[int]) -> tuple[dict[int, list[Any]], ...]:
 # ---------------------------------------------------------------------------
 
 
-def _add(grain: str, period: date, dims: dict[str, int], delta: Values) -> None:
-    """Add ``delta`` to one row, creating it when missing; drop it once it holds no message."""
+def _add(rows: list[tuple[str, date, tuple[int, ...]]], delta: Values) -> None:
+    """Add ``delta`` to every one of ``rows`` (one per grain), creating those missing;
+    drop those left holding no message.
+
+    One ``SELECT`` and one ``UPDATE`` for all the grains a message feeds, not one
+    ``UPDATE`` per grain; only rows that do not exist yet (the first message of a key)
+    are created one by one.
+    """
     if not delta:
         return
-    rows = Rollup.objects.filter(grain=grain, period=period, **dims)
-    if not rows.update(**{k: F(k) + v for k, v in delta.items()}):
+    keys = Q()
+    for grain, period, dims in rows:
+        keys |= Q(grain=grain, period=period, **_named(dims))
+    fields = ["grain", "period", *DIMENSIONS]
+    # The rows that exist now are updated by id; a row another worker creates meanwhile
+    # is not among them, so it is updated once, below, when creating it collides.
+    found = {
+        (r[1], _as_date(r[2]), tuple(r[3:])): r[0]
+        for r in Rollup.objects.filter(keys).values_list("pk", *fields)
+    }
+    change = {k: F(k) + v for k, v in delta.items()}
+    if found:
+        Rollup.objects.filter(pk__in=list(found.values())).update(**change)
+    for grain, period, dims in rows:
+        if (str(grain), period, dims) in found:
+            continue
         try:
             with transaction.atomic():
-                Rollup.objects.create(grain=grain, period=period, **dims, **delta)
+                Rollup.objects.create(grain=grain, period=period, **_named(dims), **delta)
         except IntegrityError:  # another worker created it first
-            rows.update(**{k: F(k) + v for k, v in delta.items()})
+            Rollup.objects.filter(grain=grain, period=period, **_named(dims)).update(**change)
     # Every contribution counts "received": a row left at zero received is empty.
     if delta.get("received", 0) < 0:
-        rows.filter(received=0).delete()
+        Rollup.objects.filter(keys, received=0).delete()
 
 
 def _diff(new: Values, old: Values) -> Values:
@@ -191,14 +219,11 @@ def _diff(new: Values, old: Values) -> Values:
 def _apply(old_key: Key | None, old: Values, new_key: Key, new: Values) -> None:
     """Move the message's contribution from (old_key, old) to (new_key, new)."""
     if old_key == new_key:
-        for grain, period, dims in new_key.rows():
-            _add(grain, period, _named(dims), _diff(new, old))
+        _add(new_key.rows(), _diff(new, old))
         return
     if old_key is not None:
-        for grain, period, dims in old_key.rows():
-            _add(grain, period, _named(dims), {k: -v for k, v in old.items()})
-    for grain, period, dims in new_key.rows():
-        _add(grain, period, _named(dims), new)
+        _add(old_key.rows(), {k: -v for k, v in old.items()})
+    _add(new_key.rows(), new)
 
 
 def _named(dims: tuple[int, ...]) -> dict[str, int]:

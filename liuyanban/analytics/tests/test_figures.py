@@ -197,3 +197,55 @@ def test_platform_cubes_agree_with_full_rows(world: World, history: dict[str, Me
     assert by_office == grouped(full, "office_id")
     top = {r["region_id"] for r in Rollup.objects.filter(grain=Grain.DOMAIN_REGION).values()}
     assert top <= {0, world.east_region.parent_id}
+
+
+def test_region_and_office_cubes_agree_with_full_rows(
+    world: World, history: dict[str, Message]
+) -> None:
+    from liuyanban.analytics.models import Grain
+    from liuyanban.analytics.selectors import TOTALS, cube_for, grouped, totals
+
+    province = world.east_region.parent
+    scopes = [
+        Scope(region=province),
+        Scope(region=world.east_region),
+        Scope(office=world.province),
+        Scope(office=world.east),
+    ]
+    breakdowns = [
+        (Grain.KIND, ("kind_id",)),
+        (Grain.DOMAIN_REGION, ("domain_id", "region_id")),
+        (Grain.BOARD, ("board_id",)),
+        (Grain.OFFICE, ("office_id",)),
+    ]
+    for scope in scopes:
+        full = Rollup.objects.filter(YEAR.q() & scope.q())
+        assert totals(full)["received"] > 0
+        assert cube_for(scope, TOTALS) != Grain.MONTH
+        assert totals(rows(scope, YEAR, TOTALS)) == totals(full)
+        for cube, dims in breakdowns:
+            assert cube_for(scope, cube) != Grain.MONTH
+            assert grouped(rows(scope, YEAR, cube), *dims) == grouped(full, *dims)
+    # Two filters at once: the month rows, which keep every dimension.
+    assert cube_for(Scope(region=province, office=world.east), Grain.KIND) == Grain.MONTH
+
+
+def test_report_of_a_subtree_that_never_held_a_message(
+    world: World, history: dict[str, Message]
+) -> None:
+    from liuyanban.analytics.selectors import holding_ids, month_rows_only, subtree_ids
+
+    scope = Scope(office=world.west_housing)  # a unit: never the office of a message
+    assert subtree_ids(world.west_housing) and holding_ids(world.west_housing) == []
+    report = reports.build(scope, YEAR)
+    assert report.summary["received"].value == 0
+    assert (report.kinds, report.months, report.boards, report.bodies, report.index) == (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    with month_rows_only():
+        assert reports.build(scope, YEAR) == report
+    assert sorted(holding_ids(world.province)) == sorted({world.east.pk, world.west.pk})

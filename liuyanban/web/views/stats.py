@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from liuyanban.analytics import exports, pdf_jobs, reports
 from liuyanban.analytics.index import current_weights, ranking
-from liuyanban.analytics.models import PdfState
+from liuyanban.analytics.models import Grain, PdfState
 from liuyanban.analytics.report_types import Report, index_table
 from liuyanban.analytics.selectors import (
     DEFINITIONS,
@@ -214,7 +214,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         (
             org,
             summary(Scope(office=org), period),
-            index_table(ranking(rows(Scope(office=org), period), limit=20)),
+            index_table(ranking(rows(Scope(office=org), period, Grain.OFFICE), limit=20)),
         )
         for org in orgs
     ]

@@ -353,7 +353,16 @@ class ClassifierModel:
         model = cls(config=config or ClassifierConfig())
         started = time.perf_counter()
         tax_docs, tax_labels = taxonomy_docs(taxonomy or {}, labels)
-        model._train(docs, np.asarray(labels, dtype=object), unlabeled_docs, tax_docs, tax_labels)
+        # The vocabulary option admits the n-grams of every branch's names, also those of
+        # labels without training messages (what bench/classify_cv.py measured).
+        vocab_docs = (
+            taxonomy_docs(taxonomy or {}, list(taxonomy or {}))[0]
+            if model.config.taxonomy_in_vocabulary
+            else []
+        )
+        model._train(
+            docs, np.asarray(labels, dtype=object), unlabeled_docs, tax_docs, tax_labels, vocab_docs
+        )
         model.metrics.update(
             n_train=len(docs),
             n_unlabeled=len(unlabeled_docs),
@@ -369,14 +378,14 @@ class ClassifierModel:
         unlabeled_docs: Sequence[Doc],
         tax_docs: Sequence[Doc],
         tax_labels: Sequence[str],
+        vocab_docs: Sequence[Doc] = (),
     ) -> None:
         cfg = self.config
         labelled = _Prepared.of(docs, cfg.max_body_chars)
         unlabeled = _Prepared.of(unlabeled_docs, cfg.max_body_chars)
         tax = _Prepared.of(tax_docs, cfg.max_body_chars)
-        self._features = _Features(cfg).fit(
-            labelled, labelled + unlabeled, tax if cfg.taxonomy_in_vocabulary else None
-        )
+        vocab = _Prepared.of(vocab_docs, cfg.max_body_chars) if vocab_docs else None
+        self._features = _Features(cfg).fit(labelled, labelled + unlabeled, vocab)
         x = self._features.transform(labelled)
         x_tax = self._features.transform(tax) if tax_docs else sparse.csr_matrix((0, x.shape[1]))
         extra = _Extra(

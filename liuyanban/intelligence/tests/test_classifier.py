@@ -272,6 +272,7 @@ def test_classify_eval_learns_from_a_taxonomy_file(tmp_path: Path) -> None:
         ("一级分类,三级分类\n环境保护,噪音污染\n".encode(), "problem"),
         (b"", "文件为空"),
     ],
+    ids=["missing", "missing-column", "empty"],
 )
 def test_classify_eval_bad_taxonomy_file(
     tmp_path: Path, content: bytes | None, message: str

@@ -108,6 +108,9 @@ class ClassifierConfig:
     # repeated CV (bench/classify_cv.py; in the SVM too: larger mean, noisier).
     taxonomy_svm_weight: float = 0.0
     taxonomy_in_nb: bool = True
+    # Admit every n-gram of the taxonomy's names (all branches) to the vocabulary. With
+    # ``taxonomy_svm_weight=1.0`` the best round-4 candidate (+0.017 CV, not past the rule
+    # of bench/classify_cv.py, so off by default; docs/classifier.md, round 4).
     taxonomy_in_vocabulary: bool = False
 
 

@@ -213,6 +213,21 @@ def test_taxonomy_names_teach_the_model() -> None:
     assert taught.predict_proba(probe)[0, env] > plain.predict_proba(probe)[0, env]
 
 
+def test_taxonomy_names_join_the_vocabulary() -> None:
+    """With ``taxonomy_in_vocabulary`` a name no labelled message contains still becomes a
+    feature, so a message using it leans towards the name's label."""
+    rows = synthetic(12, seed=1)
+    docs, labels = [Doc(t, b) for t, b, _ in rows], [lab for *_, lab in rows]
+    taxonomy = {"环境保护": [("环境污染", "电磁辐射")]}
+    probe = [Doc("电磁辐射", "电磁辐射")]
+    env = sorted(TOPICS).index("环境保护")
+    without = ClassifierModel.fit(docs, labels, taxonomy=taxonomy)
+    config = ClassifierConfig(taxonomy_in_vocabulary=True)
+    with_names = ClassifierModel.fit(docs, labels, taxonomy=taxonomy, config=config)
+    assert with_names.predict_labels(probe) == ["环境保护"]
+    assert with_names.predict_proba(probe)[0, env] > without.predict_proba(probe)[0, env]
+
+
 # ---- classify_eval contract ---------------------------------------------------------
 
 
@@ -230,6 +245,44 @@ def test_classify_eval_learns_from_the_platform_taxonomy(tmp_path: Path) -> None
     assert result["macro_f1"] == 1.0
     result, _ = run_eval("--train", str(train_csv), "--test", str(test_csv), "--no-taxonomy")
     assert result["n_taxonomy_docs"] == 0
+
+
+def test_classify_eval_learns_from_a_taxonomy_file(tmp_path: Path) -> None:
+    """--taxonomy reads the names from a category file instead of the (empty) database."""
+    taxonomy_csv = _write(
+        tmp_path / "分类.csv",
+        "一级分类,二级分类,三级分类\n环境保护,环境污染,噪音污染\n环境保护,环境污染,其他\n"
+        "交通运输,公共交通,公交线路\n国土资源,土地管理,土地征收\n".encode("utf-8-sig"),
+    )
+    train_csv = write_csv(tmp_path / "train.csv", synthetic(12, seed=5))
+    test_csv = write_csv(tmp_path / "test.csv", synthetic(4, seed=6))
+    result, _ = run_eval(
+        "--train", str(train_csv), "--test", str(test_csv), "--taxonomy", str(taxonomy_csv)
+    )
+    assert result["n_taxonomy_docs"] == 3
+    assert result["macro_f1"] == 1.0
+    result, _ = run_eval("--train", str(train_csv), "--test", str(test_csv))
+    assert result["n_taxonomy_docs"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("一级分类,三级分类\n环境保护,噪音污染\n".encode(), "problem"),
+        (b"", "文件为空"),
+    ],
+    ids=["missing", "missing-column", "empty"],
+)
+def test_classify_eval_bad_taxonomy_file(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    train_csv = write_csv(tmp_path / "train.csv", synthetic(4, seed=5))
+    path = tmp_path / "tax.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        run_eval("--train", str(train_csv), "--test", str(train_csv), "--taxonomy", str(path))
 
 
 def test_classify_eval_prints_json_contract_last(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Train the domain classifier from scratch on one CSV and score it on another.
 
     manage.py classify_eval --train TRAIN.csv --test TEST.csv [--unlabeled FILE.csv ...]
-        [--no-taxonomy]
+        [--taxonomy TAXONOMY.csv | --no-taxonomy]
 
 Files are UTF-8 CSV with the text in 留言主题/留言详情 and the label in 一级标签 (or
 一级分类); other columns are ignored. The last line of stdout is one JSON object with
@@ -10,8 +10,10 @@ macro_f1, accuracy, per_class_f1, n_train, n_test, train_seconds, predict_per_se
 
 Like ``train_classifier``, the model learns from the platform's taxonomy: the names of
 the domains below each top-level domain whose name is one of the training labels (e.g.
-after ``manage.py import_taxonomy 附件1.csv``). With no such domains in the database
-(or with ``--no-taxonomy``) it trains on the files alone; it reads no other data.
+after ``manage.py import_taxonomy 附件1.csv``), or from ``--taxonomy``: a category file
+in the format ``import_taxonomy`` reads (一级分类, 二级分类, 三级分类), used instead of
+the database. With neither (or with ``--no-taxonomy``) it trains on the files alone; it
+reads no other data.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from sklearn.metrics import accuracy_score, f1_score
 
+from liuyanban.core.sheets import FileProblem, RowError
 from liuyanban.intelligence.classifier import ClassifierModel, Doc, TaxonomyPaths
+from liuyanban.taxonomy.importing import read_paths
 from liuyanban.taxonomy.selectors import names_below_top_level
 
 TITLE = "留言主题"
@@ -94,7 +98,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--unlabeled", type=Path, nargs="*", default=[], help="CSV files of unlabelled messages"
         )
-        parser.add_argument(
+        names = parser.add_mutually_exclusive_group()
+        names.add_argument(
+            "--taxonomy",
+            type=Path,
+            help="category CSV (一级分类, 二级分类, 三级分类) to learn names from, "
+            "instead of the platform's taxonomy",
+        )
+        names.add_argument(
             "--no-taxonomy",
             action="store_true",
             help="do not learn from the names in the platform's taxonomy",
@@ -109,7 +120,12 @@ class Command(BaseCommand):
         if len(set(train_labels)) < 2:
             raise CommandError(f"{options['train']}: needs at least two different labels")
 
-        taxonomy = {} if options["no_taxonomy"] else self._taxonomy()
+        if options["no_taxonomy"]:
+            taxonomy: TaxonomyPaths = {}
+        elif options["taxonomy"] is not None:
+            taxonomy = taxonomy_file(options["taxonomy"])
+        else:
+            taxonomy = self._taxonomy()
         model = ClassifierModel.fit(train_docs, train_labels, unlabeled, taxonomy=taxonomy)
         started = time.perf_counter()
         predicted = model.predict_labels(test_docs)
@@ -139,6 +155,30 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             self.stderr.write(f"taxonomy not read from the database ({exc}); training without it")
             return {}
+
+
+def taxonomy_file(path: Path) -> TaxonomyPaths:
+    """The leaf paths below each first-level name of a category CSV (``import_taxonomy``'s
+    format); any problem in the file is a ``CommandError``."""
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise CommandError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise CommandError(f"{path}: is a directory, expected a CSV file") from exc
+    errors: list[RowError] = []
+    try:
+        paths = read_paths(content, errors)
+    except FileProblem as exc:
+        raise CommandError(f"{path}: {exc}") from exc
+    if errors:
+        shown = "; ".join(str(e) for e in errors[:3])
+        raise CommandError(f"{path}: {len(errors)} problem(s) in the category file: {shown}")
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for names in paths:
+        if len(names) > 1:
+            out.setdefault(names[0], []).append(tuple(names[1:]))
+    return out
 
 
 def evaluation(truth: list[str], predicted: list[str]) -> dict[str, Any]:

@@ -246,7 +246,7 @@ _GENERIC_NAMES = frozenset(
 )
 # Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
 _LEADING = re.compile(
-    r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做"
+    r"^(?:附近|周边|旁边|对面|楼下|门口|位于|地处|座落|坐落|一家|一所|一个|名叫|叫做"
     r"|投诉|举报|反映|建议|咨询|求助|关于|请问)+"
 )
 
@@ -362,6 +362,54 @@ def word_across(text: str, start: int, end: int) -> int | None:
     return None
 
 
+# Parts of speech that make a run of words a clause, not a name: verbs (排入, 占用), adverbs
+# (必须, 已经), prepositions, conjunctions, pronouns, time words (目前), positions (附近,
+# 之前), idioms (更何况).
+# Only words of two or more characters count: jieba splits unknown estate names into
+# single characters, and their tags ("申"/v in 申奥美域) say nothing.
+_CLAUSE_TAGS = frozenset(["v", "vd", "d", "p", "c", "r", "t", "f", "l", "i"])
+# Single characters that never sit inside a place name's first words: "让广铁集团",
+# "求各小区", "跟菜市场", "找村", "问一下您学校".
+_CLAUSE_CHARS = frozenset("让求因往跟找去说问按此该各就且过靠像")
+# Verbs that name a kind of institution or market and so begin real names (涉外商务学院,
+# 家禽批发市场, 经济开发区, 振兴路): never a clause.
+_NAME_VERBS = frozenset(
+    ["涉外", "批发", "开发", "振兴", "解放", "培训", "培优", "示范", "创新", "改革", "拓展", "投资"]
+)
+# Suffixes of roads and streets, which are often named by a verb alone (解放路, 振兴大道).
+_ROAD_SUFFIXES = ("路", "大道", "街", "巷")
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    """jieba's part-of-speech tags of its dictionary words."""
+    import jieba.posseg
+
+    return dict(jieba.posseg.dt.word_tag_tab)
+
+
+def _is_clause_word(word: str) -> bool:
+    if len(word) == 1:
+        return word in _CLAUSE_CHARS
+    return word not in _NAME_VERBS and _word_tags().get(word) in _CLAUSE_TAGS
+
+
+@lru_cache(maxsize=65536)
+def without_clause(name: str, suffix: str) -> str:
+    """``name`` from after its last clause word: "占用劳动东路" → "劳动东路", "大量油烟排入小区"
+    → "小区" (then too short to be a place). A road named by a verb alone stays ("解放路")."""
+    core = name[: len(name) - len(suffix)]
+    cut = pos = 0
+    words = tokenizer().lcut(core, HMM=False)
+    for word in words:
+        pos += len(word)
+        if _is_clause_word(word):
+            cut = pos
+    if cut == len(core) and len(words) == 1 and suffix.endswith(_ROAD_SUFFIXES):
+        return name
+    return name[cut:]
+
+
 def _names_in_chunk(chunk: str) -> list[str]:
     """Named places in one chunk: each suffix closes a name that starts after the last one."""
     names: list[str] = []
@@ -386,9 +434,10 @@ def _names_in_chunk(chunk: str) -> list[str]:
             word_starts = word_starts if word_starts is not None else _word_starts(chunk)
             while begin < m.start() and begin not in word_starts:
                 begin += 1
-        name = _LEADING.sub("", chunk[begin:end])
+        suffix = chunk[m.start() : end]
+        name = without_clause(_LEADING.sub("", chunk[begin:end]), suffix)
         start = end
-        core = name[: -(end - m.start())]
+        core = name[: -len(suffix)]
         if _is_specific(name, core):
             names.append(name)
     return names

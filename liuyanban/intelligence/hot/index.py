@@ -259,6 +259,10 @@ class HotIssueIndex:
 
     def _place(self, msg: HotInput, feats: Features) -> int:
         vec = self._vector(feats)
+        if not feats.topic and not feats.keys:
+            # No place and no problem words ("我们小区相关问题咨询"): nothing says what the
+            # message is about, so it joins nothing and nothing joins it.
+            return self._alone(msg, feats, vec)
         keys = self._keys(msg, feats)
         rare = self._rare_title_terms(feats)
         best, best_sim = None, 0.0
@@ -269,8 +273,13 @@ class HotIssueIndex:
             if needed is None:
                 continue
             sim = group.similarity(vec)
-            if sim < self.alike_threshold and not group.same_problem(feats.topic):
-                continue  # same place, another problem
+            if not group.same_problem(feats.topic) and (
+                sim < self.alike_threshold or not group.core() & feats.terms.keys()
+            ):
+                # Same place, another problem: alike texts (a shared template, "反映多次
+                #一直没有解决 … 希望领导督促") pass only when the message's own words name
+                # a problem of the group's core somewhere.
+                continue
             if sim >= needed and sim > best_sim:
                 best, best_sim = group, sim
         if best is None:
@@ -283,6 +292,14 @@ class HotIssueIndex:
         self._index(best.id, keys, rare)
         self._merge_neighbours(best, keys, candidates)
         return best.id
+
+    def _alone(self, msg: HotInput, feats: Features, vec: dict[str, float]) -> int:
+        group = Group(id=self._next_id)
+        self._next_id += 1
+        self.groups[group.id] = group
+        group.absorb(msg, feats, vec)
+        self.group_of[msg.id] = group.id
+        return group.id
 
     def _merge_neighbours(self, group: Group, keys: frozenset[str], candidates: set[int]) -> None:
         """Merge groups the new message bridges: same named place, alike as wholes.
@@ -310,8 +327,10 @@ class HotIssueIndex:
             ):
                 continue
             likeness = group.likeness(other)
-            if (nested or likeness < self.alike_threshold) and not (
-                group.same_problem(other.topics) or other.same_problem(group.topics)
+            if not (group.same_problem(other.topics) or other.same_problem(group.topics)) and (
+                nested
+                or likeness < self.alike_threshold
+                or not (group.core() & other.centroid.keys() or other.core() & group.centroid.keys())
             ):
                 continue  # one place, different problems
             if likeness >= self.merge_threshold:

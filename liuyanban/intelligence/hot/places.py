@@ -149,6 +149,30 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
             "搅拌站",
             "加油站",
             "垃圾站",
+            # Offices and institutions: "养老服务中心", "街道办事处", "妇幼保健院",
+            # "街道社保所", "区行政审批局", "文化馆", "民营加工厂".
+            "中心",
+            "办事处",
+            "大厅",
+            "院",
+            "局",
+            # "所" alone ends too many words (所以, 人才新政所规定的 …): only offices.
+            "事务所",
+            "研究所",
+            "卫生所",
+            "社保所",
+            "管理所",
+            "税务所",
+            "司法所",
+            "财政所",
+            "供电所",
+            "工商所",
+            "馆",
+            "厂",
+            "超市",
+            "景区",
+            "公交站",
+            "平台",
         ],
         key=len,
         reverse=True,
@@ -176,6 +200,10 @@ _NOT_PLACES = frozenset(
         "花园",
         "公园",
         "学校",
+        "服务中心",
+        "活动中心",
+        "服务大厅",
+        "办事大厅",
     ]
 )
 _GENERIC_CORES = frozenset(
@@ -226,6 +254,17 @@ _GENERIC_ENDINGS = frozenset(
         "果园",
         "家园",
         "老街",
+        "场所",
+        "厕所",
+        "住所",
+        "诊所",
+        "格局",
+        "布局",
+        "结局",
+        "当局",
+        "工厂",
+        "餐馆",
+        "饭馆",
     ]
 )
 _GENERIC_NAMES = frozenset(
@@ -242,6 +281,10 @@ _GENERIC_NAMES = frozenset(
         "保险公司",
         "培训学校",
         "周边道路",
+        "服务平台",
+        "信息平台",
+        "网络平台",
+        "交易平台",
     ]
 )
 # Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
@@ -282,6 +325,8 @@ POPULATIONS: tuple[str, ...] = tuple(
             "实习生",
             "环卫工人",
             "教职工",
+            "个体工商户",
+            "工商户",
         ],
         key=len,
         reverse=True,
@@ -370,7 +415,7 @@ def word_across(text: str, start: int, end: int) -> int | None:
 _CLAUSE_TAGS = frozenset(["v", "vd", "d", "p", "c", "r", "t", "f", "l", "i"])
 # Single characters that never sit inside a place name's first words: "让广铁集团",
 # "求各小区", "跟菜市场", "找村", "问一下您学校".
-_CLAUSE_CHARS = frozenset("让求因往跟找去说问按此该各就且过靠像")
+_CLAUSE_CHARS = frozenset("让求因往跟找去说问按此该各就且过靠像比想买")
 # Verbs that name a kind of institution or market and so begin real names (涉外商务学院,
 # 家禽批发市场, 经济开发区, 振兴路): never a clause.
 _NAME_VERBS = frozenset(
@@ -410,19 +455,36 @@ def without_clause(name: str, suffix: str) -> str:
     return name[cut:]
 
 
+# Names that a second suffix may extend ("伊景园" + "小区", "阳光新城" + "小区"); an
+# institution never is ("妇幼保健院" + "社区疫苗…" is the hospital, then another word).
+_EXTENDABLE = ("园", "苑", "庭", "湾", "城", "花园", "家园", "广场", "大厦", "公寓")
+
+
+# One-character suffixes that also start common words (院长, 局长, 局面, 馆长, 厂家).
+_WORD_STARTERS = frozenset("院局馆厂")
+
+
 def _names_in_chunk(chunk: str) -> list[str]:
     """Named places in one chunk: each suffix closes a name that starts after the last one."""
     names: list[str] = []
     start = 0
     word_starts: set[int] | None = None
     for m in _SUFFIX_RE.finditer(chunk):
-        extends = len(m.group()) > 1 and chunk[:start].endswith(names[-1]) if names else False
+        extends = (
+            len(m.group()) > 1
+            and chunk[:start].endswith(names[-1])
+            and names[-1].endswith(_EXTENDABLE)
+            if names
+            else False
+        )
         if extends and m.start() == start:
             # "伊景园" + "小区": a second suffix right after a name extends it ("金鼎村" +
             # "村民" does not: one-character suffixes never extend).
             names[-1] += m.group()
             start = m.end()
             continue
+        if m.group() in _WORD_STARTERS and is_word(chunk[m.start() : m.start() + 2]):
+            continue  # "所以", "院长", "厂家": a word, not the end of a name
         end = m.end()
         cut = word_across(chunk, m.start(), end)
         if cut is not None and chunk[m.start() : cut] in PLACE_SUFFIXES:
@@ -436,10 +498,15 @@ def _names_in_chunk(chunk: str) -> list[str]:
                 begin += 1
         suffix = chunk[m.start() : end]
         name = without_clause(_LEADING.sub("", chunk[begin:end]), suffix)
-        start = end
         core = name[: -len(suffix)]
         if _is_specific(name, core):
             names.append(name)
+            start = end
+        elif not core and m.start() == start:
+            # A bare suffix ("街道" of "街道社保所") is no name, but may begin the next one.
+            pass
+        else:
+            start = end
     return names
 
 

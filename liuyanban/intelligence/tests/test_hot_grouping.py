@@ -159,7 +159,9 @@ def test_the_platforms_own_names() -> None:
 def test_demo_world_messages_group_by_problem() -> None:
     """400 messages of the demo's own generator (seed_demo writes the same kind): the groups
     hold one problem each for at least nine in ten grouped messages (0.805 before the
-    "same problem" rule, 27 groups mixing problems; 0.935 and 9 now)."""
+    "same problem" rule, 27 groups mixing problems; 0.939 and 9 after it; 0.928 of 290
+    grouped messages and 9 groups now that problem-less messages no longer group). The
+    groups still mixing share one broad word (时间, 材料, 补贴): docs/hot-issues.md."""
     rng = random.Random(7)
     made = [generate_message(rng, city="长沙市") for _ in range(400)]
     msgs = [
@@ -176,7 +178,14 @@ def test_demo_world_messages_group_by_problem() -> None:
         grouped += len(ids)
         same += problems.most_common(1)[0][1]
         if "高龄补贴未按时发放" in problems:
-            assert not {"窗口工作人员态度差", "办事要求重复提交材料"} & problems.keys()
+            assert not {
+                "窗口工作人员态度差",
+                "办事要求重复提交材料",
+                "社保转移接续办理慢",
+                "退休手续迟迟办不下来",
+            } & problems.keys()
+        # Messages that name no place and no problem ("我们小区相关问题咨询") join nothing.
+        assert not {"相关问题咨询", "希望有关部门关注", "政策落实情况咨询"} & problems.keys()
     assert grouped > 200
     assert same / grouped >= 0.9
 

@@ -143,7 +143,9 @@ def _terms(text: str) -> list[str]:
 
 
 def _place_spans(title: str, names: Sequence[str]) -> list[tuple[int, int]]:
-    return [(m.start(), m.start() + len(n)) for n in names for m in re.finditer(re.escape(n), title)]
+    return [
+        (m.start(), m.start() + len(n)) for n in names for m in re.finditer(re.escape(n), title)
+    ]
 
 
 def _crosses(word: str, title: str, spans: list[tuple[int, int]]) -> bool:

@@ -277,7 +277,7 @@ class HotIssueIndex:
                 sim < self.alike_threshold or not group.core() & feats.terms.keys()
             ):
                 # Same place, another problem: alike texts (a shared template, "反映多次
-                #一直没有解决 … 希望领导督促") pass only when the message's own words name
+                # 一直没有解决 … 希望领导督促") pass only when the message's own words name
                 # a problem of the group's core somewhere.
                 continue
             if sim >= needed and sim > best_sim:
@@ -330,7 +330,9 @@ class HotIssueIndex:
             if not (group.same_problem(other.topics) or other.same_problem(group.topics)) and (
                 nested
                 or likeness < self.alike_threshold
-                or not (group.core() & other.centroid.keys() or other.core() & group.centroid.keys())
+                or not (
+                    group.core() & other.centroid.keys() or other.core() & group.centroid.keys()
+                )
             ):
                 continue  # one place, different problems
             if likeness >= self.merge_threshold:

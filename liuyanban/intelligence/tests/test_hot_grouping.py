@@ -178,12 +178,15 @@ def test_demo_world_messages_group_by_problem() -> None:
         grouped += len(ids)
         same += problems.most_common(1)[0][1]
         if "高龄补贴未按时发放" in problems:
-            assert not {
-                "窗口工作人员态度差",
-                "办事要求重复提交材料",
-                "社保转移接续办理慢",
-                "退休手续迟迟办不下来",
-            } & problems.keys()
+            assert (
+                not {
+                    "窗口工作人员态度差",
+                    "办事要求重复提交材料",
+                    "社保转移接续办理慢",
+                    "退休手续迟迟办不下来",
+                }
+                & problems.keys()
+            )
         # Messages that name no place and no problem ("我们小区相关问题咨询") join nothing.
         assert not {"相关问题咨询", "希望有关部门关注", "政策落实情况咨询"} & problems.keys()
     assert grouped > 200

@@ -65,6 +65,16 @@ _NOT_TOPIC = frozenset(
         "经常",
         "至今",
         "多年",
+        # Where and who, said vaguely ("我所在的街道", "本市", "民营加工厂", "个体工商户").
+        "所在",
+        "本市",
+        "本地",
+        "当地",
+        "希望",
+        "个体",
+        "民营",
+        "小微",
+        "初创",
     ]
 )
 # Words naming a kind of place or body ("餐饮店", "文化馆", "路口", "物流园"): where, not what,
@@ -132,6 +142,22 @@ def _terms(text: str) -> list[str]:
     ]
 
 
+def _place_spans(title: str, names: Sequence[str]) -> list[tuple[int, int]]:
+    return [
+        (m.start(), m.start() + len(n)) for n in names for m in re.finditer(re.escape(n), title)
+    ]
+
+
+def _crosses(word: str, title: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``word`` runs into a place name of the title ("社区卫生" over "…|卫生服务中心"):
+    it is then part of where, not of what."""
+    for m in re.finditer(re.escape(word), title):
+        a, b = m.start(), m.start() + len(word)
+        if any(a < end and b > start and not (start <= a and b <= end) for start, end in spans):
+            return True
+    return False
+
+
 def featurize(msg: HotInput) -> Features:
     """Extract places, keys and weighted terms (title words count twice) from one message."""
     title = normalize(msg.title)
@@ -141,11 +167,16 @@ def featurize(msg: HotInput) -> Features:
     # Words of the place named in the title say *where*, not *what*: leaving them in would
     # make two different problems at one estate look alike.
     # Administrative names ("长沙市") say where too, and nearly every message names one.
+    where = _place_spans(title, title_places)
     title_terms = [
-        w for w in _terms(places.strip_admin(title, " ")) if not any(w in p for p in title_places)
+        w
+        for w in _terms(places.strip_admin(title, " "))
+        if not any(w in p for p in title_places) and not _crosses(w, title, where)
     ]
     terms = Counter(
-        w for w in _terms(places.strip_admin(head, " ")) if not any(w in p for p in title_places)
+        w
+        for w in _terms(places.strip_admin(head, " "))
+        if not any(w in p for p in title_places) and not _crosses(w, title, where)
     )
     terms.update(title_terms)
     return Features(

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .features import Features, HotInput, featurize, featurize_many
+from .places import split_suffix
 
 # Only the most recent groups behind one key are compared: a popular key ("新城小区")
 # must not turn one add into a scan of thousands of groups.
 MAX_GROUPS_PER_KEY = 30
+# A tail of this many different longer place names is generic ("职业技术学院"), not one place.
+GENERIC_TAIL = 4
 # Titles are searched for known place names of 3 to 8 characters (the gazetteer).
 _GAZETTEER_LENGTHS = range(3, 9)
 
@@ -53,17 +56,21 @@ class Group:
     # member), and how many members have any.
     topics: Counter[str] = field(default_factory=Counter)
     topical: int = 0
+    # The members' problem-word sets as a whole: a message whose title says exactly what a
+    # member's says is a repeat of that complaint, whatever the group's core has become.
+    signatures: set[frozenset[str]] = field(default_factory=set)
 
     def core(self) -> set[str]:
         """Problem words used by at least a third of the members whose titles have any."""
         return {w for w, n in self.topics.items() if 3 * n >= self.topical}
 
     def same_problem(self, topic: Iterable[str]) -> bool:
-        """Whether title problem words meet the group's core (True when either has none)."""
-        words = set(topic)
+        """Whether title problem words meet the group's core (True when either has none),
+        or are exactly those of one member's title (a repeated complaint)."""
+        words = frozenset(topic)
         if not words or not self.topical:
             return True
-        return bool(words & self.core())
+        return bool(words & self.core()) or words in self.signatures
 
     def similarity(self, vec: dict[str, float]) -> float:
         """Cosine between a unit vector and the centroid (the sum of member unit vectors)."""
@@ -96,6 +103,7 @@ class Group:
         self.titles.extend(other.titles)
         self.topics.update(other.topics)
         self.topical += other.topical
+        self.signatures |= other.signatures
 
     def absorb(self, msg: HotInput, feats: Features, vec: dict[str, float]) -> None:
         """Add a message: update the centroid and its squared norm in O(terms)."""
@@ -114,11 +122,41 @@ class Group:
         self.titles.append(feats.title_terms)
         self.topics.update(feats.topic)
         self.topical += bool(feats.topic)
+        if feats.topic:
+            self.signatures.add(feats.topic)
 
 
 def _main_places(group: Group) -> set[str]:
     """The two places a group is most often about; incidental mentions do not count."""
     return {name for name, _ in group.places.most_common(2)}
+
+
+def _distinctive(name: str) -> bool:
+    """A name that stands for one place on its own: a place suffix after three or more
+    characters ("魅力之城小区", "涉外经济学院"; not "经济学院", of which a city has several)."""
+    core, suffix = split_suffix(name)
+    return bool(suffix) and len(core) >= 3
+
+
+def _nested_names(
+    ours: set[str], theirs: set[str], keys: Iterable[str], generic: Callable[[str], bool]
+) -> bool:
+    """Whether one main name ends with the other's whole name ("万科魅力之城小区" /
+    "魅力之城小区"), that shorter name distinctive and not a generic tail of several places
+    ("职业技术学院"), and one of the two is a key of the message that bridges the groups."""
+    keys = set(keys)
+    for a in ours:
+        for b in theirs:
+            long, short = (a, b) if len(a) > len(b) else (b, a)
+            if (
+                long != short
+                and long.endswith(short)
+                and _distinctive(short)
+                and not generic(short)
+                and (a in keys or b in keys)
+            ):
+                return True
+    return False
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -151,6 +189,9 @@ class HotIssueIndex:
         self.group_of: dict[int, int] = {}
         self._by_key: dict[str, list[int]] = defaultdict(list)
         self._by_term: dict[str, list[int]] = defaultdict(list)
+        # Distinctive tails of the place names seen so far, and (up to GENERIC_TAIL) the
+        # longer names that end with each: "职业技术学院" ends many colleges' names.
+        self._longer: dict[str, set[str]] = {}
         self._df: Counter[str] = Counter()
         self._n_docs = 0
         self._next_id = 1
@@ -218,6 +259,10 @@ class HotIssueIndex:
 
     def _place(self, msg: HotInput, feats: Features) -> int:
         vec = self._vector(feats)
+        if not feats.topic and not feats.keys:
+            # No place and no problem words ("我们小区相关问题咨询"): nothing says what the
+            # message is about, so it joins nothing and nothing joins it.
+            return self._alone(msg, feats, vec)
         keys = self._keys(msg, feats)
         rare = self._rare_title_terms(feats)
         best, best_sim = None, 0.0
@@ -228,8 +273,13 @@ class HotIssueIndex:
             if needed is None:
                 continue
             sim = group.similarity(vec)
-            if sim < self.alike_threshold and not group.same_problem(feats.topic):
-                continue  # same place, another problem
+            if not group.same_problem(feats.topic) and (
+                sim < self.alike_threshold or not group.core() & feats.terms.keys()
+            ):
+                # Same place, another problem: alike texts (a shared template, "反映多次
+                # 一直没有解决 … 希望领导督促") pass only when the message's own words name
+                # a problem of the group's core somewhere.
+                continue
             if sim >= needed and sim > best_sim:
                 best, best_sim = group, sim
         if best is None:
@@ -237,10 +287,19 @@ class HotIssueIndex:
             self.groups[best.id] = best
             self._next_id += 1
         best.absorb(msg, feats, vec)
+        self._learn_tails(feats.places)
         self.group_of[msg.id] = best.id
         self._index(best.id, keys, rare)
         self._merge_neighbours(best, keys, candidates)
         return best.id
+
+    def _alone(self, msg: HotInput, feats: Features, vec: dict[str, float]) -> int:
+        group = Group(id=self._next_id)
+        self._next_id += 1
+        self.groups[group.id] = group
+        group.absorb(msg, feats, vec)
+        self.group_of[msg.id] = group.id
+        return group.id
 
     def _merge_neighbours(self, group: Group, keys: frozenset[str], candidates: set[int]) -> None:
         """Merge groups the new message bridges: same named place, alike as wholes.
@@ -253,11 +312,13 @@ class HotIssueIndex:
             if other is None or other is group:
                 continue
             # Only an exact place name (not a shared tail such as "经济学院") or a numbered
-            # name bridges two groups, and never across districts.
-            strong = [
-                k for k in keys if len(k) >= 4 and k in _main_places(other) & _main_places(group)
-            ]
-            if not strong or not self._overlap_in_time(group, other):
+            # name bridges two groups, and never across districts; or one main name that
+            # ends with the other's distinctive name ("万科魅力之城小区" / "魅力之城小区"), and
+            # then only on the same problem, however alike the texts are.
+            ours, theirs = _main_places(group), _main_places(other)
+            strong = [k for k in keys if len(k) >= 4 and k in ours & theirs]
+            nested = not strong and _nested_names(ours, theirs, keys, self._generic_tail)
+            if not (strong or nested) or not self._overlap_in_time(group, other):
                 continue
             if (
                 group.districts
@@ -266,8 +327,12 @@ class HotIssueIndex:
             ):
                 continue
             likeness = group.likeness(other)
-            if likeness < self.alike_threshold and not (
-                group.same_problem(other.topics) or other.same_problem(group.topics)
+            if not (group.same_problem(other.topics) or other.same_problem(group.topics)) and (
+                nested
+                or likeness < self.alike_threshold
+                or not (
+                    group.core() & other.centroid.keys() or other.core() & group.centroid.keys()
+                )
             ):
                 continue  # one place, different problems
             if likeness >= self.merge_threshold:
@@ -276,6 +341,17 @@ class HotIssueIndex:
                     self.group_of[m.id] = group.id
                 del self.groups[gid]
                 self._index(group.id, frozenset(other.keys), [])
+
+    def _learn_tails(self, names: Iterable[str]) -> None:
+        for name in names:
+            core, suffix = split_suffix(name)
+            for i in range(1, len(core) - 2):
+                owners = self._longer.setdefault(core[i:] + suffix, set())
+                if len(owners) < GENERIC_TAIL:
+                    owners.add(name)
+
+    def _generic_tail(self, name: str) -> bool:
+        return len(self._longer.get(name, ())) >= GENERIC_TAIL
 
     def _overlap_in_time(self, a: Group, b: Group) -> bool:
         return a.first - b.last <= self.window and b.first - a.last <= self.window
@@ -307,7 +383,13 @@ class HotIssueIndex:
         if shared:
             # Same full name on both sides is strong evidence of the same place; a name on
             # one side that is a tail of the other ("经济学院" in "财政经济学院") is weaker.
-            mine = set(feats.places) | {k for k in feats.keys if k[:1].isdigit()}
+            # A known name of four or more characters that the title spells out counts as
+            # the message's own ("A市万科魅力之城商铺…" names 魅力之城, a core of 魅力之城小区).
+            mine = (
+                set(feats.places)
+                | {k for k in feats.keys if k[:1].isdigit()}
+                | {k for k in keys - feats.keys if len(k) >= 4}
+            )
             if any(k in mine and k in group.places for k in shared):
                 return self.threshold
             if any(k in mine or k in group.places for k in shared):

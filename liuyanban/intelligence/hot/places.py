@@ -149,6 +149,30 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
             "搅拌站",
             "加油站",
             "垃圾站",
+            # Offices and institutions: "养老服务中心", "街道办事处", "妇幼保健院",
+            # "街道社保所", "区行政审批局", "文化馆", "民营加工厂".
+            "中心",
+            "办事处",
+            "大厅",
+            "院",
+            "局",
+            # "所" alone ends too many words (所以, 人才新政所规定的 …): only offices.
+            "事务所",
+            "研究所",
+            "卫生所",
+            "社保所",
+            "管理所",
+            "税务所",
+            "司法所",
+            "财政所",
+            "供电所",
+            "工商所",
+            "馆",
+            "厂",
+            "超市",
+            "景区",
+            "公交站",
+            "平台",
         ],
         key=len,
         reverse=True,
@@ -176,6 +200,10 @@ _NOT_PLACES = frozenset(
         "花园",
         "公园",
         "学校",
+        "服务中心",
+        "活动中心",
+        "服务大厅",
+        "办事大厅",
     ]
 )
 _GENERIC_CORES = frozenset(
@@ -226,6 +254,17 @@ _GENERIC_ENDINGS = frozenset(
         "果园",
         "家园",
         "老街",
+        "场所",
+        "厕所",
+        "住所",
+        "诊所",
+        "格局",
+        "布局",
+        "结局",
+        "当局",
+        "工厂",
+        "餐馆",
+        "饭馆",
     ]
 )
 _GENERIC_NAMES = frozenset(
@@ -242,11 +281,15 @@ _GENERIC_NAMES = frozenset(
         "保险公司",
         "培训学校",
         "周边道路",
+        "服务平台",
+        "信息平台",
+        "网络平台",
+        "交易平台",
     ]
 )
 # Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
 _LEADING = re.compile(
-    r"^(?:附近|周边|旁边|对面|楼下|门口|位于|座落|坐落|一家|一所|一个|名叫|叫做"
+    r"^(?:附近|周边|旁边|对面|楼下|门口|位于|地处|座落|坐落|一家|一所|一个|名叫|叫做"
     r"|投诉|举报|反映|建议|咨询|求助|关于|请问)+"
 )
 
@@ -282,6 +325,8 @@ POPULATIONS: tuple[str, ...] = tuple(
             "实习生",
             "环卫工人",
             "教职工",
+            "个体工商户",
+            "工商户",
         ],
         key=len,
         reverse=True,
@@ -362,19 +407,84 @@ def word_across(text: str, start: int, end: int) -> int | None:
     return None
 
 
+# Parts of speech that make a run of words a clause, not a name: verbs (排入, 占用), adverbs
+# (必须, 已经), prepositions, conjunctions, pronouns, time words (目前), positions (附近,
+# 之前), idioms (更何况).
+# Only words of two or more characters count: jieba splits unknown estate names into
+# single characters, and their tags ("申"/v in 申奥美域) say nothing.
+_CLAUSE_TAGS = frozenset(["v", "vd", "d", "p", "c", "r", "t", "f", "l", "i"])
+# Single characters that never sit inside a place name's first words: "让广铁集团",
+# "求各小区", "跟菜市场", "找村", "问一下您学校".
+_CLAUSE_CHARS = frozenset("让求因往跟找去说问按此该各就且过靠像比想买")
+# Verbs that name a kind of institution or market and so begin real names (涉外商务学院,
+# 家禽批发市场, 经济开发区, 振兴路): never a clause.
+_NAME_VERBS = frozenset(
+    ["涉外", "批发", "开发", "振兴", "解放", "培训", "培优", "示范", "创新", "改革", "拓展", "投资"]
+)
+# Suffixes of roads and streets, which are often named by a verb alone (解放路, 振兴大道).
+_ROAD_SUFFIXES = ("路", "大道", "街", "巷")
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    """jieba's part-of-speech tags of its dictionary words."""
+    import jieba.posseg
+
+    return dict(jieba.posseg.dt.word_tag_tab)
+
+
+def _is_clause_word(word: str) -> bool:
+    if len(word) == 1:
+        return word in _CLAUSE_CHARS
+    return word not in _NAME_VERBS and _word_tags().get(word) in _CLAUSE_TAGS
+
+
+@lru_cache(maxsize=65536)
+def without_clause(name: str, suffix: str) -> str:
+    """``name`` from after its last clause word: "占用劳动东路" → "劳动东路", "大量油烟排入小区"
+    → "小区" (then too short to be a place). A road named by a verb alone stays ("解放路")."""
+    core = name[: len(name) - len(suffix)]
+    cut = pos = 0
+    words = tokenizer().lcut(core, HMM=False)
+    for word in words:
+        pos += len(word)
+        if _is_clause_word(word):
+            cut = pos
+    if cut == len(core) and len(words) == 1 and suffix.endswith(_ROAD_SUFFIXES):
+        return name
+    return name[cut:]
+
+
+# Names that a second suffix may extend ("伊景园" + "小区", "阳光新城" + "小区"); an
+# institution never is ("妇幼保健院" + "社区疫苗…" is the hospital, then another word).
+_EXTENDABLE = ("园", "苑", "庭", "湾", "城", "花园", "家园", "广场", "大厦", "公寓")
+
+
+# One-character suffixes that also start common words (院长, 局长, 局面, 馆长, 厂家).
+_WORD_STARTERS = frozenset("院局馆厂")
+
+
 def _names_in_chunk(chunk: str) -> list[str]:
     """Named places in one chunk: each suffix closes a name that starts after the last one."""
     names: list[str] = []
     start = 0
     word_starts: set[int] | None = None
     for m in _SUFFIX_RE.finditer(chunk):
-        extends = len(m.group()) > 1 and chunk[:start].endswith(names[-1]) if names else False
+        extends = (
+            len(m.group()) > 1
+            and chunk[:start].endswith(names[-1])
+            and names[-1].endswith(_EXTENDABLE)
+            if names
+            else False
+        )
         if extends and m.start() == start:
             # "伊景园" + "小区": a second suffix right after a name extends it ("金鼎村" +
             # "村民" does not: one-character suffixes never extend).
             names[-1] += m.group()
             start = m.end()
             continue
+        if m.group() in _WORD_STARTERS and is_word(chunk[m.start() : m.start() + 2]):
+            continue  # "所以", "院长", "厂家": a word, not the end of a name
         end = m.end()
         cut = word_across(chunk, m.start(), end)
         if cut is not None and chunk[m.start() : cut] in PLACE_SUFFIXES:
@@ -386,11 +496,17 @@ def _names_in_chunk(chunk: str) -> list[str]:
             word_starts = word_starts if word_starts is not None else _word_starts(chunk)
             while begin < m.start() and begin not in word_starts:
                 begin += 1
-        name = _LEADING.sub("", chunk[begin:end])
-        start = end
-        core = name[: -(end - m.start())]
+        suffix = chunk[m.start() : end]
+        name = without_clause(_LEADING.sub("", chunk[begin:end]), suffix)
+        core = name[: -len(suffix)]
         if _is_specific(name, core):
             names.append(name)
+            start = end
+        elif not core and m.start() == start:
+            # A bare suffix ("街道" of "街道社保所") is no name, but may begin the next one.
+            pass
+        else:
+            start = end
     return names
 
 

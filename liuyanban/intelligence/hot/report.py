@@ -17,9 +17,14 @@ from .index import Group, HotIssueIndex
 # Opening and closing phrases of titles that say how, not what, is being asked.
 _LEAD = re.compile(
     r"^(?:关于|反映|投诉|举报|实名举报|请问|咨询|建议|请求|恳请|希望|强烈|再次|请|对|给|要求|呼吁|求助|感谢"
-    r"|的|在|至|于|和|与|及|之|从|到)+"
+    r"|的|在|至|于|和|与|及|之|从|到|段)+"
 )
-_TAIL = re.compile(r"(?:的问题|问题|的投诉|的建议|的反映|吗|呢|吧|了|的)+$")
+# "的问题" says "a problem of", a bare "问题" after a noun is the problem itself ("严重质量
+# 问题", "存在一系列问题"), and a question mark word keeps a question a question ("合理吗").
+_TAIL = re.compile(r"(?:的问题|的投诉|的建议|的反映|了|的)+$")
+# A place right after these is where something should go ("南延至生态动物园"): part of what
+# is asked, so it stays in the description.
+_TOWARDS = ("至", "到", "往", "向")
 _PUNCT = re.compile(r"[\s,，。.!！?？:：;；、\"“”'‘’()（）【】\[\]《》<>…~·]+")
 _ROAD_SUFFIXES = ("路", "街", "大道", "巷")
 _ASIDE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
@@ -131,13 +136,16 @@ def clean_title(title: str, names: list[str]) -> str:
     cores = [places.split_suffix(n)[0] for n in names]
     for name in sorted([*names, *(c for c in cores if len(c) >= 3)], key=len, reverse=True):
         for m in re.finditer(re.escape(name), text):
+            if m.start() > 0 and text[m.start() - 1] in _TOWARDS and not gone[m.start() - 1]:
+                continue
             end = m.end()
             # A dictionary word that starts inside the name and runs on belongs to the text.
             cut = places.word_across(text, m.start(), end)
             end = cut if cut is not None else end
             gone[m.start() : end] = [True] * (end - m.start())
     kept = "".join(ch for ch, g in zip(text, gone, strict=True) if not g)
-    parts = [p for p in _PUNCT.split(kept) if p]
+    # Asking words and connectives that a removed place leaves at a part's start ("对 |
+    # 东六路 | 段道路…") go before the parts are joined, so no part starts with a comma.
+    parts = [q for q in (_LEAD.sub("", p) for p in _PUNCT.split(kept)) if q]
     text = "，".join(parts[:2]) if parts else ""
-    text = _LEAD.sub("", text)
     return _TAIL.sub("", text)

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import Role, User
 from liuyanban.notifications.actions import notify
+from liuyanban.notifications.texts import notice
 
 from ..models import HotIssue
 from .config import warning_config
@@ -53,13 +54,16 @@ def warn_if_rising(issue: HotIssue, *, now: datetime) -> bool:
     clerks = User.objects.filter(
         memberships__organization_id=issue.office_id, memberships__role=Role.CLERK, is_active=True
     ).distinct()
-    text = _(
-        "热点预警（未诉先办）：“%(label)s”近 %(days)d 日有 %(n)d 条留言，呈上升趋势——%(desc)s"
-    ) % {
-        "label": issue.label,
-        "days": days,
-        "n": recent,
-        "desc": issue.description,
-    }
+    # A key and its values, rendered in each reader's language when shown (notifications
+    # migration 0002); the label and description are the issue's own words.
+    text = notice(
+        gettext_noop(
+            "热点预警（未诉先办）：“%(label)s”近 %(days)d 日有 %(n)d 条留言，呈上升趋势——%(desc)s"
+        ),
+        label=issue.label,
+        days=days,
+        n=recent,
+        desc=issue.description,
+    )
     notify(users=clerks, verb="hot_warning", text=text, url=issue_url(issue))
     return True

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from liuyanban.demo.generator import generate_message
 from liuyanban.intelligence.hot import HotInput, HotIssueIndex, hot_issues
+from liuyanban.intelligence.hot.index import _nested_names
 from liuyanban.intelligence.hot.places import admin_codes, place_names, use_names
 from liuyanban.intelligence.hot.report import clean_title
 
@@ -122,7 +124,9 @@ def test_issue_labels_of_the_demo_cases() -> None:
     )
     labels = {(h.place, h.description) for h in hot_issues(index, top=10)}
     assert labels == {
-        ("长沙市体育中心广场", "广场舞音响扰民"),
+        # "中心" closes a place name (体育中心, the demo's own place); 广场 then belongs
+        # to 广场舞.
+        ("长沙市体育中心", "广场舞音响扰民"),
         ("长沙市长青街", "违章搭建无人处理"),
         ("长沙市长青街", "道路破损坑洼严重"),
         ("长沙市河堤公园", "夜间偷排废气刺鼻"),
@@ -155,7 +159,9 @@ def test_the_platforms_own_names() -> None:
 def test_demo_world_messages_group_by_problem() -> None:
     """400 messages of the demo's own generator (seed_demo writes the same kind): the groups
     hold one problem each for at least nine in ten grouped messages (0.805 before the
-    "same problem" rule, 27 groups mixing problems; 0.935 and 9 now)."""
+    "same problem" rule, 27 groups mixing problems; 0.939 and 9 after it; 0.928 of 290
+    grouped messages and 9 groups now that problem-less messages no longer group). The
+    groups still mixing share one broad word (时间, 材料, 补贴): docs/hot-issues.md."""
     rng = random.Random(7)
     made = [generate_message(rng, city="长沙市") for _ in range(400)]
     msgs = [
@@ -172,6 +178,108 @@ def test_demo_world_messages_group_by_problem() -> None:
         grouped += len(ids)
         same += problems.most_common(1)[0][1]
         if "高龄补贴未按时发放" in problems:
-            assert not {"窗口工作人员态度差", "办事要求重复提交材料"} & problems.keys()
+            assert (
+                not {
+                    "窗口工作人员态度差",
+                    "办事要求重复提交材料",
+                    "社保转移接续办理慢",
+                    "退休手续迟迟办不下来",
+                }
+                & problems.keys()
+            )
+        # Messages that name no place and no problem ("我们小区相关问题咨询") join nothing.
+        assert not {"相关问题咨询", "希望有关部门关注", "政策落实情况咨询"} & problems.keys()
     assert grouped > 200
     assert same / grouped >= 0.9
+
+
+def test_a_clause_is_never_a_place() -> None:
+    """A verb, adverb or pronoun before a suffix makes a clause: "大量油烟排入小区" is no
+    place, "占用劳动东路" names 劳动东路; a road named by a verb stays whole."""
+    assert place_names("经营餐馆导致大量油烟排入小区大堂门口") == []
+    assert place_names("开发商占用劳动东路施工") == ["劳动东路"]
+    assert place_names("孩子不能上小区对面的学校") == []
+    assert place_names("长沙市解放路路灯不亮") == ["解放路"]
+    assert place_names("长沙市涉外商务学院") == ["涉外商务学院"]
+    # A bare suffix may begin the next name; a suffix that starts a word ends none.
+    assert place_names("长沙市街道社保所灵活就业人员参保咨询") == ["街道社保所"]
+    assert place_names("长沙市公安局局长") == ["公安局"]
+
+
+def _msgs(rows: list[tuple[str, str]]) -> list[HotInput]:
+    return [
+        HotInput(i, title, body, T0 + timedelta(days=i), f"u{i}")
+        for i, (title, body) in enumerate(rows, 1)
+    ]
+
+
+def test_one_estate_named_with_and_without_its_brand_is_one_issue() -> None:
+    """ "万科魅力之城小区" ends with "魅力之城小区": the two groups bridge on the same problem."""
+    index = HotIssueIndex()
+    index.rebuild(
+        _msgs(
+            [
+                (
+                    "万科魅力之城小区底层餐馆油烟扰民",
+                    "万科魅力之城小区底层餐馆油烟直排，扰民严重。",
+                ),
+                ("万科魅力之城小区门面油烟扰民", "万科魅力之城小区门面油烟很大，无法开窗。"),
+                (
+                    "魅力之城小区餐馆油烟扰民",
+                    "魅力之城小区一楼餐馆油烟扰民，万科魅力之城小区业主。",
+                ),
+                ("魅力之城小区楼板开裂", "魅力之城小区多户楼板开裂，质量堪忧。"),
+            ]
+        )
+    )
+    assert _groups(index) == [{1, 2, 3}, {4}]
+
+
+def test_a_nested_name_bridges_only_when_distinctive() -> None:
+    """The shorter name must be a place on its own (three characters before its suffix) and
+    not the tail of several names seen ("职业技术学院" ends many colleges' names)."""
+    never: Callable[[str], bool] = lambda name: False  # noqa: E731
+    assert _nested_names({"万科魅力之城小区"}, {"魅力之城小区"}, {"魅力之城小区"}, never)
+    assert not _nested_names({"涉外经济学院"}, {"经济学院"}, {"经济学院"}, never)
+    assert not _nested_names({"魅力之城小区"}, {"魅力之城小区"}, {"魅力之城小区"}, never)
+    assert not _nested_names(
+        {"机电职业技术学院"}, {"职业技术学院"}, {"职业技术学院"}, lambda n: n == "职业技术学院"
+    )
+    assert not _nested_names({"万科魅力之城小区"}, {"魅力之城小区"}, {"劳动东路"}, never)
+
+
+def test_a_message_that_names_no_place_and_no_problem_joins_nothing() -> None:
+    index = _index([("", "我们小区", "相关问题咨询"), ("", "我们小区", "相关问题咨询")])
+    assert _groups(index) == [{1}, {2}]
+
+
+def test_one_template_two_problems_at_one_place_are_two_issues() -> None:
+    """The demo's 涉企检查过多 and 企业贷款难融资贵 at 科技初创公司: one body template, no
+    problem word in common, so alike texts do not make them one issue."""
+    index = _index(
+        [
+            ("", "科技初创公司", "涉企检查过多"),
+            ("求助", "科技初创公司", "企业贷款难融资贵"),
+            ("建议", "科技初创公司", "涉企检查过多"),
+            ("", "科技初创公司", "企业贷款难融资贵"),
+        ]
+    )
+    assert _groups(index) == [{1, 3}, {2, 4}]
+
+
+def test_descriptions_read_as_written() -> None:
+    # A place after 至 is where something should go; a bare 问题 after a noun is the problem;
+    # a question stays a question; a connective left by a removed place goes.
+    assert clean_title("强烈建议将地铁7号线南延至长沙市生态动物园", ["生态动物园"]) == (
+        "将地铁7号线南延至生态动物园"
+    )
+    assert (
+        clean_title("长沙市润万滨江天著毛坯房有严重质量问题", [])
+        == "润万滨江天著毛坯房有严重质量问题"
+    )
+    assert clean_title("绿地海外滩小区距高铁只有30米，合理吗？", ["绿地海外滩小区"]) == (
+        "距高铁只有30米，合理吗"
+    )
+    assert clean_title("对东六路（远大路至映霞路）段道路路基改造的建议", ["东六路"]) == (
+        "道路路基改造"
+    )

@@ -11,7 +11,7 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from liuyanban.intelligence.hot import selectors as hot_selectors
 from liuyanban.intelligence.hot import store
@@ -125,14 +125,28 @@ def test_rebuild_equals_incremental_membership(world: World) -> None:
 
 
 def test_early_warning_goes_to_the_office_clerks_once(world: World) -> None:
-    for day, (title, body) in enumerate(SMOKE):
-        add(publish(world, title, body, day=day, author=("alice", "bob")[day % 2]), day)
+    # The worker that raises the warning runs in English (the sender's language must not
+    # decide the reader's).
+    with translation.override("en"):
+        for day, (title, body) in enumerate(SMOKE):
+            add(publish(world, title, body, day=day, author=("alice", "bob")[day % 2]), day)
     issue = HotIssue.objects.get()
     assert issue.rising and issue.warned_at is not None
     warned = Notification.objects.filter(verb="hot_warning")
     assert [n.user for n in warned] == [world.olga]
     assert warned[0].url == reverse("web:hot_issue", args=[issue.pk])
     assert "阳光花园" in warned[0].text
+    assert warned[0].text.startswith("热点预警（未诉先办）")  # email copies: the site's language
+    # Stored as a key and values: each reader sees the notice in their own language.
+    row = warned[0]
+    assert row.text_key.startswith("热点预警（未诉先办）") and row.params["label"] == issue.label
+    with translation.override("en"):
+        english = row.display_text
+    with translation.override("zh-hans"):
+        chinese = row.display_text
+    assert english.startswith("Hot issue early warning") and "阳光花园" in english
+    assert "热点预警" not in english
+    assert chinese.startswith("热点预警（未诉先办）") and "阳光花园" in chinese
     store.refresh_all(now=DAY0.replace(day=6))
     add(Message.objects.get(public_title=SMOKE[2][0]), 2)
     assert warned.count() == 1

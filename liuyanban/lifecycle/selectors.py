@@ -7,10 +7,11 @@ answers 404 both for "missing" and "not yours". Lists page by keyset
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +20,8 @@ from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, sub
 from liuyanban.core import paging
 from liuyanban.core.errors import NotFound
 from liuyanban.core.paging import Page
+from liuyanban.core.prepared import Prepared
+from liuyanban.organizations.models import Organization
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
@@ -36,6 +39,8 @@ from .models import (
     Status,
 )
 from .workdays import add_working_days
+
+M = TypeVar("M", bound=Model)
 
 STAFF_ROLES = [r.value for r in Role if r != Role.ADMIN]
 
@@ -83,14 +88,32 @@ def get_message_for_user(
     """One message the user may see, or NotFound (never a hint that it exists)."""
     # Not the canonical message: only a merged one has it (a query then, when shown),
     # and joining a second full message row cost every page its columns.
-    qs = Message.objects.select_related(
-        "board__organization", "office", "unit", "domain", "kind", "region"
-    )
+    # A stranger sees public messages only, which ``can_see`` allows before it would
+    # look at the board's body: that join is for signed-in users.
+    board = "board__organization" if user.is_authenticated else "board"
+    qs = Message.objects.select_related(board, "office", "unit", "domain", "kind", "region")
     lookup = {"tracking_number": tracking_number} if tracking_number else {"pk": pk}
-    message = qs.filter(**lookup).first()
+    message = next(iter(qs.filter(**lookup).order_by()[:1]), None)
     if message is None or not can_see(user, message):
         raise NotFound()
     return message
+
+
+def get_public_message(tracking_number: str) -> Message:
+    """A public message as a stranger reads it on its page, or NotFound.
+
+    The same answer ``get_message_for_user`` gives an anonymous visitor, reading only
+    what the public page names: the board, the domain and the kind (not the bodies
+    that staff checks and the API's references need).
+    """
+    found = list(
+        Message.objects.select_related("board", "domain", "kind")
+        .filter(tracking_number=tracking_number, status__in=PUBLIC_STATUSES, canonical__isnull=True)
+        .order_by()[:1]
+    )
+    if not found:
+        raise NotFound()
+    return found[0]
 
 
 # ---------------------------------------------------------------------------
@@ -145,11 +168,27 @@ def _sees_unpublished_images(user: AnyUser, message: Message) -> bool:
     return permissions.may_see_private(user, message)
 
 
+def _published_images_of(message_id: int) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(
+        message_id=message_id, state=AttachmentState.PUBLISHED
+    ).order_by("pk")
+
+
+_published_image_list = Prepared(Attachment, _published_images_of)
+
+
 def published_images(message: Message) -> QuerySet[Attachment]:
     """The images the public sees: published ones, and only while the message is public."""
     if message.status not in PUBLIC_STATUSES or message.canonical_id is not None:
         return Attachment.objects.none()
-    return message.attachments.filter(state=AttachmentState.PUBLISHED).order_by("pk")
+    return _published_images_of(message.pk)
+
+
+def published_image_list(message: Message) -> list[Attachment]:
+    """``published_images`` as a list, from SQL compiled once (the message page)."""
+    if message.status not in PUBLIC_STATUSES or message.canonical_id is not None:
+        return []
+    return list(_published_image_list(message.pk))
 
 
 def images_for(user: AnyUser, message: Message) -> list[Attachment]:
@@ -368,16 +407,46 @@ class TimelineEntry(TypedDict):
 
 PUBLIC_DETAIL_KEYS = {"to", "lead", "assist", "due", "new_due", "resolution", "into"}
 
+# The public steps of a message, with the acting body's names (compiled once: the page's
+# reads are small, and Django's compilation cost more than PostgreSQL's answer).
+_public_events = Prepared(
+    Event,
+    lambda message_id: (
+        Event.objects.filter(message_id=message_id, is_public=True)
+        .annotate(org_name=F("actor_org__name"), org_name_en=F("actor_org__name_en"))
+        .order_by("pk")
+    ),
+)
+
+
+def with_organizations(rows: Iterable[M], field: str) -> list[M]:
+    """Rows of a prepared read whose ``org_name`` and ``org_name_en`` columns name the
+    body in ``field``, with that body set (its id and names; other fields load on use)."""
+    out = []
+    for row in rows:
+        pk = getattr(row, f"{field}_id")
+        if pk is not None:
+            names = [pk, row.org_name, row.org_name_en]  # type: ignore[attr-defined]
+            org = Organization.from_db(row._state.db, ["id", "name", "name_en"], names)
+            setattr(row, field, org)
+        out.append(row)
+    return out
+
 
 def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
     """The message's history from its events; the public sees no private details or names."""
     from .transitions import TRANSITIONS
 
-    events = (
-        Event.objects.filter(message=message).select_related("actor", "actor_org").order_by("pk")
-    )
-    if not staff:
-        events = events.filter(is_public=True)
+    events: Iterable[Event]
+    if staff:
+        events = (
+            Event.objects.filter(message=message)
+            .select_related("actor", "actor_org")
+            .order_by("pk")
+        )
+    else:
+        # The public sees a body's name; a person's only for the author without a nickname.
+        events = with_organizations(_public_events(message.pk), "actor_org")
     out: list[TimelineEntry] = []
     for e in events:
         label = (

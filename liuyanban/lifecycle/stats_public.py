@@ -11,6 +11,7 @@ from typing import TypedDict
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 
+from liuyanban.core.prepared import Prepared
 from liuyanban.organizations.models import Board, Level, Organization, OrgKind
 
 from .models import (
@@ -22,6 +23,7 @@ from .models import (
     Reply,
     ReplyState,
 )
+from .selectors import with_organizations
 from .workdays import working_days_between
 
 # How many recent replies the average working days to reply is computed over.
@@ -113,13 +115,28 @@ def latest_answered(limit: int = 8) -> list[Message]:
     )
 
 
+# The message page's reads, compiled once (``core.prepared``).
+_published_replies = Prepared(
+    Reply,
+    lambda message_id: (
+        Reply.objects.filter(message_id=message_id, state=ReplyState.PUBLISHED)
+        .annotate(org_name=F("organization__name"), org_name_en=F("organization__name_en"))
+        .order_by("published_at", "pk")
+    ),
+)
+_evaluations = Prepared(
+    Evaluation,
+    lambda message_id: Evaluation.objects.filter(message_id=message_id).order_by(
+        "created_at", "pk"
+    ),
+)
+
+
 def published_replies(message: Message) -> list[Reply]:
     """The message's published replies (interim and final) with the replying body."""
-    return list(
-        Reply.objects.filter(message=message, state=ReplyState.PUBLISHED)
-        .select_related("organization")
-        .order_by("published_at", "pk")
-    )
+    if message.first_reply_at is None:  # set when the first reply is published
+        return []
+    return with_organizations(_published_replies(message.pk), "organization")
 
 
 def evaluations_of(message: Message) -> list[Evaluation]:
@@ -127,7 +144,7 @@ def evaluations_of(message: Message) -> list[Evaluation]:
     # Only the author of an answered message rates it; a poor rating may have reopened it.
     if message.status not in ANSWERED_STATUSES and not message.reopen_count:
         return []
-    return list(Evaluation.objects.filter(message=message).order_by("created_at", "pk"))
+    return list(_evaluations(message.pk))
 
 
 # ---------------------------------------------------------------------------

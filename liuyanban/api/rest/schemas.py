@@ -153,7 +153,10 @@ def detail(user: AnyUser, message: Message) -> dict[str, object]:
     staff = permissions.is_insider(user, message)
     replies = message.replies.select_related("organization").order_by("pk")
     if not staff:
+        # Published ones only; none before the first is (``first_reply_at`` is set then).
         replies = replies.filter(state=ReplyState.PUBLISHED)
+        if message.first_reply_at is None:
+            replies = replies.none()
     original = (
         {"title": message.title, "body": message.body, "location": message.location}
         if permissions.may_see_private(user, message)

@@ -1,0 +1,81 @@
+"""The message page's reads compiled once (``core.prepared``) give what the ORM gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db.models import F
+
+from liuyanban.core.prepared import Prepared
+from liuyanban.lifecycle import selectors, stats_public
+from liuyanban.lifecycle.models import Event, Reply, ReplyState, Status
+from liuyanban.testing.world import World
+
+
+def test_a_prepared_read_returns_the_querysets_rows_for_each_argument(world: World) -> None:
+    first = world.message_in(Status.CLOSED)
+    second = world.message_in(Status.IN_HANDLING)
+    read = Prepared(
+        Event,
+        lambda mid: (
+            Event.objects.filter(message_id=mid, is_public=True)
+            .annotate(org_name=F("actor_org__name"))
+            .order_by("pk")
+        ),
+    )
+    for message in (first, second, first):  # compiled once, run with each id
+        orm = list(Event.objects.filter(message=message, is_public=True).order_by("pk"))
+        rows = list(read(message.pk))
+        assert [(e.pk, e.action, e.at, e.details) for e in rows] == [
+            (e.pk, e.action, e.at, e.details) for e in orm
+        ]
+        assert [e.org_name for e in rows] == [  # type: ignore[attr-defined]
+            e.actor_org.name if e.actor_org else None for e in orm
+        ]
+    assert len(rows) > 2
+
+
+def test_a_prepared_read_refuses_what_it_cannot_run(world: World) -> None:
+    joined = Prepared(
+        Reply, lambda mid: Reply.objects.filter(message_id=mid).select_related("organization")
+    )
+    with pytest.raises(ValueError, match="related"):
+        list(joined(1))
+    twice = Prepared(Reply, lambda mid: Reply.objects.filter(message_id=mid, pk=mid))
+    with pytest.raises(ValueError, match="once"):
+        list(twice(1))
+
+
+def test_the_public_page_reads_match_the_orm(world: World, django_assert_num_queries: Any) -> None:
+    m = world.message_in(Status.REPLIED)
+    expected = list(
+        Reply.objects.filter(message=m, state=ReplyState.PUBLISHED)
+        .select_related("organization")
+        .order_by("published_at", "pk")
+    )
+    with django_assert_num_queries(1):
+        replies = stats_public.published_replies(m)
+        # The replying body's names came with the replies.
+        names = [r.organization.local_name for r in replies]
+    assert [r.pk for r in replies] == [r.pk for r in expected] and replies
+    assert names == [r.organization.local_name for r in expected]
+    assert [r.public_body for r in replies] == [r.public_body for r in expected]
+    with django_assert_num_queries(1):
+        steps = selectors.timeline(m)
+    assert [s["action"] for s in steps] == list(
+        Event.objects.filter(message=m, is_public=True)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert any(s["actor"] for s in steps)  # a body's name, from the same query
+
+
+def test_a_message_without_a_published_reply_asks_nothing_for_replies(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    m = world.message_in(Status.IN_HANDLING)
+    with django_assert_num_queries(0):
+        assert stats_public.published_replies(m) == []
+    done = world.message_in(Status.CLOSED)
+    assert done.first_reply_at is not None and stats_public.published_replies(done)

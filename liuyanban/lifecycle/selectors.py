@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict
 
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -20,8 +20,7 @@ from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, sub
 from liuyanban.core import paging
 from liuyanban.core.errors import NotFound
 from liuyanban.core.paging import Page
-from liuyanban.core.prepared import Prepared
-from liuyanban.organizations.models import Organization
+from liuyanban.core.prepared import Prepared, attach
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
@@ -40,7 +39,8 @@ from .models import (
 )
 from .workdays import add_working_days
 
-M = TypeVar("M", bound=Model)
+# The columns a named object (body, board, domain, kind) is shown with.
+NAMES = ("name", "name_en")
 
 STAFF_ROLES = [r.value for r in Role if r != Role.ADMIN]
 
@@ -99,21 +99,43 @@ def get_message_for_user(
     return message
 
 
+_public_message = Prepared(
+    Message,
+    lambda tracking_number: (
+        Message.objects.filter(
+            tracking_number=tracking_number, status__in=PUBLIC_STATUSES, canonical__isnull=True
+        )
+        .annotate(
+            board_code=F("board__code"),
+            board_name=F("board__name"),
+            board_name_en=F("board__name_en"),
+            domain_code=F("domain__code"),
+            domain_name=F("domain__name"),
+            domain_name_en=F("domain__name_en"),
+            kind_code=F("kind__code"),
+            kind_name=F("kind__name"),
+            kind_name_en=F("kind__name_en"),
+        )
+        .order_by()[:1]
+    ),
+    argument=str,
+)
+
+
 def get_public_message(tracking_number: str) -> Message:
     """A public message as a stranger reads it on its page, or NotFound.
 
     The same answer ``get_message_for_user`` gives an anonymous visitor, reading only
-    what the public page names: the board, the domain and the kind (not the bodies
-    that staff checks and the API's references need).
+    what the public page names of the board, the domain and the kind (their codes and
+    names), in SQL compiled once (``core.prepared``).
     """
-    found = list(
-        Message.objects.select_related("board", "domain", "kind")
-        .filter(tracking_number=tracking_number, status__in=PUBLIC_STATUSES, canonical__isnull=True)
-        .order_by()[:1]
-    )
+    found = list(_public_message(tracking_number))
     if not found:
         raise NotFound()
-    return found[0]
+    message = found[0]
+    for field in ("board", "domain", "kind"):
+        attach([message], field, ("code", *NAMES))
+    return message
 
 
 # ---------------------------------------------------------------------------
@@ -413,24 +435,10 @@ _public_events = Prepared(
     Event,
     lambda message_id: (
         Event.objects.filter(message_id=message_id, is_public=True)
-        .annotate(org_name=F("actor_org__name"), org_name_en=F("actor_org__name_en"))
+        .annotate(actor_org_name=F("actor_org__name"), actor_org_name_en=F("actor_org__name_en"))
         .order_by("pk")
     ),
 )
-
-
-def with_organizations(rows: Iterable[M], field: str) -> list[M]:
-    """Rows of a prepared read whose ``org_name`` and ``org_name_en`` columns name the
-    body in ``field``, with that body set (its id and names; other fields load on use)."""
-    out = []
-    for row in rows:
-        pk = getattr(row, f"{field}_id")
-        if pk is not None:
-            names = [pk, row.org_name, row.org_name_en]  # type: ignore[attr-defined]
-            org = Organization.from_db(row._state.db, ["id", "name", "name_en"], names)
-            setattr(row, field, org)
-        out.append(row)
-    return out
 
 
 def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
@@ -446,7 +454,7 @@ def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
         )
     else:
         # The public sees a body's name; a person's only for the author without a nickname.
-        events = with_organizations(_public_events(message.pk), "actor_org")
+        events = attach(_public_events(message.pk), "actor_org", NAMES)
     out: list[TimelineEntry] = []
     for e in events:
         label = (

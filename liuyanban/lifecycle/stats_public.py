@@ -11,7 +11,7 @@ from typing import TypedDict
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 
-from liuyanban.core.prepared import Prepared
+from liuyanban.core.prepared import Prepared, attach
 from liuyanban.organizations.models import Board, Level, Organization, OrgKind
 
 from .models import (
@@ -23,7 +23,7 @@ from .models import (
     Reply,
     ReplyState,
 )
-from .selectors import with_organizations
+from .selectors import NAMES
 from .workdays import working_days_between
 
 # How many recent replies the average working days to reply is computed over.
@@ -120,7 +120,10 @@ _published_replies = Prepared(
     Reply,
     lambda message_id: (
         Reply.objects.filter(message_id=message_id, state=ReplyState.PUBLISHED)
-        .annotate(org_name=F("organization__name"), org_name_en=F("organization__name_en"))
+        .annotate(
+            organization_name=F("organization__name"),
+            organization_name_en=F("organization__name_en"),
+        )
         .order_by("published_at", "pk")
     ),
 )
@@ -136,7 +139,7 @@ def published_replies(message: Message) -> list[Reply]:
     """The message's published replies (interim and final) with the replying body."""
     if message.first_reply_at is None:  # set when the first reply is published
         return []
-    return with_organizations(_published_replies(message.pk), "organization")
+    return attach(_published_replies(message.pk), "organization", NAMES)
 
 
 def evaluations_of(message: Message) -> list[Evaluation]:

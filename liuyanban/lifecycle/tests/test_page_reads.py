@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db.models import F
 
+from liuyanban.core.errors import NotFound
 from liuyanban.core.prepared import Prepared
 from liuyanban.lifecycle import selectors, stats_public
 from liuyanban.lifecycle.models import Event, Reply, ReplyState, Status
@@ -20,7 +21,7 @@ def test_a_prepared_read_returns_the_querysets_rows_for_each_argument(world: Wor
         Event,
         lambda mid: (
             Event.objects.filter(message_id=mid, is_public=True)
-            .annotate(org_name=F("actor_org__name"))
+            .annotate(actor_org_name=F("actor_org__name"))
             .order_by("pk")
         ),
     )
@@ -30,7 +31,7 @@ def test_a_prepared_read_returns_the_querysets_rows_for_each_argument(world: Wor
         assert [(e.pk, e.action, e.at, e.details) for e in rows] == [
             (e.pk, e.action, e.at, e.details) for e in orm
         ]
-        assert [e.org_name for e in rows] == [  # type: ignore[attr-defined]
+        assert [e.actor_org_name for e in rows] == [  # type: ignore[attr-defined]
             e.actor_org.name if e.actor_org else None for e in orm
         ]
     assert len(rows) > 2
@@ -79,3 +80,25 @@ def test_a_message_without_a_published_reply_asks_nothing_for_replies(
         assert stats_public.published_replies(m) == []
     done = world.message_in(Status.CLOSED)
     assert done.first_reply_at is not None and stats_public.published_replies(done)
+
+
+def test_the_public_message_read_names_board_domain_and_kind_in_one_query(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    m = world.message_in(Status.REPLIED)
+    with django_assert_num_queries(1):
+        found = selectors.get_public_message(m.tracking_number)
+        shown = (found.board.code, found.board.local_name, found.domain.local_name)
+        shown += (found.kind.local_name, found.public_title, found.published_at)
+    assert shown == (
+        m.board.code,
+        m.board.local_name,
+        m.domain.local_name,
+        m.kind.local_name,
+        m.public_title,
+        m.published_at,
+    )
+    hidden = world.message_in(Status.SUBMITTED)
+    for tracking in (hidden.tracking_number, "NO-SUCH", ""):
+        with pytest.raises(NotFound):
+            selectors.get_public_message(tracking)

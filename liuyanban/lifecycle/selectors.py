@@ -86,6 +86,8 @@ def get_message_for_user(
     user: AnyUser, *, tracking_number: str | None = None, pk: int | None = None
 ) -> Message:
     """One message the user may see, or NotFound (never a hint that it exists)."""
+    if tracking_number and not user.is_authenticated:
+        return get_public_message(tracking_number)  # the same answer, cheaper to read
     # Not the canonical message: only a merged one has it (a query then, when shown),
     # and joining a second full message row cost every page its columns.
     # A stranger sees public messages only, which ``can_see`` allows before it would
@@ -99,6 +101,8 @@ def get_message_for_user(
     return message
 
 
+# What a stranger reads of a public message's board, domain, kind, region and bodies.
+_NAMED = ("board", "domain", "kind", "region", "office", "unit")
 _public_message = Prepared(
     Message,
     lambda tracking_number: (
@@ -106,15 +110,11 @@ _public_message = Prepared(
             tracking_number=tracking_number, status__in=PUBLIC_STATUSES, canonical__isnull=True
         )
         .annotate(
-            board_code=F("board__code"),
-            board_name=F("board__name"),
-            board_name_en=F("board__name_en"),
-            domain_code=F("domain__code"),
-            domain_name=F("domain__name"),
-            domain_name_en=F("domain__name_en"),
-            kind_code=F("kind__code"),
-            kind_name=F("kind__name"),
-            kind_name_en=F("kind__name_en"),
+            **{
+                f"{field}_{column}": F(f"{field}__{column}")
+                for field in _NAMED
+                for column in ("code", *NAMES)
+            }
         )
         .order_by()[:1]
     ),
@@ -125,15 +125,16 @@ _public_message = Prepared(
 def get_public_message(tracking_number: str) -> Message:
     """A public message as a stranger reads it on its page, or NotFound.
 
-    The same answer ``get_message_for_user`` gives an anonymous visitor, reading only
-    what the public page names of the board, the domain and the kind (their codes and
-    names), in SQL compiled once (``core.prepared``).
+    The answer ``get_message_for_user`` gives an anonymous visitor, reading of the
+    board, domain, kind, region, office and unit only what the public page and the
+    API show (codes and names; other fields load when used), in SQL compiled once
+    (``core.prepared``).
     """
     found = list(_public_message(tracking_number))
     if not found:
         raise NotFound()
     message = found[0]
-    for field in ("board", "domain", "kind"):
+    for field in _NAMED:
         attach([message], field, ("code", *NAMES))
     return message
 
@@ -217,7 +218,7 @@ def images_for(user: AnyUser, message: Message) -> list[Attachment]:
     """The images of ``message`` this user may see (call after ``get_message_for_user``)."""
     if _sees_unpublished_images(user, message):
         return list(message.attachments.order_by("pk"))
-    return list(published_images(message))
+    return published_image_list(message)
 
 
 def get_attachment_for_user(user: AnyUser, pk: int) -> Attachment:

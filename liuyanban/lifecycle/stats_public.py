@@ -7,7 +7,7 @@ unmerged messages count.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 
@@ -116,17 +116,25 @@ def latest_answered(limit: int = 8) -> list[Message]:
 
 
 # The message page's reads, compiled once (``core.prepared``).
-_published_replies = Prepared(
-    Reply,
-    lambda message_id: (
-        Reply.objects.filter(message_id=message_id, state=ReplyState.PUBLISHED)
-        .annotate(
-            organization_name=F("organization__name"),
-            organization_name_en=F("organization__name_en"),
-        )
-        .order_by("published_at", "pk")
-    ),
-)
+def _published_replies_in(order: tuple[str, ...]) -> Prepared[Reply]:
+    return Prepared(
+        Reply,
+        lambda message_id: (
+            Reply.objects.filter(message_id=message_id, state=ReplyState.PUBLISHED)
+            .annotate(
+                organization_name=F("organization__name"),
+                organization_name_en=F("organization__name_en"),
+            )
+            .order_by(*order)
+        ),
+    )
+
+
+# The page lists them as they went public; the API as they were written.
+_published_replies = {
+    "published": _published_replies_in(("published_at", "pk")),
+    "written": _published_replies_in(("pk",)),
+}
 _evaluations = Prepared(
     Evaluation,
     lambda message_id: Evaluation.objects.filter(message_id=message_id).order_by(
@@ -135,11 +143,14 @@ _evaluations = Prepared(
 )
 
 
-def published_replies(message: Message) -> list[Reply]:
-    """The message's published replies (interim and final) with the replying body."""
+def published_replies(
+    message: Message, order: Literal["published", "written"] = "published"
+) -> list[Reply]:
+    """The message's published replies (interim and final) with the replying body's
+    names, in the order they went public (or were written)."""
     if message.first_reply_at is None:  # set when the first reply is published
         return []
-    return attach(_published_replies(message.pk), "organization", NAMES)
+    return attach(_published_replies[order](message.pk), "organization", NAMES)
 
 
 def evaluations_of(message: Message) -> list[Evaluation]:

@@ -92,10 +92,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
 @handles_domain_errors
 def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     """One message as the viewer may see it: public text, timeline, replies, ratings."""
-    if request.user.is_authenticated:
-        message = selectors.get_message_for_user(request.user, tracking_number=tracking)
-    else:
-        message = selectors.get_public_message(tracking)
+    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
     ctx = _message_context(request, message)
     if "evaluate" in ctx["allowed"]:
         ctx["evaluate_form"] = EvaluateForm()

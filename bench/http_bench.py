@@ -1118,7 +1118,7 @@ def inprocess(repeat: int) -> None:
     def each(paths: Iterator[str]) -> Callable[[], str]:
         return lambda: next(paths)
 
-    n_pages = repeat * 20
+    n_pages = repeat * 20  # 5 passes and the count: 100 x repeat + 21 fresh pages
     rounds: list[tuple[str, Callable[[], str], int]] = [
         ("ANCHOR empty view", same("/_bench/empty/"), repeat * 100),
         ("ANCHOR bare 20-row template", same("/_bench/rows/"), repeat * 20),
@@ -1144,26 +1144,33 @@ def inprocess(repeat: int) -> None:
         queries.append(sql)
         return execute(sql, params, many, context)
 
-    for label, path_of, n in rounds:
-        statuses.clear()
+    # Rounds interleaved (every page once per pass, 5 passes, the best pass of each
+    # page kept), so that a change in the machine's load weighs on all pages alike.
+    best: dict[str, list[float]] = {label: [float("inf"), float("inf")] for label, *_r in rounds}
+    bodies: dict[str, bytes] = {}
+    answers: dict[str, Counter[str]] = {}
+    for _label, path_of, _n in rounds:
         call(path_of())  # fills what a first request fills (a cached page: the cache)
-        best_cpu = best_wall = float("inf")
-        for _ in range(5):
+    for _ in range(5):
+        for label, path_of, n in rounds:
+            statuses.clear()
             t, w = time.process_time(), time.perf_counter()
             for _ in range(n):
-                body = call(path_of())
-            best_cpu = min(best_cpu, (time.process_time() - t) / n)
-            best_wall = min(best_wall, (time.perf_counter() - w) / n)
+                bodies[label] = call(path_of())
+            cpu_s, wall_s = (time.process_time() - t) / n, (time.perf_counter() - w) / n
+            best[label] = [min(best[label][0], cpu_s), min(best[label][1], wall_s)]
+            answers[label] = answers.get(label, Counter()) + statuses
+    for label, path_of, n in rounds:
         counted = min(n, 20)
         queries.clear()
         with connection.execute_wrapper(count):
             for _ in range(counted):
                 call(path_of())
-        cpu[label] = best_cpu
-        answers = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+        cpu[label] = best[label][0]
+        seen = ", ".join(f"{k}: {v}" for k, v in sorted(answers[label].items()))
         print(
-            f"  {label:<28} {best_cpu * 1000:8.2f} {best_wall * 1000:8.2f} "
-            f"{len(queries) / counted:8.1f} {len(body):9,}  {answers}",
+            f"  {label:<28} {best[label][0] * 1000:8.2f} {best[label][1] * 1000:8.2f} "
+            f"{len(queries) / counted:8.1f} {len(bodies[label]):9,}  {seen}",
             flush=True,
         )
     print(

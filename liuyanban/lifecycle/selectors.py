@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TypedDict
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +30,7 @@ from .models import (
     PUBLIC_STATUSES,
     Attachment,
     AttachmentState,
+    Evaluation,
     Event,
     Message,
     Reply,
@@ -101,7 +102,8 @@ def get_message_for_user(
     return message
 
 
-# What a stranger reads of a public message's board, domain, kind, region and bodies.
+# What a stranger reads of a public message's board, domain, kind, region and bodies;
+# and whether it has published images and ratings, so that a page asks for them only then.
 _NAMED = ("board", "domain", "kind", "region", "office", "unit")
 _public_message = Prepared(
     Message,
@@ -114,7 +116,11 @@ _public_message = Prepared(
                 f"{field}_{column}": F(f"{field}__{column}")
                 for field in _NAMED
                 for column in ("code", *NAMES)
-            }
+            },
+            has_published_images=Exists(
+                Attachment.objects.filter(message=OuterRef("pk"), state=AttachmentState.PUBLISHED)
+            ),
+            has_evaluations=Exists(Evaluation.objects.filter(message=OuterRef("pk"))),
         )
         .order_by()[:1]
     ),
@@ -210,6 +216,8 @@ def published_images(message: Message) -> QuerySet[Attachment]:
 def published_image_list(message: Message) -> list[Attachment]:
     """``published_images`` as a list, from SQL compiled once (the message page)."""
     if message.status not in PUBLIC_STATUSES or message.canonical_id is not None:
+        return []
+    if not getattr(message, "has_published_images", True):  # known from the public read
         return []
     return list(_published_image_list(message.pk))
 

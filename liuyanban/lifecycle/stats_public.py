@@ -158,6 +158,8 @@ def evaluations_of(message: Message) -> list[Evaluation]:
     # Only the author of an answered message rates it; a poor rating may have reopened it.
     if message.status not in ANSWERED_STATUSES and not message.reopen_count:
         return []
+    if not getattr(message, "has_evaluations", True):  # known from the public read
+        return []
     return list(_evaluations(message.pk))
 
 

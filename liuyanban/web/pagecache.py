@@ -123,7 +123,8 @@ def public_page(
             language = get_language() or ""
             # FastPageMiddleware has just read them (a miss): no second round trip.
             known = getattr(request, "_page_versions", None)
-            current = known[1] if known and known[0] == page_names else versions.read(*page_names)
+            found = known[1] if known and known[0] == page_names else None
+            current = versions.read(*page_names, known=found)
             etag = _etag_of(full_path, language, page_names, current, max_age)
             quoted = f'"{etag}"'
             key = _page_key(request.scheme or "", request.get_host(), full_path, language)
@@ -253,14 +254,13 @@ class FastPageMiddleware:
             found = cache.get_many([*version_keys, key])
         except Exception:
             return None
-        if any(k not in found for k in version_keys):
+        # On a miss the view's wrapper reuses these versions instead of reading them again.
+        known = {k: found[k] for k in version_keys if k in found}
+        request._page_versions = (names, known)  # type: ignore[attr-defined]
+        stored = found.get(key)
+        if stored is None or len(known) < len(version_keys):
             return None
         current = tuple(str(found[k]) for k in version_keys)
-        # On a miss the view's wrapper reuses these versions instead of reading them again.
-        request._page_versions = (names, current)  # type: ignore[attr-defined]
-        stored = found.get(key)
-        if stored is None:
-            return None
         etag = _etag_of(full_path, language, names, current, spec.max_age)
         if stored[0] != etag:
             return None

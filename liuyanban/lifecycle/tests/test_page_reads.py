@@ -9,8 +9,10 @@ from django.db.models import F
 
 from liuyanban.core.errors import NotFound
 from liuyanban.core.prepared import Prepared
-from liuyanban.lifecycle import selectors, stats_public
-from liuyanban.lifecycle.models import Event, Reply, ReplyState, Status
+from liuyanban.lifecycle import actions, selectors, stats_public
+from liuyanban.lifecycle.attachments import Upload
+from liuyanban.lifecycle.models import Attachment, Event, Message, Reply, ReplyState, Status
+from liuyanban.testing.images import png_bytes
 from liuyanban.testing.world import World
 
 
@@ -102,3 +104,23 @@ def test_the_public_message_read_names_board_domain_and_kind_in_one_query(
     for tracking in (hidden.tracking_number, "NO-SUCH", ""):
         with pytest.raises(NotFound):
             selectors.get_public_message(tracking)
+
+
+def test_images_and_ratings_are_asked_for_only_when_the_public_read_saw_some(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    m = world.message_in(Status.REPLIED)
+    found = selectors.get_public_message(m.tracking_number)
+    with django_assert_num_queries(0):
+        assert selectors.published_image_list(found) == []
+        assert stats_public.evaluations_of(found) == []
+    assert m.author is not None
+    actions.evaluate_message(actor=m.author, message_id=m.pk, solved=5, attitude=5, speed=4)
+    pk = world.submit(attachments=[Upload("a.png", png_bytes(8, 6))]).pk
+    (image,) = Attachment.objects.filter(message_id=pk)
+    actions.approve_message(actor=world.mona, message_id=pk, images={image.pk: "published"})
+    rated = selectors.get_public_message(m.tracking_number)
+    pictured = selectors.get_public_message(Message.objects.get(pk=pk).tracking_number)
+    with django_assert_num_queries(2):
+        assert [e.solved for e in stats_public.evaluations_of(rated)] == [5]
+        assert [a.pk for a in selectors.published_image_list(pictured)] == [image.pk]

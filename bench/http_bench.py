@@ -34,6 +34,7 @@ evidence: synthetic data (generated messages), real HTTP on this (shared) machin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -900,14 +901,41 @@ def _memory(server: subprocess.Popen[bytes], env: dict[str, str], out: Path) -> 
     for role, proc in procs:
         rss = sum(_rss_mb(pid) for pid, _cmd in _group(proc.pid))
         print(f"  {role:<16} pid {proc.pid:>7}  {rss:7.0f} MB (with its children)")
+    # RQ runs each job in a child that makes itself a session of its own (os.setsid), out
+    # of reach of the group's signal: without this, a job running at the end went on
+    # after the bench (a stray process loading PostgreSQL during whatever ran next).
+    horses = {pid for _role, proc in procs for pid in _descendants(proc.pid)}
     for _role, proc in procs:
         os.killpg(proc.pid, signal.SIGTERM)
+    time.sleep(1)  # a job started meanwhile: its worker waits for it (warm shutdown)
+    horses |= {pid for _role, proc in procs for pid in _descendants(proc.pid)}
     for _role, proc in procs:
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:  # a worker in the middle of a long task
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+    for pid in horses:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, their children...), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
 
 
 def _drain(base: str) -> None:
@@ -1094,6 +1122,8 @@ def inprocess(repeat: int) -> None:
             "wsgi.errors": sys.stderr,
             "SERVER_PROTOCOL": "HTTP/1.1",
         }
+        if path.endswith("/similar/"):
+            environ["HTTP_HX_REQUEST"] = "true"
 
         def start(status: str, headers: list[tuple[str, str]], exc: object = None) -> None:
             statuses[status.split()[0]] += 1
@@ -1130,6 +1160,12 @@ def inprocess(repeat: int) -> None:
         ("message, cached", same(f"/messages/{one}/"), repeat * 100),
         ("message, uncached", each(f"/messages/{t}/" for t in fresh), n_pages),
         ("REST message read", each(cycle(f"/api/v1/messages/{t}" for t in public)), n_pages),
+        # What the page loads once scrolled to (htmx), each message's fragment uncached.
+        (
+            "similar messages fragment",
+            each(f"/messages/{t}/similar/" for t in public[::-1]),
+            repeat * 4,
+        ),
         ("Open311 requests.json", same("/open311/v2/requests.json"), repeat),
     ]
     print(

@@ -15,15 +15,15 @@ from typing import Any
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._urls: dict[str, str] = {}
 
     def url(self, name: str | None, force: bool = False) -> str:
         if force or name is None:
-            return super().url(name, force)
+            return str(super().url(name, force))
         found = self._urls.get(name)
         if found is None:
-            found = self._urls[name] = super().url(name)
+            found = self._urls[name] = str(super().url(name))
         return found

@@ -90,8 +90,9 @@ def test_the_public_message_read_names_board_domain_and_kind_in_one_query(
     m = world.message_in(Status.REPLIED)
     with django_assert_num_queries(1):
         found = selectors.get_public_message(m.tracking_number)
-        shown = (found.board.code, found.board.local_name, found.domain.local_name)
-        shown += (found.kind.local_name, found.public_title, found.published_at)
+        board, domain, kind = found.board, found.domain, found.kind
+        names = [board.code, board.local_name, domain.local_name, kind.local_name]
+        shown = (*names, found.public_title, found.published_at)
     assert shown == (
         m.board.code,
         m.board.local_name,

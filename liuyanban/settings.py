@@ -256,7 +256,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's, each URL worked out once (core/staticfiles.py)
+            else "liuyanban.core.staticfiles.ManifestStaticFilesStorage"
         )
     },
 }

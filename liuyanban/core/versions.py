@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -52,10 +53,13 @@ def bump_for_change(*names: str) -> None:
     transaction.on_commit(lambda: bump(*names))
 
 
-def read(*names: str) -> tuple[str, ...]:
-    """The current version of each named thing, creating the missing ones."""
+def read(*names: str, known: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The current version of each named thing, creating the missing ones.
+
+    ``known``: what a ``get_many`` of these keys has just returned (no second read).
+    """
     keys = [PREFIX + name for name in names]
-    found = cache.get_many(keys)
+    found = dict(known) if known is not None else cache.get_many(keys)
     missing = {k: _token() for k in keys if k not in found}
     if missing:
         # add() keeps a token another process set meanwhile; read back what won.

@@ -192,6 +192,10 @@ GUARDS: dict[str, Predicate] = {
 
 def may(user: AnyUser, message: Message, action: str, *, check_guard: bool = True) -> bool:
     """Whether ``user`` may take ``action`` on ``message`` in its current status."""
+    if not user.is_authenticated:
+        # Every predicate asks for an account or a role: a stranger may do nothing (and
+        # the public page need not load the bodies the role checks would look at).
+        return False
     row = TRANSITIONS[action]
     if message.status not in row.sources:
         return False

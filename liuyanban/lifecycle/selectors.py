@@ -7,10 +7,11 @@ answers 404 both for "missing" and "not yours". Lists page by keyset
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TypedDict
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +20,7 @@ from liuyanban.accounts.selectors import AnyUser, has_role_over, role_paths, sub
 from liuyanban.core import paging
 from liuyanban.core.errors import NotFound
 from liuyanban.core.paging import Page
+from liuyanban.core.prepared import Prepared, attach
 
 from . import permissions
 from .deadlines import level_cutoff, warning_days
@@ -28,6 +30,7 @@ from .models import (
     PUBLIC_STATUSES,
     Attachment,
     AttachmentState,
+    Evaluation,
     Event,
     Message,
     Reply,
@@ -36,6 +39,9 @@ from .models import (
     Status,
 )
 from .workdays import add_working_days
+
+# The columns a named object (body, board, domain, kind) is shown with.
+NAMES = ("name", "name_en")
 
 STAFF_ROLES = [r.value for r in Role if r != Role.ADMIN]
 
@@ -81,15 +87,61 @@ def get_message_for_user(
     user: AnyUser, *, tracking_number: str | None = None, pk: int | None = None
 ) -> Message:
     """One message the user may see, or NotFound (never a hint that it exists)."""
+    if tracking_number and not user.is_authenticated:
+        return get_public_message(tracking_number)  # the same answer, cheaper to read
     # Not the canonical message: only a merged one has it (a query then, when shown),
     # and joining a second full message row cost every page its columns.
-    qs = Message.objects.select_related(
-        "board__organization", "office", "unit", "domain", "kind", "region"
-    )
+    # A stranger sees public messages only, which ``can_see`` allows before it would
+    # look at the board's body: that join is for signed-in users.
+    board = "board__organization" if user.is_authenticated else "board"
+    qs = Message.objects.select_related(board, "office", "unit", "domain", "kind", "region")
     lookup = {"tracking_number": tracking_number} if tracking_number else {"pk": pk}
-    message = qs.filter(**lookup).first()
+    message = next(iter(qs.filter(**lookup).order_by()[:1]), None)
     if message is None or not can_see(user, message):
         raise NotFound()
+    return message
+
+
+# What a stranger reads of a public message's board, domain, kind, region and bodies;
+# and whether it has published images and ratings, so that a page asks for them only then.
+_NAMED = ("board", "domain", "kind", "region", "office", "unit")
+_public_message = Prepared(
+    Message,
+    lambda tracking_number: (
+        Message.objects.filter(
+            tracking_number=tracking_number, status__in=PUBLIC_STATUSES, canonical__isnull=True
+        )
+        .annotate(
+            **{
+                f"{field}_{column}": F(f"{field}__{column}")
+                for field in _NAMED
+                for column in ("code", *NAMES)
+            },
+            has_published_images=Exists(
+                Attachment.objects.filter(message=OuterRef("pk"), state=AttachmentState.PUBLISHED)
+            ),
+            has_evaluations=Exists(Evaluation.objects.filter(message=OuterRef("pk"))),
+        )
+        .order_by()[:1]
+    ),
+    argument=str,
+)
+
+
+def get_public_message(tracking_number: str) -> Message:
+    """A public message as a stranger reads it on its page, or NotFound.
+
+    The answer ``get_message_for_user`` gives an anonymous visitor, reading of the
+    board, domain, kind, region, office and unit only what the public page and the
+    API show (codes and names; other fields load when used), in SQL compiled once
+    (``core.prepared``).
+    """
+    found = list(_public_message(tracking_number))
+    if not found:
+        raise NotFound()
+    message = found[0]
+    for field in _NAMED:
+        attach([message], field, ("code", *NAMES))
     return message
 
 
@@ -145,18 +197,36 @@ def _sees_unpublished_images(user: AnyUser, message: Message) -> bool:
     return permissions.may_see_private(user, message)
 
 
+def _published_images_of(message_id: int) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(
+        message_id=message_id, state=AttachmentState.PUBLISHED
+    ).order_by("pk")
+
+
+_published_image_list = Prepared(Attachment, _published_images_of)
+
+
 def published_images(message: Message) -> QuerySet[Attachment]:
     """The images the public sees: published ones, and only while the message is public."""
     if message.status not in PUBLIC_STATUSES or message.canonical_id is not None:
         return Attachment.objects.none()
-    return message.attachments.filter(state=AttachmentState.PUBLISHED).order_by("pk")
+    return _published_images_of(message.pk)
+
+
+def published_image_list(message: Message) -> list[Attachment]:
+    """``published_images`` as a list, from SQL compiled once (the message page)."""
+    if message.status not in PUBLIC_STATUSES or message.canonical_id is not None:
+        return []
+    if not getattr(message, "has_published_images", True):  # known from the public read
+        return []
+    return list(_published_image_list(message.pk))
 
 
 def images_for(user: AnyUser, message: Message) -> list[Attachment]:
     """The images of ``message`` this user may see (call after ``get_message_for_user``)."""
     if _sees_unpublished_images(user, message):
         return list(message.attachments.order_by("pk"))
-    return list(published_images(message))
+    return published_image_list(message)
 
 
 def get_attachment_for_user(user: AnyUser, pk: int) -> Attachment:
@@ -368,16 +438,32 @@ class TimelineEntry(TypedDict):
 
 PUBLIC_DETAIL_KEYS = {"to", "lead", "assist", "due", "new_due", "resolution", "into"}
 
+# The public steps of a message, with the acting body's names (compiled once: the page's
+# reads are small, and Django's compilation cost more than PostgreSQL's answer).
+_public_events = Prepared(
+    Event,
+    lambda message_id: (
+        Event.objects.filter(message_id=message_id, is_public=True)
+        .annotate(actor_org_name=F("actor_org__name"), actor_org_name_en=F("actor_org__name_en"))
+        .order_by("pk")
+    ),
+)
+
 
 def timeline(message: Message, *, staff: bool = False) -> list[TimelineEntry]:
     """The message's history from its events; the public sees no private details or names."""
     from .transitions import TRANSITIONS
 
-    events = (
-        Event.objects.filter(message=message).select_related("actor", "actor_org").order_by("pk")
-    )
-    if not staff:
-        events = events.filter(is_public=True)
+    events: Iterable[Event]
+    if staff:
+        events = (
+            Event.objects.filter(message=message)
+            .select_related("actor", "actor_org")
+            .order_by("pk")
+        )
+    else:
+        # The public sees a body's name; a person's only for the author without a nickname.
+        events = attach(_public_events(message.pk), "actor_org", NAMES)
     out: list[TimelineEntry] = []
     for e in events:
         label = (

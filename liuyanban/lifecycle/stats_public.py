@@ -7,10 +7,11 @@ unmerged messages count.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 
+from liuyanban.core.prepared import Prepared, attach
 from liuyanban.organizations.models import Board, Level, Organization, OrgKind
 
 from .models import (
@@ -22,6 +23,7 @@ from .models import (
     Reply,
     ReplyState,
 )
+from .selectors import NAMES
 from .workdays import working_days_between
 
 # How many recent replies the average working days to reply is computed over.
@@ -113,13 +115,42 @@ def latest_answered(limit: int = 8) -> list[Message]:
     )
 
 
-def published_replies(message: Message) -> list[Reply]:
-    """The message's published replies (interim and final) with the replying body."""
-    return list(
-        Reply.objects.filter(message=message, state=ReplyState.PUBLISHED)
-        .select_related("organization")
-        .order_by("published_at", "pk")
+# The message page's reads, compiled once (``core.prepared``).
+def _published_replies_in(order: tuple[str, ...]) -> Prepared[Reply]:
+    return Prepared(
+        Reply,
+        lambda message_id: (
+            Reply.objects.filter(message_id=message_id, state=ReplyState.PUBLISHED)
+            .annotate(
+                organization_name=F("organization__name"),
+                organization_name_en=F("organization__name_en"),
+            )
+            .order_by(*order)
+        ),
     )
+
+
+# The page lists them as they went public; the API as they were written.
+_published_replies = {
+    "published": _published_replies_in(("published_at", "pk")),
+    "written": _published_replies_in(("pk",)),
+}
+_evaluations = Prepared(
+    Evaluation,
+    lambda message_id: Evaluation.objects.filter(message_id=message_id).order_by(
+        "created_at", "pk"
+    ),
+)
+
+
+def published_replies(
+    message: Message, order: Literal["published", "written"] = "published"
+) -> list[Reply]:
+    """The message's published replies (interim and final) with the replying body's
+    names, in the order they went public (or were written)."""
+    if message.first_reply_at is None:  # set when the first reply is published
+        return []
+    return attach(_published_replies[order](message.pk), "organization", NAMES)
 
 
 def evaluations_of(message: Message) -> list[Evaluation]:
@@ -127,7 +158,9 @@ def evaluations_of(message: Message) -> list[Evaluation]:
     # Only the author of an answered message rates it; a poor rating may have reopened it.
     if message.status not in ANSWERED_STATUSES and not message.reopen_count:
         return []
-    return list(Evaluation.objects.filter(message=message).order_by("created_at", "pk"))
+    if not getattr(message, "has_evaluations", True):  # known from the public read
+        return []
+    return list(_evaluations(message.pk))
 
 
 # ---------------------------------------------------------------------------

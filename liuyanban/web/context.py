@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import pgettext_lazy
 
 from liuyanban.notifications import selectors as notification_selectors
@@ -30,13 +30,21 @@ USER_NAV = [
 
 
 def _resolve(items: Sequence[tuple[str, object]]) -> list[dict[str, object]]:
-    out = []
-    for name, label in items:
-        try:
-            out.append({"name": name, "url": reverse(name), "label": label})
-        except NoReverseMatch:
-            continue
-    return out
+    # The same on every request under one URL configuration and script prefix (labels
+    # are lazy, translated when shown): reversed once, not on every page.
+    key = (id(items), settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = _RESOLVED[key] = []
+        for name, label in items:
+            try:
+                found.append({"name": name, "url": reverse(name), "label": label})
+            except NoReverseMatch:
+                continue
+    return found
+
+
+_RESOLVED: dict[tuple[object, ...], list[dict[str, object]]] = {}
 
 
 def site(request: HttpRequest) -> dict[str, object]:

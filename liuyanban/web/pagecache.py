@@ -5,7 +5,10 @@ message, a board page its board, the home page the platform's messages, hot issu
 and campaigns. The ``ETag`` is built from those versions, so the first request after
 a reply renders afresh and every later one is a cache hit or a 304. Signed-in
 visitors, htmx fragments, and visitors with a flash message waiting always get a
-fresh page: their pages differ from the anonymous one.
+fresh page: their pages differ from the anonymous one. A view declared with
+``htmx=True`` answers htmx with a fragment every anonymous visitor shares (the similar
+messages a message page loads after itself): both answers are cached, each under its
+own key and ETag, and sent with ``Vary: HX-Request``.
 
 One cache entry per page and language (keyed by scheme, host and full path) holds the
 ETag it was built under, the body and the response headers the whole middleware stack
@@ -38,7 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.urls import Resolver404, resolve
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
 
@@ -60,15 +63,21 @@ class PageSpec:
 
     names: Names
     max_age: int
+    htmx: bool = False
 
 
-def _anonymous_and_plain(request: HttpRequest) -> bool:
+def _anonymous_and_plain(request: HttpRequest, htmx: bool = False) -> bool:
     """Whether the visitor would see exactly what every anonymous visitor sees."""
-    if request.method not in ("GET", "HEAD") or getattr(request, "htmx", False):
+    if request.method not in ("GET", "HEAD") or (getattr(request, "htmx", False) and not htmx):
         return False
     if "messages" in request.COOKIES:  # a flash message waits to be shown
         return False
     return not request.user.is_authenticated
+
+
+def _variant(full_path: str, meta: Any) -> str:
+    """The path as the cache knows it: an htmx fragment is a page of its own."""
+    return full_path + "\nhx" if "HTTP_HX_REQUEST" in meta else full_path
 
 
 def _page_key(scheme: str, host: str, full_path: str, language: str) -> str:
@@ -91,20 +100,32 @@ def _forget_session_access(request: HttpRequest) -> None:
         session.accessed = False
 
 
-def public_page(names: Names, max_age: int = MAX_AGE) -> Callable[[View], View]:
-    """Cache a public page for anonymous visitors under the versions ``names(**kwargs)`` gives."""
+def public_page(
+    names: Names, max_age: int = MAX_AGE, *, htmx: bool = False
+) -> Callable[[View], View]:
+    """Cache a public page for anonymous visitors under the versions ``names(**kwargs)`` gives.
+
+    ``htmx``: the view's htmx answer is the same for every anonymous visitor too (cached
+    apart from the plain page).
+    """
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not _anonymous_and_plain(request):
+            if not _anonymous_and_plain(request, htmx):
                 personal = view(request, *args, **kwargs)
                 patch_cache_control(personal, private=True, no_cache=True)
+                if htmx:
+                    patch_vary_headers(personal, ["HX-Request"])
                 return personal
             page_names = names(**kwargs)
-            full_path = request.get_full_path()
+            full_path = _variant(request.get_full_path(), request.META)
             language = get_language() or ""
-            etag = _etag_of(full_path, language, page_names, versions.read(*page_names), max_age)
+            # FastPageMiddleware has just read them (a miss): no second round trip.
+            known = getattr(request, "_page_versions", None)
+            found = known[1] if known and known[0] == page_names else None
+            current = versions.read(*page_names, known=found)
+            etag = _etag_of(full_path, language, page_names, current, max_age)
             quoted = f'"{etag}"'
             key = _page_key(request.scheme or "", request.get_host(), full_path, language)
             if quoted in parse_etags(request.headers.get("If-None-Match", "")):
@@ -114,10 +135,12 @@ def public_page(names: Names, max_age: int = MAX_AGE) -> Callable[[View], View]:
             if response.status_code in (200, 304):
                 response["ETag"] = quoted
                 patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+            if htmx:
+                patch_vary_headers(response, ["HX-Request"])
             _forget_session_access(request)
             return response
 
-        wrapper.public_page = PageSpec(names, max_age)  # type: ignore[attr-defined]
+        wrapper.public_page = PageSpec(names, max_age, htmx)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -198,7 +221,7 @@ class FastPageMiddleware:
     def _spec(self, request: HttpRequest) -> tuple[tuple[str, ...], PageSpec] | None:
         """The page's version names and spec if this request may take the fast path."""
         meta = request.META
-        if request.method != "GET" or "HTTP_HX_REQUEST" in meta:
+        if request.method != "GET":
             return None
         cookies = meta.get("HTTP_COOKIE", "")
         if cookies and any(name in cookies for name in self.personal_cookies):
@@ -212,7 +235,7 @@ class FastPageMiddleware:
         except Resolver404:
             return None
         spec: PageSpec | None = getattr(match.func, "public_page", None)
-        if spec is None:
+        if spec is None or ("HTTP_HX_REQUEST" in meta and not spec.htmx):
             return None
         return spec.names(**match.kwargs), spec
 
@@ -223,7 +246,7 @@ class FastPageMiddleware:
             host = request.get_host()
         except Exception:
             return None  # DisallowedHost: the stack answers 400
-        full_path = request.get_full_path()
+        full_path = _variant(request.get_full_path(), request.META)
         language = settings.LANGUAGE_CODE
         key = _page_key(request.scheme or "", host, full_path, language)
         version_keys = [versions.PREFIX + n for n in names]
@@ -231,12 +254,14 @@ class FastPageMiddleware:
             found = cache.get_many([*version_keys, key])
         except Exception:
             return None
+        # On a miss the view's wrapper reuses these versions instead of reading them again.
+        known = {k: found[k] for k in version_keys if k in found}
+        request._page_versions = (names, known)  # type: ignore[attr-defined]
         stored = found.get(key)
-        if stored is None or any(k not in found for k in version_keys):
+        if stored is None or len(known) < len(version_keys):
             return None
-        etag = _etag_of(
-            full_path, language, names, tuple(str(found[k]) for k in version_keys), spec.max_age
-        )
+        current = tuple(str(found[k]) for k in version_keys)
+        etag = _etag_of(full_path, language, names, current, spec.max_age)
         if stored[0] != etag:
             return None
         _etag, content, headers = stored

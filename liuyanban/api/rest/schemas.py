@@ -15,6 +15,7 @@ from liuyanban.accounts.selectors import AnyUser
 from liuyanban.lifecycle import permissions
 from liuyanban.lifecycle.models import Message, Reply, ReplyState
 from liuyanban.lifecycle.selectors import available_actions, images_for, timeline
+from liuyanban.lifecycle.stats_public import published_replies
 
 
 class RefOut(Schema):
@@ -151,9 +152,10 @@ def _reply(reply: Reply, staff: bool) -> dict[str, object]:
 def detail(user: AnyUser, message: Message) -> dict[str, object]:
     """The full form: public text, published replies (drafts too for staff), the original for insiders."""
     staff = permissions.is_insider(user, message)
-    replies = message.replies.select_related("organization").order_by("pk")
-    if not staff:
-        replies = replies.filter(state=ReplyState.PUBLISHED)
+    if staff:  # drafts and replies under review too
+        replies = list(message.replies.select_related("organization").order_by("pk"))
+    else:
+        replies = published_replies(message, order="written")
     original = (
         {"title": message.title, "body": message.body, "location": message.location}
         if permissions.may_see_private(user, message)

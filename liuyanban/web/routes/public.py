@@ -7,6 +7,7 @@ from liuyanban.web.views import public_me, public_pages, public_write
 urlpatterns: list[URLPattern] = [
     path("boards/<str:code>/", public_pages.board, name="board"),
     path("messages/<str:tracking>/", public_pages.message_detail, name="message"),
+    path("messages/<str:tracking>/similar/", public_pages.message_similar, name="message_similar"),
     path("messages/<str:tracking>/support/", public_pages.support, name="support"),
     path("messages/<str:tracking>/evaluate/", public_pages.evaluate, name="evaluate"),
     path(

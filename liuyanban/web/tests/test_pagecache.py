@@ -234,3 +234,51 @@ def test_signed_in_and_htmx_requests_never_take_the_fast_path(
         signed_in = client.get(url)
         assert "退出" in signed_in.content.decode()
         assert "private" in signed_in["Cache-Control"]
+
+
+def test_the_similar_fragment_is_cached_apart_from_its_page(
+    client: Client,
+    world: World,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    """The fragment a message page loads (htmx) and the page behind its link share a
+    URL: each is cached under its own ETag, both say they vary on HX-Request."""
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.PUBLISHED)
+    url = f"/messages/{m.tracking_number}/similar/"
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    page = client.get(url)
+    assert "<html" in page.content.decode() and "<html" not in fragment.content.decode()
+    assert fragment["ETag"] != page["ETag"]
+    for response in (fragment, page):
+        assert "public" in response["Cache-Control"]
+        assert "HX-Request" in response["Vary"] and "cookie" not in response["Vary"].lower()
+    with monkeypatch.context() as patched, django_assert_max_num_queries(0):
+        _stack_must_not_run(patched)
+        again = client.get(url, headers={"HX-Request": "true"})
+        not_modified = client.get(
+            url, headers={"HX-Request": "true", "If-None-Match": fragment["ETag"]}
+        )
+    assert again.content == fragment.content and again["ETag"] == fragment["ETag"]
+    assert not_modified.status_code == 304
+    assert client.get(url, headers={"If-None-Match": fragment["ETag"]}).status_code == 200
+    client.force_login(world.bob)
+    signed_in = client.get(url, headers={"HX-Request": "true"})
+    assert "private" in signed_in["Cache-Control"] and "HX-Request" in signed_in["Vary"]
+
+
+def test_an_uncached_message_page_reads_the_message_and_its_parts_once_each(
+    client: Client,
+    world: World,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    """Anonymous: the message (board, domain, kind joined), its public steps, replies,
+    ratings and images; no similar-messages lookup (the fragment does that)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.CLOSED)
+    with django_assert_max_num_queries(5):
+        page = client.get(f"/messages/{m.tracking_number}/")
+    assert page.status_code == 200 and m.public_title in page.content.decode()

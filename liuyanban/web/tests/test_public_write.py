@@ -281,8 +281,16 @@ def test_pasting_a_published_message_shows_it_everywhere_the_same(
     assert published.tracking_number in moderation
 
     actions.approve_message(actor=world.mona, message_id=again.pk)
+    client.logout()
+    # The public page loads its similar messages once scrolled to (htmx), from here:
+    fragment = f"/messages/{again.tracking_number}/similar/"
     public = _html(client.get(f"/messages/{again.tracking_number}/"))
-    assert "相似留言" in public and published.tracking_number in public
+    assert f'hx-get="{fragment}"' in public and f'href="{fragment}"' in public
+    similar = _html(client.get(fragment, HTTP_HX_REQUEST="true"))
+    assert "相似留言" in similar and published.tracking_number in similar
+    assert "<html" not in similar  # a fragment; without JavaScript the link opens a page
+    page = _html(client.get(fragment))
+    assert "<html" in page and published.tracking_number in page
     # A message with nothing like it lists nothing as "similar" (no same-board stand-in).
     other = world.submit(
         author=world.bob,
@@ -290,7 +298,9 @@ def test_pasting_a_published_message_shows_it_everywhere_the_same(
         body="请问实验小学今年一年级入学需要准备哪些材料，何时报名？",
     )
     actions.approve_message(actor=world.mona, message_id=other.pk)
-    assert "相似留言" not in _html(client.get(f"/messages/{other.tracking_number}/"))
+    nothing = f"/messages/{other.tracking_number}/similar/"
+    assert _html(client.get(nothing, HTTP_HX_REQUEST="true")).strip() == ""
+    assert "暂无相似的已公开留言" in _html(client.get(nothing))
 
 
 def test_index_duplicates_fills_public_messages_without_signatures(world: World) -> None:

@@ -79,8 +79,7 @@ def _message_context(request: HttpRequest, message: Message) -> dict[str, Any]:
         "replies": stats_public.published_replies(message),
         "evaluations": stats_public.evaluations_of(message),
         # Only published images, for the author too: this page is what the public sees.
-        "images": list(selectors.published_images(message)),
-        "similar": similar_published(message=message),
+        "images": selectors.published_image_list(message),
         "campaign_suggestion": campaign_link_for_message(message),
         "rehandling_days": rehandling_window_days(),
         "absolute_url": request.build_absolute_uri(
@@ -100,6 +99,22 @@ def message_detail(request: HttpRequest, tracking: str) -> HttpResponse:
     if "request_rehandling" in ctx["allowed"]:
         ctx["rehandling_form"] = RehandlingForm()
     return render(request, "web/public/message.html", ctx)
+
+
+@public_page(lambda tracking: (message_name(tracking),), htmx=True)
+@handles_domain_errors
+def message_similar(request: HttpRequest, tracking: str) -> HttpResponse:
+    """Published messages like this one: the fragment the message page loads once the
+    visitor scrolls to it (htmx), or a page of its own (the link without JavaScript).
+
+    Apart from the page because no visitor needs it first: the page itself stays one
+    message, its history and its answers, and the lookup runs only when it is looked at.
+    """
+    message = selectors.get_message_for_user(request.user, tracking_number=tracking)
+    ctx = {"message": message, "similar": similar_published(message=message)}
+    if is_htmx(request):
+        return render(request, "web/public/_message_similar.html", ctx)
+    return render(request, "web/public/message_similar.html", ctx)
 
 
 def _author_post(

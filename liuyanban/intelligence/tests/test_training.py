@@ -119,3 +119,24 @@ def test_train_classifier_learns_from_unconfirmed_messages_too(
         "education",
         "environment",
     }
+
+
+def test_training_reads_the_newest_accepted_messages_and_every_correction(world: World) -> None:
+    """A retraining's data is bounded: the newest ``limit`` accepted, plus staff corrections."""
+    _accepted(world, 6)
+    accepted = list(Message.objects.filter(accepted_at__isnull=False).order_by("pk"))
+    oldest = accepted[0]
+    Prediction.objects.update_or_create(
+        message=oldest,
+        target="domain",
+        defaults={
+            "code": "transport",
+            "confidence": 0.5,
+            "model_version": "test",
+            "confirmed_code": "environment",
+        },
+    )
+    rows = training.labelled_messages("domain", limit=3)
+    assert [m.pk for m, _y in rows] == [oldest.pk, *(m.pk for m in accepted[-3:])]
+    assert rows[0][1] == "environment"  # the staff member's label, not the author's
+    assert len(training.labelled_messages("domain", limit=100)) == 6

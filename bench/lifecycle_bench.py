@@ -27,13 +27,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TZ = ZoneInfo("Asia/Shanghai")
+T = TypeVar("T")
 # Accounts created by one run are named apart from earlier runs on a reused database.
 RUN = f"{os.getpid()}-{int(time.time())}"
 
@@ -356,7 +359,9 @@ def _backend_pid() -> int | None:
         return int(cursor.fetchone()[0])
 
 
-def bench_actions(samples: int, profile: bool = False, worker: bool = False) -> dict[str, object]:
+def bench_actions(
+    samples: int, profile: bool = False, worker: bool = False, analysed: bool = False
+) -> dict[str, object]:
     """Submit + approve through the real actions (redaction, events, queued follow-up work).
 
     Returns the rate and, for the timed loop only: this process's CPU per message, the
@@ -409,8 +414,11 @@ def bench_actions(samples: int, profile: bool = False, worker: bool = False) -> 
     pid = _backend_pid()
     kinds_seen: Counter[str] = Counter()
     kind_db: Counter[str] = Counter()
+    counting = [False]
 
     def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if not counting[0]:
+            return execute(sql, params, many, context)
         kind = _statement_kind(sql)
         kinds_seen[kind] += 1
         if not profile:
@@ -428,20 +436,47 @@ def bench_actions(samples: int, profile: bool = False, worker: bool = False) -> 
         # CPU time, not wall time: on a loaded machine waiting for the server would hide
         # where this process spends its own time.
         profiler = cProfile.Profile(time.process_time)
-    n = samples - 1
-    with connection.execute_wrapper(count):
+    totals = {"wall": 0.0, "cpu": 0.0, "db": 0.0, "run": 0.0}
+
+    def measured(step: Callable[[], T]) -> T:
+        """Run ``step`` with the clocks, the statement count and the profiler on."""
+        counting[0] = True
         run0 = backend_run_ns(pid)
         db0, cpu0, t0 = backend_cpu_seconds(pid), time.process_time(), time.perf_counter()
         if profiler is not None:
             profiler.enable()
-        for citizen, draft in zip(citizens[1:], drafts[1:], strict=True):
-            m = actions.submit_message(author=citizen, draft=draft)
-            actions.approve_message(actor=mod, message_id=m.pk)
-        if profiler is not None:
-            profiler.disable()
-        wall = time.perf_counter() - t0
-        cpu, db = time.process_time() - cpu0, backend_cpu_seconds(pid) - db0
-        run = backend_run_ns(pid) - run0
+        try:
+            return step()
+        finally:
+            if profiler is not None:
+                profiler.disable()
+            totals["wall"] += time.perf_counter() - t0
+            totals["cpu"] += time.process_time() - cpu0
+            totals["db"] += backend_cpu_seconds(pid) - db0
+            totals["run"] += backend_run_ns(pid) - run0
+            counting[0] = False
+
+    n = samples - 1
+    pairs = list(zip(citizens[1:], drafts[1:], strict=True))
+    with connection.execute_wrapper(count):
+        if analysed:
+            # As in production: the worker's intake analysis runs between submission and
+            # moderation (untimed here), so approval finds the message already indexed.
+            from liuyanban.intelligence.analysis import analyse
+
+            ids = measured(lambda: [actions.submit_message(author=c, draft=d).pk for c, d in pairs])
+            for pk in ids:
+                analyse(pk)
+            measured(lambda: [actions.approve_message(actor=mod, message_id=pk) for pk in ids])
+        else:
+
+            def both() -> None:
+                for citizen, draft in pairs:
+                    m = actions.submit_message(author=citizen, draft=draft)
+                    actions.approve_message(actor=mod, message_id=m.pk)
+
+            measured(both)
+    wall, cpu, db, run = totals["wall"], totals["cpu"], totals["db"], totals["run"]
     work: dict[str, float] = {}
     if worker:
         tasks, wcpu, wdb = drain_queue()
@@ -528,13 +563,15 @@ import django
 django.setup()
 import liuyanban
 assert os.path.dirname(os.path.dirname(liuyanban.__file__)) == os.path.abspath(tree), liuyanban.__file__
-r = b.bench_actions(samples, worker=sys.argv[4] == "worker")
+r = b.bench_actions(samples, worker="worker" in sys.argv[4:], analysed="analysed" in sys.argv[4:])
 r.pop("profiler")
 print("RESULT " + json.dumps(r), flush=True)
 """
 
 
-def compare_actions(before: Path, samples: int, rounds: int = 2, worker: bool = False) -> None:
+def compare_actions(
+    before: Path, samples: int, rounds: int = 2, worker: bool = False, analysed: bool = False
+) -> None:
     """The write path of ``before`` and of this tree on the same database, alternating."""
     import json
 
@@ -550,6 +587,7 @@ def compare_actions(before: Path, samples: int, rounds: int = 2, worker: bool = 
                     str(tree),
                     str(samples),
                     "worker" if worker else "",
+                    "analysed" if analysed else "",
                 ],
                 check=True,
                 capture_output=True,
@@ -667,6 +705,12 @@ def main() -> None:
         help="another checkout of the code: measure its write path against this one (needs --reuse)",
     )
     parser.add_argument(
+        "--analysed",
+        action="store_true",
+        help="submit all, run intake analysis (untimed, as the worker would), then approve "
+        "all: the order of production, where moderation follows the analysis",
+    )
+    parser.add_argument(
         "--worker",
         action="store_true",
         help="also run the queued follow-up work (the project's worker, --batch) after the "
@@ -700,9 +744,13 @@ def main() -> None:
         info = bulk_load(args.messages, seed=1)
         print(f"bulk-loaded {args.messages:,} messages with events in {info['load_seconds']:.0f} s")
     if args.compare_with:
-        compare_actions(args.compare_with, args.action_samples, worker=args.worker)
+        compare_actions(
+            args.compare_with, args.action_samples, worker=args.worker, analysed=args.analysed
+        )
         return
-    result = bench_actions(args.action_samples, profile=args.profile, worker=args.worker)
+    result = bench_actions(
+        args.action_samples, profile=args.profile, worker=args.worker, analysed=args.analysed
+    )
     print(f"write through the real actions (submit + approve): {describe(result)}")
     if args.profile:
         print_profile(result)

@@ -6,16 +6,29 @@
 Creates (drops first) the database named in DATABASE_URL, migrates it, loads the
 national directory (~55,000 bodies), bulk-loads N generated messages with their
 events through PostgreSQL COPY, then prints:
-  - messages written per second through the real actions (submit + approve,
-    with redaction, segmentation and events),
+  - messages written per second through the real actions (submit + approve, with
+    redaction and events; the follow-up work they queue is not run), and per message:
+    this process's CPU time, the PostgreSQL backend's CPU time (its /proc/<pid>/stat,
+    when the server is local) and the SQL statements sent. On a loaded machine the rate
+    is noise; the CPU per message is the figure to compare (2 cores at 200 messages/s
+    leave 10 ms of CPU per message for the request, the database and the worker),
   - p50/p95 of a unit's worklist query and of a board's public list (first page
     and a deep keyset page), and of one message's timeline.
 On SQLite (no DATABASE_URL) it uses a temporary file and executemany instead of COPY.
 
 ``--compare-with TREE`` measures the write path of another checkout of the code (e.g.
 ``git archive <commit> | tar -x -C /tmp/before``) against this one on the same database,
-in one run: each side runs in its own child process, alternating before/after/before/
-after, and both rates are printed with their ratio.
+in one run: each side runs in its own child process (this file's measuring loop, the
+other tree's ``liuyanban``), alternating before/after/before/after, and both sides'
+rate, CPU per message and statements per message are printed with their ratios.
+
+``--analysed`` submits every sample first, runs intake analysis on them (untimed, as the
+worker does between submission and moderation), then approves them all: production's
+order. Without it each message is approved right after its submission, before any
+worker could have run. ``--worker`` then runs the queued follow-up work with the
+project's worker (``run_worker --batch``, in-process) and prints its CPU per message.
+``--profile`` runs the loop under cProfile (process CPU time) and prints the statements
+per message by kind with the backend's CPU while each kind ran, then the functions.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ def _write(jobs: list[tuple[Task[Any, Any], tuple[Any, ...]]]) -> None:
         from django_tasks.signals import task_enqueued
         from django_tasks_db.models import DBTaskResult, get_date_max
 
-        rows = []
+        rows: list[DBTaskResult[..., Any]] = []
         for task, args in queued:
             backend = task.get_backend()
             backend.validate_task(task)

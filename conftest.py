@@ -56,4 +56,8 @@ def _empty_cache() -> None:
     """Every test starts with an empty cache: cached pages and versions never leak between tests."""
     from django.core.cache import cache
 
+    from liuyanban.core import jobs, rowcache
+
     cache.clear()
+    rowcache.clear_all()  # nor do the write path's remembered boards, kinds and rules
+    jobs.forget_waiting()

@@ -6,16 +6,29 @@
 Creates (drops first) the database named in DATABASE_URL, migrates it, loads the
 national directory (~55,000 bodies), bulk-loads N generated messages with their
 events through PostgreSQL COPY, then prints:
-  - messages written per second through the real actions (submit + approve,
-    with redaction, segmentation and events),
+  - messages written per second through the real actions (submit + approve, with
+    redaction and events; the follow-up work they queue is not run), and per message:
+    this process's CPU time, the PostgreSQL backend's CPU time (its /proc/<pid>/stat,
+    when the server is local) and the SQL statements sent. On a loaded machine the rate
+    is noise; the CPU per message is the figure to compare (2 cores at 200 messages/s
+    leave 10 ms of CPU per message for the request, the database and the worker),
   - p50/p95 of a unit's worklist query and of a board's public list (first page
     and a deep keyset page), and of one message's timeline.
 On SQLite (no DATABASE_URL) it uses a temporary file and executemany instead of COPY.
 
 ``--compare-with TREE`` measures the write path of another checkout of the code (e.g.
 ``git archive <commit> | tar -x -C /tmp/before``) against this one on the same database,
-in one run: each side runs in its own child process, alternating before/after/before/
-after, and both rates are printed with their ratio.
+in one run: each side runs in its own child process (this file's measuring loop, the
+other tree's ``liuyanban``), alternating before/after/before/after, and both sides'
+rate, CPU per message and statements per message are printed with their ratios.
+
+``--analysed`` submits every sample first, runs intake analysis on them (untimed, as the
+worker does between submission and moderation), then approves them all: production's
+order. Without it each message is approved right after its submission, before any
+worker could have run. ``--worker`` then runs the queued follow-up work with the
+project's worker (``run_worker --batch``, in-process) and prints its CPU per message.
+``--profile`` runs the loop under cProfile (process CPU time) and prints the statements
+per message by kind with the backend's CPU while each kind ran, then the functions.
 """
 
 from __future__ import annotations
@@ -27,13 +40,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TZ = ZoneInfo("Asia/Shanghai")
+T = TypeVar("T")
 # Accounts created by one run are named apart from earlier runs on a reused database.
 RUN = f"{os.getpid()}-{int(time.time())}"
 
@@ -296,8 +312,80 @@ def reuse_info() -> dict[str, object]:
     }
 
 
-def bench_actions(samples: int) -> float:
-    """Messages per second through submit + approve, with redaction, segmentation and events."""
+def backend_cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a local PostgreSQL backend has used, from /proc."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_run_ns(pid: int | None) -> int:
+    """Nanoseconds a local backend has run on a CPU (/proc/<pid>/schedstat; finer than stat)."""
+    if pid is None:
+        return 0
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _statement_kind(sql: str) -> str:
+    """A statement reduced to its verb and first table, for the per-message breakdown."""
+    import re
+
+    words = sql.split()
+    verb = words[0].upper() if words else "?"
+    if verb == "SAVEPOINT" or verb == "RELEASE" or verb == "ROLLBACK":
+        return verb
+    match = re.search(r'(?:FROM|INTO|UPDATE)\s+"?([a-z_]+)"?', sql)
+    return f"{verb} {match.group(1) if match else '?'}"
+
+
+def drain_queue() -> tuple[int, float, float]:
+    """Run every waiting task of the database queue with the project's worker, in this
+    process and on this connection; (tasks run, process CPU s, backend CPU s)."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    pid = _backend_pid()
+    before = DBTaskResult.objects.exclude(status="READY").count()
+    db0, cpu0 = backend_cpu_seconds(pid), time.process_time()
+    call_command("run_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    cpu, db = time.process_time() - cpu0, backend_cpu_seconds(pid) - db0
+    connection.ensure_connection()
+    return DBTaskResult.objects.exclude(status="READY").count() - before, cpu, db
+
+
+def _backend_pid() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def bench_actions(
+    samples: int, profile: bool = False, worker: bool = False, analysed: bool = False
+) -> dict[str, object]:
+    """Submit + approve through the real actions (redaction, events, queued follow-up work).
+
+    Returns the rate and, for the timed loop only: this process's CPU per message, the
+    PostgreSQL backend's CPU per message (from /proc, when the server is local), and the
+    statements per message by kind. With ``profile`` the loop runs under cProfile (which
+    slows it: the rate is then not comparable).
+    """
+    from collections import Counter
+
+    from django.db import connection
+
     from liuyanban.accounts.models import Membership, Role, User
     from liuyanban.demo.generator import generate_message
     from liuyanban.lifecycle import actions
@@ -333,61 +421,212 @@ def bench_actions(samples: int) -> float:
             )
         )
     warm = actions.submit_message(author=citizens[0], draft=drafts[0])
-    actions.approve_message(actor=mod, message_id=warm.pk)  # loads the jieba dictionary once
-    t0 = time.perf_counter()
-    for citizen, draft in zip(citizens[1:], drafts[1:], strict=True):
-        m = actions.submit_message(author=citizen, draft=draft)
-        actions.approve_message(actor=mod, message_id=m.pk)
-    return (samples - 1) / (time.perf_counter() - t0)
+    actions.approve_message(actor=mod, message_id=warm.pk)  # loads dictionaries once
+    if worker:
+        drain_queue()  # earlier runs' tasks and the warm-up's (loads the models), untimed
+    pid = _backend_pid()
+    kinds_seen: Counter[str] = Counter()
+    kind_db: Counter[str] = Counter()
+    counting = [False]
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        if not counting[0]:
+            return execute(sql, params, many, context)
+        kind = _statement_kind(sql)
+        kinds_seen[kind] += 1
+        if not profile:
+            return execute(sql, params, many, context)
+        before = backend_run_ns(pid)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind_db[kind] += backend_run_ns(pid) - before
+
+    profiler = None
+    if profile:
+        import cProfile
+
+        # CPU time, not wall time: on a loaded machine waiting for the server would hide
+        # where this process spends its own time.
+        profiler = cProfile.Profile(time.process_time)
+    totals = {"wall": 0.0, "cpu": 0.0, "db": 0.0, "run": 0.0}
+
+    def measured(step: Callable[[], T]) -> T:
+        """Run ``step`` with the clocks, the statement count and the profiler on."""
+        counting[0] = True
+        run0 = backend_run_ns(pid)
+        db0, cpu0, t0 = backend_cpu_seconds(pid), time.process_time(), time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            return step()
+        finally:
+            if profiler is not None:
+                profiler.disable()
+            totals["wall"] += time.perf_counter() - t0
+            totals["cpu"] += time.process_time() - cpu0
+            totals["db"] += backend_cpu_seconds(pid) - db0
+            totals["run"] += backend_run_ns(pid) - run0
+            counting[0] = False
+
+    n = samples - 1
+    pairs = list(zip(citizens[1:], drafts[1:], strict=True))
+    with connection.execute_wrapper(count):
+        if analysed:
+            # As in production: the worker's intake analysis runs between submission and
+            # moderation (untimed here), so approval finds the message already indexed.
+            from liuyanban.intelligence.analysis import analyse
+
+            ids = measured(lambda: [actions.submit_message(author=c, draft=d).pk for c, d in pairs])
+            for pk in ids:
+                analyse(pk)
+            measured(lambda: [actions.approve_message(actor=mod, message_id=pk) for pk in ids])
+        else:
+
+            def both() -> None:
+                for citizen, draft in pairs:
+                    m = actions.submit_message(author=citizen, draft=draft)
+                    actions.approve_message(actor=mod, message_id=m.pk)
+
+            measured(both)
+    wall, cpu, db, run = totals["wall"], totals["cpu"], totals["db"], totals["run"]
+    work: dict[str, float] = {}
+    if worker:
+        tasks, wcpu, wdb = drain_queue()
+        work = {
+            "worker_tasks": tasks / n,
+            "worker_app_ms": wcpu / n * 1000,
+            "worker_db_ms": wdb / n * 1000,
+        }
+    return {
+        **work,
+        "rate": n / wall,
+        "app_ms": cpu / n * 1000,
+        "db_ms": db / n * 1000 if pid is not None else None,
+        "queries": sum(kinds_seen.values()) / n,
+        "kinds": {k: v / n for k, v in kinds_seen.most_common()},
+        # Profile only: the backend's CPU while each kind of statement ran, and in all
+        # (schedstat); the rest is the commits (deferred foreign-key checks, WAL).
+        "kind_db_ms": {k: v / n / 1e6 for k, v in kind_db.items()},
+        "run_db_ms": run / n / 1e6,
+        "profiler": profiler,
+    }
 
 
+def describe(result: dict[str, object]) -> str:
+    """Rate, CPU per message (app, database) and statements per message on one line."""
+    db = result["db_ms"]
+    db_text = f"{db:.1f} ms" if isinstance(db, float) else "n/a"
+    total = result["app_ms"] + (db if isinstance(db, float) else 0.0)  # type: ignore[operator]
+    text = (
+        f"{result['rate']:.1f} messages/s; CPU per message: app {result['app_ms']:.1f} ms "
+        f"+ PostgreSQL backend {db_text} = {total:.1f} ms; "
+        f"{result['queries']:.1f} statements per message"
+    )
+    if "worker_app_ms" in result:
+        w = float(result["worker_app_ms"]) + float(result["worker_db_ms"])  # type: ignore[arg-type]
+        text += (
+            f"; then the worker: {result['worker_tasks']:.1f} tasks, app "
+            f"{result['worker_app_ms']:.1f} ms + backend {result['worker_db_ms']:.1f} ms = "
+            f"{w:.1f} ms CPU per message"
+        )
+    return text
+
+
+def print_profile(result: dict[str, object], top: int = 30) -> None:
+    """The statements per message by kind and the cProfile functions by own and total time."""
+    import io
+    import pstats
+
+    print("statements per message by kind, and the PostgreSQL backend's CPU while they ran:")
+    db_ms: dict[str, float] = result.get("kind_db_ms") or {}  # type: ignore[assignment]
+    for kind, per in result["kinds"].items():  # type: ignore[attr-defined]
+        print(f"  {per:5.2f}  {db_ms.get(kind, 0.0):6.2f} ms  {kind}")
+    if db_ms:
+        rest = float(result["run_db_ms"]) - sum(db_ms.values())  # type: ignore[arg-type]
+        print(f"         {rest:6.2f} ms  COMMIT and the rest (deferred checks, WAL)")
+    if result["profiler"] is None:
+        return
+    # The project's own functions by total time (what a change can remove), then every
+    # function by total and by own time (where Django and the driver spend it).
+    for order, restriction in (
+        ("cumulative", "liuyanban/"),
+        ("cumulative", ""),
+        ("tottime", ""),
+    ):
+        out = io.StringIO()
+        stats = pstats.Stats(result["profiler"], stream=out)  # type: ignore[arg-type]
+        stats.sort_stats(order).print_stats(restriction, top)
+        where = f" in {restriction}" if restriction else ""
+        print(f"cProfile of the timed loop (process CPU time), functions{where} by {order}:")
+        body = out.getvalue()
+        print(body[body.index("   ncalls") :].rstrip())
+
+
+# Runs one tree's code (its liuyanban package) under this file's measuring loop.
 CHILD = """
-import os, sys
-tree = sys.argv[1]
-sys.path.insert(0, os.path.join(tree, "bench"))
-sys.path.insert(0, tree)
-os.chdir(tree)
+import json, os, sys
+bench, tree, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, bench)
 import lifecycle_bench as b
+sys.path.insert(0, tree)  # the measured tree's liuyanban package wins
+os.chdir(tree)
 b.prepare_database(True)
 import django
 django.setup()
-from django.db import connection
-n = [0]
-def count(execute, sql, params, many, context):
-    n[0] += 1
-    return execute(sql, params, many, context)
-with connection.execute_wrapper(count):
-    rate = b.bench_actions(int(sys.argv[2]))
-print("RATE", rate, n[0], flush=True)
+import liuyanban
+assert os.path.dirname(os.path.dirname(liuyanban.__file__)) == os.path.abspath(tree), liuyanban.__file__
+r = b.bench_actions(samples, worker="worker" in sys.argv[4:], analysed="analysed" in sys.argv[4:])
+r.pop("profiler")
+print("RESULT " + json.dumps(r), flush=True)
 """
 
 
-def compare_actions(before: Path, samples: int, rounds: int = 2) -> None:
+def compare_actions(
+    before: Path, samples: int, rounds: int = 2, worker: bool = False, analysed: bool = False
+) -> None:
     """The write path of ``before`` and of this tree on the same database, alternating."""
-    rates: dict[str, list[float]] = {"before": [], "after": []}
+    import json
+
+    results: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
     for _ in range(rounds):
         for side, tree in (("before", before), ("after", ROOT)):
             out = subprocess.run(
-                [sys.executable, "-c", CHILD, str(tree), str(samples)],
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    str(ROOT / "bench"),
+                    str(tree),
+                    str(samples),
+                    "worker" if worker else "",
+                    "analysed" if analysed else "",
+                ],
                 check=True,
                 capture_output=True,
                 text=True,
                 env={**os.environ},
             ).stdout
-            line = next(x for x in out.splitlines() if x.startswith("RATE")).split()
-            rate, queries = float(line[1]), int(line[2])
-            rates[side].append(rate)
-            # Statements include the run's setup (accounts, a warm-up message): the same
-            # on both sides, so the difference is what the actions themselves save.
-            print(
-                f"  {side:6} ({tree}): {rate:.1f} messages/s, "
-                f"{queries / samples:.1f} statements per message (setup included)",
-                flush=True,
-            )
-    b, a = (sum(rates[k]) / len(rates[k]) for k in ("before", "after"))
+            line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+            result = json.loads(line.split(" ", 1)[1])
+            results[side].append(result)
+            print(f"  {side:6} ({tree}): {describe(result)}", flush=True)
+    keys = ["rate", "app_ms", "db_ms", "queries"]
+    if worker:
+        keys += ["worker_tasks", "worker_app_ms", "worker_db_ms"]
+    mean = {
+        side: {key: sum(r[key] or 0.0 for r in rs) / len(rs) for key in keys}
+        for side, rs in results.items()
+    }
+    b, a = mean["before"], mean["after"]
     print(
-        f"write through the real actions, same database, alternating: before {b:.1f}/s, "
-        f"after {a:.1f}/s (x{a / b:.2f}); load average {os.getloadavg()[0]:.1f}"
+        "write through the real actions, same database, alternating, means of "
+        f"{rounds} runs each:\n"
+        f"  before: {describe({**b, 'kinds': {}})}\n"
+        f"  after:  {describe({**a, 'kinds': {}})}\n"
+        f"  rate x{a['rate'] / b['rate']:.2f}; CPU per message (app + database) "
+        f"x{(a['app_ms'] + a['db_ms']) / (b['app_ms'] + b['db_ms']):.2f}; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 
@@ -478,6 +717,23 @@ def main() -> None:
         type=Path,
         help="another checkout of the code: measure its write path against this one (needs --reuse)",
     )
+    parser.add_argument(
+        "--analysed",
+        action="store_true",
+        help="submit all, run intake analysis (untimed, as the worker would), then approve "
+        "all: the order of production, where moderation follows the analysis",
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="also run the queued follow-up work (the project's worker, --batch) after the "
+        "timed loop and print its CPU per message (PostgreSQL only)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the write path under cProfile, print where the time goes, and stop",
+    )
     args = parser.parse_args()
     prepare_database(args.reuse)
     import django
@@ -501,12 +757,17 @@ def main() -> None:
         info = bulk_load(args.messages, seed=1)
         print(f"bulk-loaded {args.messages:,} messages with events in {info['load_seconds']:.0f} s")
     if args.compare_with:
-        compare_actions(args.compare_with, args.action_samples)
+        compare_actions(
+            args.compare_with, args.action_samples, worker=args.worker, analysed=args.analysed
+        )
         return
-    rate = bench_actions(args.action_samples)
-    print(
-        f"write through the real actions (submit + approve, redaction, segmentation, events): {rate:.0f} messages/s"
+    result = bench_actions(
+        args.action_samples, profile=args.profile, worker=args.worker, analysed=args.analysed
     )
+    print(f"write through the real actions (submit + approve): {describe(result)}")
+    if args.profile:
+        print_profile(result)
+        return
     timings = bench_queries(info, args.repeats)
     print(f"unit worklist (first 50, soonest deadline): {fmt(timings['worklist'])}")
     print(f"board public list, first page of 20:        {fmt(timings['board_first'])}")

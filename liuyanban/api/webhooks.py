@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from liuyanban.core.rowcache import Memo
 from liuyanban.lifecycle.models import Event, Message
 from liuyanban.lifecycle.selectors import PUBLIC_DETAIL_KEYS
 
@@ -88,10 +89,22 @@ def payload_for(event: Event) -> dict[str, Any]:
     }
 
 
+# Whether any endpoint is active, asked at most once a second per process (every event
+# asks). The process that saves or deletes an endpoint knows at once, others within
+# ENDPOINTS_MEMO seconds: an endpoint starts receiving at most that much later.
+ENDPOINTS_MEMO = 1.0
+_any_active: Memo[None, bool] = Memo(
+    "active webhook endpoints",
+    lambda _key: WebhookEndpoint.objects.filter(is_active=True).exists(),
+    watch=(WebhookEndpoint,),
+    ttl=ENDPOINTS_MEMO,
+)
+
+
 def record_deliveries(event: Event) -> list[WebhookDelivery]:
     """One pending delivery per interested endpoint (idempotent per endpoint and event)."""
-    # Most events concern no endpoint at all: one cheap query before the joined load.
-    if not WebhookEndpoint.objects.filter(is_active=True).exists():
+    # Most events concern no endpoint at all: a remembered answer before the joined load.
+    if not _any_active.get(None):
         return []
     event = Event.objects.select_related(
         "message__board__organization",

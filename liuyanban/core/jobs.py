@@ -2,7 +2,8 @@
 
 Every app queues follow-up work through ``record`` (or ``record_once``), inside the
 transaction that makes the change, never in an on-commit hook: a process killed between
-the commit and the hook would lose the work.
+the commit and the hook would lose the work. Inside a ``batch`` block (the write path's
+actions open one) the jobs of the change are written together, still in its transaction.
 
 - With the database task backend (django-tasks-db, the default) the task row itself is
   written in the transaction: it commits with the change or not at all.
@@ -16,6 +17,10 @@ the commit and the hook would lose the work.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -25,6 +30,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks.base import Task
 from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import normalize_json
 
 from .models import OutboxJob
 
@@ -55,13 +61,98 @@ def in_database(task: Task[Any, Any]) -> bool:
     return isinstance(task.get_backend(), DatabaseBackend)
 
 
+# The jobs of the change being made in this thread, while a ``batch`` block is open.
+_pending = threading.local()
+
+
+def _batch() -> list[tuple[Task[Any, Any], tuple[Any, ...]]] | None:
+    jobs: list[tuple[Task[Any, Any], tuple[Any, ...]]] | None = getattr(_pending, "jobs", None)
+    return jobs
+
+
+@contextmanager
+def batch(using: str | None = None) -> Iterator[None]:
+    """Write the jobs recorded inside the block with one INSERT at its end.
+
+    Open it inside the change's ``transaction.atomic`` block (an action's body): the rows
+    are written before the block closes, so they still commit with the change or not at
+    all. A block that raises writes nothing (its transaction is rolled back). Outside a
+    transaction, or inside another batch, jobs are written as usual (by the outer batch).
+    A job recorded inside a savepoint that rolls back while the block goes on would still
+    be written: record jobs after such savepoints (as every action does).
+    """
+    if _batch() is not None or not transaction.get_connection(using).in_atomic_block:
+        yield
+        return
+    _pending.jobs = []
+    try:
+        yield
+        jobs = _pending.jobs
+    finally:
+        _pending.jobs = None
+    _write(jobs)
+
+
+def _write(jobs: list[tuple[Task[Any, Any], tuple[Any, ...]]]) -> None:
+    """One INSERT for the database queue's rows, one for the outbox's."""
+    queued = [(task, args) for task, args in jobs if in_database(task)]
+    if queued:
+        from django_tasks.signals import task_enqueued
+        from django_tasks_db.models import DBTaskResult, get_date_max
+
+        rows: list[DBTaskResult[..., Any]] = []
+        for task, args in queued:
+            backend = task.get_backend()
+            backend.validate_task(task)
+            # The fields the backend's own enqueue writes (DatabaseBackend._task_to_db_task).
+            rows.append(
+                DBTaskResult(
+                    args_kwargs=normalize_json({"args": args, "kwargs": {}}),
+                    priority=task.priority,
+                    task_path=task.module_path,
+                    queue_name=task.queue_name,
+                    run_after=task.run_after or get_date_max(),
+                    backend_name=backend.alias,
+                )
+            )
+        DBTaskResult.objects.bulk_create(rows)
+        for (task, _args), row in zip(queued, rows, strict=True):
+            task_enqueued.send(type(task.get_backend()), task_result=row.task_result)
+    outbox = [
+        OutboxJob(task_path=task.module_path, args=list(args))
+        for task, args in jobs
+        if not in_database(task)
+    ]
+    if outbox:
+        created = OutboxJob.objects.bulk_create(outbox)
+        ids = [job.pk for job in created if job.pk is not None]
+        # A database that cannot return the new ids leaves the rows to the sweeper.
+        if ids:
+            transaction.on_commit(partial(relay, ids=ids), robust=True)
+
+
 def record(task: Task[Any, Any], *args: Any) -> None:
     """Queue ``task(*args)`` as part of the current transaction (see the module docstring)."""
+    pending = _batch()
+    if pending is not None:
+        pending.append((task, args))
+        return
     if in_database(task):
         task.enqueue(*args)
         return
     job = OutboxJob.objects.create(task_path=task.module_path, args=list(args))
     transaction.on_commit(partial(relay, ids=[job.pk]), robust=True)
+
+
+# When this process last saw (or queued) a waiting run of each catch-up task in the
+# database queue: within WAITING_MEMO seconds the next change takes it as still waiting.
+WAITING_MEMO = 1.0
+_waiting_seen: dict[str, float] = {}
+
+
+def forget_waiting() -> None:
+    """Forget the waiting runs seen (tests start from a process that has seen none)."""
+    _waiting_seen.clear()
 
 
 def record_once(task: Task[Any, Any]) -> None:
@@ -70,18 +161,36 @@ def record_once(task: Task[Any, Any]) -> None:
     For catch-up tasks (the rollup fold reads everything after its cursor): one waiting
     run covers every change, so the queue does not carry one task per change. A waiting
     run may start before this transaction commits; the sweeper catches what it missed.
+    With the database queue, a run seen waiting less than ``WAITING_MEMO`` seconds ago
+    is taken as still waiting without asking again (at hundreds of changes a second the
+    question would be asked hundreds of times for one answer); that widens the window
+    the sweeper covers by that second, and loses nothing.
     """
+    pending = _batch()
+    if pending is not None and any(t.module_path == task.module_path for t, _a in pending):
+        return
     if in_database(task):
         from django_tasks_db.models import DBTaskResult
 
+        path = task.module_path
+        if time.monotonic() - _waiting_seen.get(path, -WAITING_MEMO) < WAITING_MEMO:
+            return
         waiting = DBTaskResult.objects.ready().filter(
-            task_path=task.module_path, backend_name=task.get_backend().alias
+            task_path=path, backend_name=task.get_backend().alias
         )
-        if not waiting.exists():
-            task.enqueue()
+        if waiting.exists():
+            _waiting_seen[path] = time.monotonic()
+        else:
+            record(task)
+            # Waiting from the moment it commits (a rolled-back run was never queued).
+            transaction.on_commit(partial(_saw_waiting, path))
         return
     if not OutboxJob.objects.filter(task_path=task.module_path).exists():
         record(task)
+
+
+def _saw_waiting(path: str) -> None:
+    _waiting_seen[path] = time.monotonic()
 
 
 def relay(*, ids: list[int] | None = None, older_than: timedelta | None = None) -> int:

@@ -54,6 +54,24 @@ def store_signature(message: Message) -> dedup.Signature:
     return sig
 
 
+def index_published(message_id: int, message: Message | None = None) -> bool:
+    """Store a message's signature unless one of the current scheme is stored; whether it
+    stored one (``message``: the row, when the caller has it).
+
+    Intake analysis stores it at submission from the author's title and body, which
+    approval does not change: at approval this is one query, and the signature, its
+    upsert and its band rows are computed only when approval came first.
+    """
+    if MessageSignature.objects.filter(message_id=message_id, scheme=dedup.SCHEME_VERSION).exists():
+        return False
+    if message is None:
+        message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        return False
+    store_signature(message)
+    return True
+
+
 def similar(
     sig: dedup.Signature,
     *,

@@ -29,8 +29,9 @@ def on_message_event(sender: Any, event: Event, **kwargs: Any) -> None:
     if event.action == "submit":
         jobs.record(analyse_message, event.message_id)
     elif event.action == "approve":
-        # The near-duplicate index holds every public message from the moment it is public
-        # (a few band rows, in this transaction), even when intake analysis has not run yet.
+        # The near-duplicate index holds every public message from the moment it is public,
+        # even when intake analysis has not run yet (demo, queue backlog). Analysis stored
+        # it at submission from the same text, so normally this only checks (one query).
         _index_for_duplicates(event)
         # Hot issues are grouped in the background, never in the moderator's request.
         jobs.record(update_hot_issue, event.message_id)
@@ -46,15 +47,8 @@ def _index_for_duplicates(event: Event) -> None:
     from . import duplicates
 
     # The action hands its saved message to the event: no need to read it again.
-    message = (
-        event.message if _cached(event) else Message.objects.filter(pk=event.message_id).first()
-    )
-    if message is not None:
-        duplicates.store_signature(message)
-
-
-def _cached(event: Event) -> bool:
-    return bool(Event._meta.get_field("message").is_cached(event))
+    message = event.message if Event._meta.get_field("message").is_cached(event) else None
+    duplicates.index_published(event.message_id, message)
 
 
 def unanalysed() -> Any:

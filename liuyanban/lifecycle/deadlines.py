@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 
 from liuyanban.organizations.models import Organization
 from liuyanban.taxonomy.models import Kind
 
-from .models import DeadlineRule, Step
+from .lookups import deadline_rules
+from .models import Step
 from .workdays import add_working_days, is_workday, subtract_working_days
 
 # PRODUCT.md defaults, used only when no rule row exists at all.
@@ -20,13 +20,8 @@ BUILT_IN_DAYS = {Step.ACCEPT: 3, Step.REPLY: 15}
 def rule_days(*, organization: Organization | None, kind: Kind | None, step: str) -> int:
     """Working days for ``step``: the nearest organisation's rule wins, a kind-specific one first."""
     paths = organization.ancestors_paths() if organization is not None else []
-    rules = list(
-        DeadlineRule.objects.filter(
-            Q(organization__isnull=True) | Q(organization__path__in=paths),
-            Q(kind__isnull=True) | Q(kind=kind),
-            step=step,
-        ).values_list("organization__path", "kind_id", "working_days")
-    )
+    # Remembered per process (lookups.py): every approval and assignment asks the same.
+    rules = deadline_rules.get((tuple(paths), kind.pk if kind is not None else None, step))
     if not rules:
         return BUILT_IN_DAYS[Step(step)]
 

@@ -160,6 +160,29 @@ def matching(
     return qs.filter(_fallback_condition(found)).order_by("-pk")
 
 
+def index_message(message_id: int) -> bool:
+    """Set one message's ``search_text`` from its current public text; whether it changed.
+
+    Run by the task that approval and public edits record. The row is locked while it is
+    read and written, so a task that reads an older text can never write over the index
+    of a newer one: each edit's task runs after that edit has committed.
+    """
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(pk=message_id)
+            .only("pk", "public_title", "public_body", "search_text")
+            .first()
+        )
+        if message is None:
+            return False
+        text = segment_for_search(f"{message.public_title} {message.public_body}")
+        if text == message.search_text:
+            return False
+        Message.objects.filter(pk=message_id).update(search_text=text)
+        return True
+
+
 def resegment(*, batch: int = 1000, after: int = 0) -> Iterator[tuple[int, int]]:
     """Re-segment the search text of public messages with id > ``after``, ``batch`` rows
     per transaction, in id order; yields (rows done, last id) after each batch.

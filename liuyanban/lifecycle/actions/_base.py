@@ -22,7 +22,7 @@ from liuyanban.notifications.actions import notify
 from liuyanban.notifications.texts import Notice
 from liuyanban.organizations.models import Organization
 
-from .. import events, permissions, signals
+from .. import events, lookups, permissions, signals
 from ..models import (
     Event,
     Message,
@@ -45,13 +45,20 @@ def _today() -> date:
 def _lock(message_id: int) -> Message:
     """Lock the message row for the rest of the transaction (404 when missing)."""
     try:
-        return (
+        message = (
             Message.objects.select_for_update(of=("self",))
-            .select_related("board__organization", "office", "unit", "kind", "domain")
+            .select_related("board__organization", "office", "unit")
             .get(pk=message_id)
         )
     except Message.DoesNotExist:
         raise NotFound() from None
+    # Kind and domain from the process's memo: two joins fewer to plan on every action.
+    kind, domain = lookups.kinds.get(message.kind_id), lookups.domains.get(message.domain_id)
+    if kind is not None:
+        message.kind = kind
+    if domain is not None:
+        message.domain = domain
+    return message
 
 
 def _check(actor: AnyUser, message: Message, action: str) -> None:

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from liuyanban.accounts.models import User
+from liuyanban.core import jobs
 from liuyanban.core.errors import (
     InvalidInput,
 )
 from liuyanban.core.inputs import checked_text as _text
 from liuyanban.core.inputs import set_public_text
-from liuyanban.core.text.chinese import segment_for_search
 from liuyanban.notifications.actions import notify
 from liuyanban.notifications.texts import notice
 from liuyanban.taxonomy.models import Domain, Kind
@@ -39,10 +39,14 @@ from ._base import BODY_MAX, TITLE_MAX, _check, _lock, _notify_authors, _record,
 
 
 def _set_public(message: Message, title: str | None, body: str | None) -> events.EditPublicDetails:
+    """Set the public text; its search index follows in the worker (``tasks.index_for_search``,
+    recorded in this transaction: segmentation is no part of the moderator's request)."""
+    from ..tasks import index_for_search
+
     changed = set_public_text(
         message, title=title, body=body, title_max=TITLE_MAX, body_max=BODY_MAX + 500
     )
-    message.search_text = segment_for_search(f"{message.public_title} {message.public_body}")
+    jobs.record(index_for_search, message.pk)
     return changed
 
 
@@ -92,24 +96,26 @@ def approve_message(
     message = _lock(message_id)
     _check(actor, message, "approve")
     before = message.status
-    edits: events.ApproveDetails = {
-        **_set_public(message, public_title, public_body),
-        **_decide_images(message, images or {}),
-    }
-    today = _today()
-    message.status = Status.PUBLISHED
-    message.published_at = timezone.now()
-    message.accept_due = due_date(
-        start=today, organization=message.office, kind=message.kind, step=Step.ACCEPT
-    )
-    message.current_due = message.accept_due
-    message.save()
-    _record(message=message, action="approve", from_status=before, actor=actor, details=edits)
-    _notify_authors(
-        message,
-        "published",
-        notice(gettext_noop("您的留言“%s”已通过审核并公开"), message.public_title),
-    )
+    # Every job the approval records (search index, hot issue, e-mail, fold) in one INSERT.
+    with jobs.batch():
+        edits: events.ApproveDetails = {
+            **_set_public(message, public_title, public_body),
+            **_decide_images(message, images or {}),
+        }
+        today = _today()
+        message.status = Status.PUBLISHED
+        message.published_at = timezone.now()
+        message.accept_due = due_date(
+            start=today, organization=message.office, kind=message.kind, step=Step.ACCEPT
+        )
+        message.current_due = message.accept_due
+        message.save()
+        _record(message=message, action="approve", from_status=before, actor=actor, details=edits)
+        _notify_authors(
+            message,
+            "published",
+            notice(gettext_noop("您的留言“%s”已通过审核并公开"), message.public_title),
+        )
     return message
 
 

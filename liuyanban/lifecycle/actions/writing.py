@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from liuyanban.accounts.models import User
 from liuyanban.accounts.nicknames import public_nickname
-from liuyanban.core import ratelimit
+from liuyanban.core import jobs, ratelimit
 from liuyanban.core.clientip import client_network
 from liuyanban.core.errors import (
     InvalidInput,
@@ -23,6 +23,7 @@ from liuyanban.core.inputs import checked_text as _text
 from liuyanban.organizations.models import Board, Region
 from liuyanban.taxonomy.models import Domain, Kind
 
+from .. import lookups
 from ..attachments import Upload, check_uploads
 from ..models import (
     Attachment,
@@ -134,17 +135,16 @@ def _give_back_rate_limits(author: User | None, ip: str | None) -> None:
 
 def _validate_draft(draft: Draft) -> tuple[Board, Domain, Kind, Region | None]:
     errors: dict[str, list[str]] = {}
-    board = (
-        Board.objects.select_related("organization")
-        .filter(pk=draft.board_id, is_active=True)
-        .first()
-    )
-    if board is None:
+    # Remembered per process (lookups.py); whether they are active is checked every time.
+    board = lookups.boards.get(draft.board_id)
+    if board is None or not board.is_active:
+        board = None
         errors["board"] = [_("请选择留言对象")]
-    domain = Domain.objects.filter(pk=draft.domain_id, is_active=True).first()
-    if domain is None:
+    domain = lookups.domains.get(draft.domain_id)
+    if domain is None or not domain.is_active:
+        domain = None
         errors["domain"] = [_("请选择领域")]
-    kind = Kind.objects.filter(pk=draft.kind_id).first()
+    kind = lookups.kinds.get(draft.kind_id)
     if kind is None:
         errors["kind"] = [_("请选择类型")]
     region = None
@@ -187,7 +187,7 @@ def submit_message(*, author: User | None, draft: Draft, ip: str | None = None) 
     images = check_uploads(draft.attachments)
     _take_rate_limits(author, ip)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), jobs.batch():
             message = _create_message(author, draft, board, domain, kind, region, ip)
             for image in images:
                 Attachment.objects.create(

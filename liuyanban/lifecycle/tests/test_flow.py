@@ -73,9 +73,11 @@ def test_full_loop_with_review_rating_and_reopen(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     m = world.submit()
-    actions.approve_message(
-        actor=world.mona, message_id=m.pk, public_body="幸福路路灯三个月不亮，请修复。"
-    )
+    # The search index follows in the worker, from a task the approval records.
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approve_message(
+            actor=world.mona, message_id=m.pk, public_body="幸福路路灯三个月不亮，请修复。"
+        )
     m.refresh_from_db()
     assert m.status == Status.PUBLISHED and m.accept_due is not None
     assert "路灯" in m.search_text

@@ -32,7 +32,7 @@ from .models import ModelVersion, Prediction
 logger = logging.getLogger(__name__)
 UNLABELLED_LIMIT = 20_000
 # The newest accepted messages a retraining learns from (plus every staff correction).
-TRAINING_LIMIT = 50_000
+TRAINING_LIMIT = 10_000
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,12 @@ from .selectors import PublicFilters, public_messages
 
 MAX_TERMS = 8
 COUNT_CAP = 1000
+# Up to this many matches, PostgreSQL reads them all through the GIN index and sorts them
+# (about 13 ms for 1,800 matches at 4.2 M messages); past it, it walks the newest rows
+# back until a page is full, which costs rows ÷ matches per hit (1.0 s for those 1,800
+# matches, 3 ms for a word in two of three messages). The two meet near
+# sqrt(page x messages), about 10,000 at 4.2 M (bench/search_bench.py).
+PLAN_CAP = 10_000
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -232,14 +238,17 @@ def search_messages(
     terms = [w.word for w in words]
     qs = matching(words, filters)
     before = _decode(cursor)
-    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count() if terms else 0
+    # One probe both counts for the page (capped at COUNT_CAP) and chooses the plan.
+    cap = PLAN_CAP if connection.vendor == "postgresql" else COUNT_CAP
+    probe = qs.order_by().values("pk")[: cap + 1].count() if terms else 0
+    count = min(probe, COUNT_CAP + 1)
     page_qs = qs.filter(pk__lt=before) if before is not None else qs
-    if connection.vendor == "postgresql" and count <= COUNT_CAP:
+    if connection.vendor == "postgresql" and probe <= PLAN_CAP:
         # Few matches (a rare word): read them all through the GIN index and sort them.
         # Ordered by the bare id, PostgreSQL would walk the primary key backwards and test
         # every newer row, which it guesses is cheap and is not when matches are rare
-        # (0.4 s at 100 k messages). ``id + 0`` is the same order without that index;
-        # the page's ids come first, so only they are joined to their boards and kinds.
+        # (1 s for 1,800 matches at 4.2 M messages). ``id + 0`` is the same order without
+        # that index; the page's ids come first, so only they are joined to their boards.
         ids = list(page_qs.order_by((F("pk") + 0).desc()).values_list("pk", flat=True)[: limit + 1])
         page_qs = qs.filter(pk__in=ids)
     rows = list(page_qs[: limit + 1])

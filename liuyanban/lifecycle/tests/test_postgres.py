@@ -129,8 +129,15 @@ def test_search_pages_are_the_same_through_either_plan(monkeypatch: pytest.Monke
                 return pages
             cursor = page.next_cursor
 
-    few = walk()  # 7 matches, under COUNT_CAP: the GIN path
-    monkeypatch.setattr(search, "COUNT_CAP", 2)  # now "many": the newest-first walk
-    many = walk()
+    plans: list[str] = []
+    with connection.execute_wrapper(lambda execute, sql, *a: plans.append(sql) or execute(sql, *a)):
+        few = walk()  # 7 matches, under PLAN_CAP: the GIN path (ordered by id + 0)
+    assert any('"id" +' in sql for sql in plans)
+    assert search.search_messages("物业").count == 7  # the plan's probe is the count too
+    monkeypatch.setattr(search, "PLAN_CAP", 2)  # now "many": the newest-first walk
+    plans.clear()
+    with connection.execute_wrapper(lambda execute, sql, *a: plans.append(sql) or execute(sql, *a)):
+        many = walk()
+    assert not any('"id" +' in sql for sql in plans)
     newest_first = sorted(hits, reverse=True)
     assert few == many == [newest_first[:3], newest_first[3:6], newest_first[6:]]

@@ -34,7 +34,7 @@ COUNT_CAP = 1000
 # (about 13 ms for 1,800 matches at 4.2 M messages); past it, it walks the newest rows
 # back until a page is full, which costs rows ÷ matches per hit (1.0 s for those 1,800
 # matches, 3 ms for a word in two of three messages). The two meet near
-# sqrt(page x messages), about 10,000 at 4.2 M (bench/search_bench.py).
+# sqrt(page x messages), about 10,000 at 4.2 M (bench/search_plans.py).
 PLAN_CAP = 10_000
 _WORD = re.compile(r"\w", re.UNICODE)
 

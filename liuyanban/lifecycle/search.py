@@ -30,12 +30,12 @@ from .selectors import PublicFilters, public_messages
 
 MAX_TERMS = 8
 COUNT_CAP = 1000
-# Up to this many matches, PostgreSQL reads them all through the GIN index and sorts them
-# (about 13 ms for 1,800 matches at 4.2 M messages); past it, it walks the newest rows
-# back until a page is full, which costs rows ÷ matches per hit (1.0 s for those 1,800
-# matches, 3 ms for a word in two of three messages). The two meet near
-# sqrt(page x messages), about 10,000 at 4.2 M (bench/search_plans.py).
-PLAN_CAP = 10_000
+# Up to this many matches, PostgreSQL reads them all through the GIN index and sorts them;
+# past it, it walks the newest rows back until a page is full, which costs rows ÷ matches
+# per hit. The probe that decides costs more the higher its cap (it stops at the cap), and
+# every search of a common word pays it: 3,000 keeps that small while a word in 1,800 of
+# 4.2 M messages no longer walks ~50,000 rows (bench/search_plans.py prints both plans).
+PLAN_CAP = 3_000
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -247,7 +247,7 @@ def search_messages(
         # Few matches (a rare word): read them all through the GIN index and sort them.
         # Ordered by the bare id, PostgreSQL would walk the primary key backwards and test
         # every newer row, which it guesses is cheap and is not when matches are rare
-        # (1 s for 1,800 matches at 4.2 M messages). ``id + 0`` is the same order without
+        # (about a second for 1,800 matches at 4.2 M messages). ``id + 0`` is the same order without
         # that index; the page's ids come first, so only they are joined to their boards.
         ids = list(page_qs.order_by((F("pk") + 0).desc()).values_list("pk", flat=True)[: limit + 1])
         page_qs = qs.filter(pk__in=ids)

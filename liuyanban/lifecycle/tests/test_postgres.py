@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -130,13 +131,18 @@ def test_search_pages_are_the_same_through_either_plan(monkeypatch: pytest.Monke
             cursor = page.next_cursor
 
     plans: list[str] = []
-    with connection.execute_wrapper(lambda execute, sql, *a: plans.append(sql) or execute(sql, *a)):
+
+    def record(execute: Any, sql: str, *args: Any) -> Any:
+        plans.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(record):
         few = walk()  # 7 matches, under PLAN_CAP: the GIN path (ordered by id + 0)
     assert any('"id" +' in sql for sql in plans)
     assert search.search_messages("物业").count == 7  # the plan's probe is the count too
     monkeypatch.setattr(search, "PLAN_CAP", 2)  # now "many": the newest-first walk
     plans.clear()
-    with connection.execute_wrapper(lambda execute, sql, *a: plans.append(sql) or execute(sql, *a)):
+    with connection.execute_wrapper(record):
         many = walk()
     assert not any('"id" +' in sql for sql in plans)
     newest_first = sorted(hits, reverse=True)

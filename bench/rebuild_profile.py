@@ -15,26 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
+import rolledback
 
-import django  # noqa: E402
+rolledback.setup()
 
-django.setup()
-
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from liuyanban.analytics import rollups  # noqa: E402
-
-
-class _RollBack(Exception):
-    pass
 
 
 def main(messages: int, top: int) -> None:
@@ -48,21 +38,17 @@ def main(messages: int, top: int) -> None:
             timings.append((time.perf_counter() - start, " ".join(sql.split())[:110]))
 
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    try:
-        with transaction.atomic(), connection.cursor() as c:
-            c.execute("SELECT MIN(id) FROM lifecycle_message")
-            low = int(c.fetchone()[0]) - 1
-            c.execute(
-                "DELETE FROM analytics_messagefact WHERE message_id > %s AND message_id <= %s",
-                [low, low + messages],
-            )
-            with connection.execute_wrapper(timed):
-                start = time.perf_counter()
-                n = rollups._rebuild_batch(c, low, low + messages)
-                total = time.perf_counter() - start
-            raise _RollBack
-    except _RollBack:
-        pass
+    with rolledback.rolled_back(), connection.cursor() as c:
+        c.execute("SELECT MIN(id) FROM lifecycle_message")
+        low = int(c.fetchone()[0]) - 1
+        c.execute(
+            "DELETE FROM analytics_messagefact WHERE message_id > %s AND message_id <= %s",
+            [low, low + messages],
+        )
+        with connection.execute_wrapper(timed):
+            start = time.perf_counter()
+            n = rollups._rebuild_batch(c, low, low + messages)
+            total = time.perf_counter() - start
     grains = sum(t for t, sql in timings if sql.startswith('INSERT INTO "analytics_rollup"'))
     print(f"one batch of {n:,} messages: {total:.1f} s; {len(timings)} statements")
     print(f"  the {len(rollups.GRAINS)} rollup upserts (one per grain): {grains:.1f} s together")

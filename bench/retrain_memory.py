@@ -14,27 +14,16 @@ from __future__ import annotations
 
 import os
 import resource
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyanban.settings")
+import rolledback
 
-import django  # noqa: E402
-
-django.setup()
+rolledback.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import transaction  # noqa: E402
 
 from liuyanban.intelligence import training  # noqa: E402
-
-
-class _RollBack(Exception):
-    pass
 
 
 def _peak_mb() -> int:
@@ -49,17 +38,13 @@ def main() -> None:
         f"training set: {len(rows):,} messages (TRAINING_LIMIT {training.TRAINING_LIMIT:,}) "
         f"read in {time.perf_counter() - start:.1f} s, peak RSS {_peak_mb()} MB"
     )
-    try:
-        with transaction.atomic():
-            report = training.train("domain")
-            print(
-                f"trained on {report.n_train:,}, held out {report.n_holdout:,}: "
-                f"{time.perf_counter() - start:.0f} s in all, peak RSS {_peak_mb()} MB; "
-                f"load average {os.getloadavg()[0]:.1f}"
-            )
-            raise _RollBack
-    except _RollBack:
-        pass
+    with rolledback.rolled_back():
+        report = training.train("domain")
+        print(
+            f"trained on {report.n_train:,}, held out {report.n_holdout:,}: "
+            f"{time.perf_counter() - start:.0f} s in all, peak RSS {_peak_mb()} MB; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
 
 
 if __name__ == "__main__":

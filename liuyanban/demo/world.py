@@ -496,12 +496,16 @@ def _campaigns(citizens: list[User]) -> None:
 
 
 def _insights() -> None:
-    """Hot issues and the analytics rollups over everything the stories produced."""
+    """The search index, hot issues and the analytics rollups over everything the stories
+    produced (their tasks were not run: ``seed_demo`` seeds with a dummy task backend)."""
     from django.core.management import call_command
 
     from liuyanban.intelligence.duplicates import index_missing
     from liuyanban.intelligence.hot.store import rebuild
+    from liuyanban.lifecycle.search import resegment
 
+    for _done in resegment():
+        pass
     for _done in index_missing():
         pass
     rebuild(days=540)

@@ -82,6 +82,16 @@ def test_seed_demo_has_every_state_and_runs_once(capsys: pytest.CaptureFixture[s
     escalations = Event.objects.filter(action="escalate").values_list("message_id", "at")
     per_minute = Counter((m, at.replace(second=0, microsecond=0)) for m, at in escalations)
     assert all(n == 1 for n in per_minute.values())
+    # Every public message is searchable at once (approval leaves indexing to a worker,
+    # and the seed runs no worker).
+    from liuyanban.lifecycle.models import PUBLIC_STATUSES
+    from liuyanban.lifecycle.search import search_messages
+
+    public = Message.objects.filter(status__in=PUBLIC_STATUSES)
+    assert public.exists() and not public.filter(search_text="").exists()
+    first = public.order_by("pk").first()
+    assert first is not None
+    assert search_messages(first.public_title[:4]).count > 0
     count = Message.objects.count()
     call_command("seed_demo")
     assert Message.objects.count() == count

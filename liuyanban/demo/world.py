@@ -504,7 +504,7 @@ def _insights() -> None:
     from liuyanban.intelligence.hot.store import rebuild
     from liuyanban.lifecycle.search import resegment
 
-    for _done in resegment():
+    for _rows_and_last in resegment():
         pass
     for _done in index_missing():
         pass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from liuyanban.core.rowcache import Memo
 from liuyanban.core.text.chinese import is_keyword
 from liuyanban.lifecycle.models import Assignment, AssignmentRole, AssignmentState, Message
 from liuyanban.organizations.models import Organization, OrgKind
@@ -30,7 +30,6 @@ from .routing import Case, RoutingModel, Suggestion
 
 HISTORY_LIMIT = 5000
 _CACHE_SECONDS = 600
-_models: dict[int, tuple[float, RoutingModel]] = {}
 
 
 @dataclass(frozen=True)
@@ -127,10 +126,10 @@ def _words_of_search_text(text: str) -> list[str]:
     return [w for w in words if not any(w != o and w in o for o in words)]
 
 
-def _history(office: Organization) -> list[Case]:
+def _history(office_id: int) -> list[Case]:
     """The office's recent lead assignments: accepted ones teach, returned ones warn."""
     rows = (
-        Assignment.objects.filter(from_org=office, role=AssignmentRole.LEAD)
+        Assignment.objects.filter(from_org_id=office_id, role=AssignmentRole.LEAD)
         .exclude(state=AssignmentState.CANCELLED)
         .order_by("-id")
         .values_list(
@@ -154,14 +153,20 @@ def _history(office: Organization) -> list[Case]:
     ]
 
 
+def _fit_routing(office_id: int) -> RoutingModel:
+    return RoutingModel().fit(_history(office_id))
+
+
+# The model is never changed after fitting: every caller may share it.
+_models: Memo[int, RoutingModel] = Memo(
+    "routing_model", _fit_routing, ttl=_CACHE_SECONDS, size=256, copier=lambda model: model
+)
+
+
 def routing_model(office: Organization) -> RoutingModel:
     """The office's routing model, refitted at most every ten minutes per process."""
-    now = time.monotonic()
-    cached = _models.get(office.pk)
-    if cached and now - cached[0] < _CACHE_SECONDS:
-        return cached[1]
-    model = RoutingModel().fit(_history(office))
-    _models[office.pk] = (now, model)
+    model = _models.get(office.pk)
+    assert model is not None  # a fit always returns a model
     return model
 
 

@@ -492,7 +492,21 @@ def bench_actions(
     wall, cpu, db, run = totals["wall"], totals["cpu"], totals["db"], totals["run"]
     work: dict[str, float] = {}
     if worker:
+        worker_profiler = None
+        if profile:
+            import cProfile
+
+            worker_profiler = cProfile.Profile(time.process_time)
+            worker_profiler.enable()
         tasks, wcpu, wdb = drain_queue()
+        if worker_profiler is not None:
+            import pstats
+
+            worker_profiler.disable()
+            print("\nthe worker, by cumulative CPU (all its tasks):")
+            pstats.Stats(worker_profiler).sort_stats("cumulative").print_stats(45)
+            print("the worker, by own CPU:")
+            pstats.Stats(worker_profiler).sort_stats("tottime").print_stats(25)
         work = {
             "worker_tasks": tasks / n,
             "worker_app_ms": wcpu / n * 1000,

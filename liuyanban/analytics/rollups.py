@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, connection, reset_queries, transaction
-from django.db.models import F, Max, Q
+from django.db import connection, reset_queries, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from liuyanban.lifecycle.models import Event, Message
@@ -43,6 +43,8 @@ __all__ = ["Values", "bucket", "contribution"]
 
 CURSOR = "rollups"
 FOLD_BATCH = 1000
+# Messages whose rollup rows are recomputed and written together while folding.
+REFRESH_BATCH = 500
 # An event id skipped by the cursor is waited for this long (seconds), then forgotten.
 GAP_WAIT = 600
 MAX_GAP = 1000
@@ -175,40 +177,103 @@ def _related(message_ids: list[int]) -> tuple[dict[int, list[Any]], ...]:
 # ---------------------------------------------------------------------------
 
 
-def _add(rows: list[tuple[str, date, tuple[int, ...]]], delta: Values) -> None:
-    """Add ``delta`` to every one of ``rows`` (one per grain), creating those missing;
-    drop those left holding no message.
+RowKey = tuple[str, date, tuple[int, ...]]
 
-    One ``SELECT`` and one ``UPDATE`` for all the grains a message feeds, not one
-    ``UPDATE`` per grain; only rows that do not exist yet (the first message of a key)
-    are created one by one.
+
+class Changes:
+    """The rollup differences of a batch of messages, summed per row before writing.
+
+    Messages of one batch share most of their month cube rows, so a batch writes each
+    row once, whatever the number of its messages.
     """
-    if not delta:
-        return
-    keys = Q()
-    for grain, period, dims in rows:
-        keys |= Q(grain=grain, period=period, **_named(dims))
-    fields = ["grain", "period", *DIMENSIONS]
-    # The rows that exist now are updated by id; a row another worker creates meanwhile
-    # is not among them, so it is updated once, below, when creating it collides.
-    found = {
-        (r[1], _as_date(r[2]), tuple(r[3:])): r[0]
-        for r in Rollup.objects.filter(keys).values_list("pk", *fields)
-    }
-    change = {k: F(k) + v for k, v in delta.items()}
-    if found:
-        Rollup.objects.filter(pk__in=list(found.values())).update(**change)
-    for grain, period, dims in rows:
-        if (str(grain), period, dims) in found:
-            continue
-        try:
-            with transaction.atomic():
-                Rollup.objects.create(grain=grain, period=period, **_named(dims), **delta)
-        except IntegrityError:  # another worker created it first
-            Rollup.objects.filter(grain=grain, period=period, **_named(dims)).update(**change)
-    # Every contribution counts "received": a row left at zero received is empty.
-    if delta.get("received", 0) < 0:
-        Rollup.objects.filter(keys, received=0).delete()
+
+    def __init__(self) -> None:
+        self.deltas: dict[RowKey, Values] = defaultdict(dict)
+        # Rows whose "received" went down: deleted when left holding no message.
+        self.emptied: set[RowKey] = set()
+
+    def add(self, rows: list[RowKey], delta: Values) -> None:
+        for row in rows:
+            sums = self.deltas[row]
+            for name, value in delta.items():
+                sums[name] = sums.get(name, 0) + value
+        if delta.get("received", 0) < 0:
+            self.emptied.update(rows)
+
+    def move(self, old_key: Key | None, old: Values, new_key: Key, new: Values) -> None:
+        """Move a message's contribution from (old_key, old) to (new_key, new)."""
+        if old_key == new_key:
+            self.add(new_key.rows(), _diff(new, old))
+            return
+        if old_key is not None:
+            self.add(old_key.rows(), {k: -v for k, v in old.items()})
+        self.add(new_key.rows(), new)
+
+    def write(self) -> None:
+        """Add every row's difference in one ``INSERT … ON CONFLICT DO UPDATE`` per chunk
+        (rows missing are created), then drop the rows left holding no message."""
+        rows = sorted(
+            (key, delta)
+            for key, delta in self.deltas.items()
+            if any(delta.values()) or key in self.emptied
+        )
+        if rows:
+            _upsert(rows)
+        if self.emptied:
+            _delete_empty(sorted(self.emptied))
+
+
+_KEY_FIELDS = ("grain", "period", *DIMENSIONS)
+
+
+def _chunks(items: list[Any], width: int) -> list[list[Any]]:
+    """``items`` in chunks that keep a statement under the backend's parameter limit."""
+    limit = connection.features.max_query_params or 30_000
+    size = max(1, min(1000, limit // max(1, width)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _upsert(rows: list[tuple[RowKey, Values]]) -> None:
+    qn = connection.ops.quote_name
+    table = qn(Rollup._meta.db_table)
+    changed = sorted({name for _key, delta in rows for name in delta})
+    unknown = set(changed) - set(ALL_COLUMNS)
+    assert not unknown, unknown
+    # A new row needs every column (the defaults are Django's, not the table's); a row
+    # that exists adds only the columns this batch changes.
+    names = ", ".join(qn(c) for c in (*_KEY_FIELDS, *ALL_COLUMNS))
+    width = len(_KEY_FIELDS) + len(ALL_COLUMNS)
+    tail = f" ON CONFLICT ({', '.join(qn(k) for k in _KEY_FIELDS)}) " + (
+        "DO UPDATE SET "
+        + ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in changed)
+        if changed
+        else "DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, width):
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            params: list[Any] = []
+            for (grain, period, dims), delta in chunk:
+                params.extend((str(grain), connection.ops.adapt_datefield_value(period), *dims))
+                params.extend(delta.get(c, 0) for c in ALL_COLUMNS)
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values}{tail}", params)
+
+
+def _delete_empty(keys: list[RowKey]) -> None:
+    qn = connection.ops.quote_name
+    table = qn(Rollup._meta.db_table)
+    width = len(_KEY_FIELDS)
+    fields = ", ".join(qn(k) for k in _KEY_FIELDS)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(keys, width):
+            tuples = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            params: list[Any] = []
+            for grain, period, dims in chunk:
+                params.extend((str(grain), connection.ops.adapt_datefield_value(period), *dims))
+            cursor.execute(
+                f"DELETE FROM {table} WHERE received = 0 AND ({fields}) IN (VALUES {tuples})",
+                params,
+            )
 
 
 def _diff(new: Values, old: Values) -> Values:
@@ -216,42 +281,53 @@ def _diff(new: Values, old: Values) -> Values:
     return {k: new.get(k, 0) - old.get(k, 0) for k in keys if new.get(k, 0) != old.get(k, 0)}
 
 
-def _apply(old_key: Key | None, old: Values, new_key: Key, new: Values) -> None:
-    """Move the message's contribution from (old_key, old) to (new_key, new)."""
-    if old_key == new_key:
-        _add(new_key.rows(), _diff(new, old))
-        return
-    if old_key is not None:
-        _add(old_key.rows(), {k: -v for k, v in old.items()})
-    _add(new_key.rows(), new)
-
-
-def _named(dims: tuple[int, ...]) -> dict[str, int]:
-    return dict(zip(DIMENSIONS, dims, strict=True))
-
-
 def _fact_key(fact: MessageFact) -> Key:
     return Key(fact.day, *(getattr(fact, d) for d in DIMENSIONS))
+
+
+def _refresh(message_ids: list[int]) -> int:
+    """Recompute the messages' contributions and apply the differences (idempotent).
+
+    A fixed number of statements for the whole batch: the messages, their facts (locked),
+    their evaluations, orders and extensions, one upsert of the rollup rows they change
+    and one of their facts. Runs inside the caller's transaction.
+    """
+    messages = Message.objects.in_bulk(message_ids)
+    if not messages:
+        return 0
+    ids = sorted(messages)
+    facts = MessageFact.objects.select_for_update().in_bulk(ids)
+    evaluations, orders, extensions = _related(ids)
+    changes = Changes()
+    changed: list[MessageFact] = []
+    for message_id in ids:
+        message = messages[message_id]
+        new = contribution(
+            message, evaluations[message_id], orders[message_id], extensions[message_id]
+        )
+        key = key_of(message)
+        fact = facts.get(message_id)
+        old_key = _fact_key(fact) if fact else None
+        old: Values = dict(fact.values) if fact else {}
+        if old_key == key and old == new:
+            continue
+        changes.move(old_key, old, key, new)
+        changed.append(MessageFact(message_id=message_id, day=key.day, **key.dims(), values=new))
+    changes.write()
+    if changed:
+        MessageFact.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["message_id"],
+            update_fields=["day", *DIMENSIONS, "values"],
+        )
+    return len(changed)
 
 
 @transaction.atomic
 def refresh_message(message_id: int) -> None:
     """Recompute one message's contribution and apply the difference (idempotent)."""
-    message = Message.objects.filter(pk=message_id).first()
-    fact = MessageFact.objects.select_for_update().filter(pk=message_id).first()
-    if message is None:
-        return
-    evaluations, orders, extensions = (d[message_id] for d in _related([message_id]))
-    new = contribution(message, evaluations, orders, extensions)
-    key = key_of(message)
-    old_key = _fact_key(fact) if fact else None
-    old: Values = dict(fact.values) if fact else {}
-    if old_key == key and old == new:
-        return
-    _apply(old_key, old, key, new)
-    MessageFact.objects.update_or_create(
-        message_id=message_id, defaults={"day": key.day, **key.dims(), "values": new}
-    )
+    _refresh([message_id])
 
 
 # ---------------------------------------------------------------------------
@@ -289,8 +365,8 @@ def fold_pending(*, batch: int = FOLD_BATCH) -> int:
             )
             late = list(Event.objects.filter(pk__in=list(gaps)).values_list("pk", "message_id"))
             messages = sorted({m for _, m in new} | {m for _, m in late})
-            for message_id in messages:
-                refresh_message(message_id)
+            for first in range(0, len(messages), REFRESH_BATCH):
+                _refresh(messages[first : first + REFRESH_BATCH])
             now = timezone.now().timestamp()
             for pk, _ in late:
                 gaps.pop(pk, None)

@@ -48,7 +48,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from liuyanban.core.text.chinese import normalize
+from liuyanban.core.text.chinese import normalize, segment
 
 MODEL_VERSION = "char-tfidf-svm-selftrain-cnb-taxonomy/3"
 # Files of these versions predict with the same code (version 2 had no taxonomy documents,
@@ -112,11 +112,22 @@ class ClassifierConfig:
     # ``taxonomy_svm_weight=1.0`` the best round-4 candidate (+0.017 CV, not past the rule
     # of bench/classify_cv.py, so off by default; docs/classifier.md, round 4).
     taxonomy_in_vocabulary: bool = False
+    # A second Complement NB on jieba words (default mode, no HMM) of title + body, mixed into
+    # the scores like the character NB (weight 0 turns it off; round 5 of bench/classify_cv.py).
+    word_nb_weight: float = 0.0
 
 
 def prepare(text: str) -> str:
     """Normalised text with place codes and digits masked (the classifier's input form)."""
     return _DIGITS.sub("0", _PLACE_CODE.sub("X", normalize(text)))
+
+
+def word_text(title: str, body: str) -> str:
+    """Space-joined jieba words (default mode, no HMM) of a prepared title and body; tokens
+    without a letter, digit or CJK character are dropped."""
+    return " ".join(
+        w for w in segment(title + "\n" + body, hmm=False) if any(ch.isalnum() for ch in w)
+    )
 
 
 @dataclass
@@ -141,6 +152,9 @@ class _Prepared:
 
     def __len__(self) -> int:
         return len(self.titles)
+
+    def words(self) -> list[str]:
+        return [word_text(t, b) for t, b in zip(self.titles, self.bodies, strict=True)]
 
 
 class _FieldVectorizer:
@@ -167,6 +181,37 @@ class _FieldVectorizer:
                 vocabulary=sorted(merged),
                 dtype=np.float64,
             ).fit(labelled)
+        self.tfidf.fit(self.counts.transform(all_texts))
+        return self
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        return self.tfidf.transform(self.counts.transform(texts)).tocsr()
+
+
+class _WordVectorizer:
+    """Word TF-IDF of title + body: vocabulary from labelled (plus the taxonomy's words when
+    asked), IDF from all text, sublinear tf, l2."""
+
+    def __init__(self, min_df: int) -> None:
+        self.min_df = min_df
+        self.counts = self._counter(min_df=min_df)
+        self.tfidf = TfidfTransformer(sublinear_tf=True)
+
+    @staticmethod
+    def _counter(**kwargs: Any) -> CountVectorizer:
+        return CountVectorizer(
+            tokenizer=str.split, token_pattern=None, lowercase=False, dtype=np.float64, **kwargs
+        )
+
+    def fit(
+        self, labelled: list[str], all_texts: list[str], vocabulary_extra: Sequence[str] = ()
+    ) -> _WordVectorizer:
+        self.counts.fit(labelled)
+        if vocabulary_extra:
+            merged = set(self.counts.vocabulary_) | set(
+                self._counter().fit(vocabulary_extra).vocabulary_
+            )
+            self.counts = self._counter(vocabulary=sorted(merged)).fit(labelled)
         self.tfidf.fit(self.counts.transform(all_texts))
         return self
 
@@ -332,9 +377,12 @@ class ClassifierModel:
     classes_: list[str] = field(default_factory=list)
     temperature: float = 1.0
     nb_scale: float = 0.0
+    word_nb_scale: float = 0.0
     _features: _Features | None = None
     _svm: LinearSVC | None = None
     _nb: ComplementNB | None = None
+    _words: _WordVectorizer | None = None
+    _word_nb: ComplementNB | None = None
 
     # ---- training -------------------------------------------------------------------
 
@@ -397,18 +445,39 @@ class ClassifierModel:
             cfg.taxonomy_svm_weight,
             cfg.taxonomy_in_nb,
         )
+        words: tuple[sparse.csr_matrix, _Extra, sparse.csr_matrix | None] | None = None
+        if cfg.word_nb_weight:
+            lw, uw = labelled.words(), unlabeled.words()
+            self._words = _WordVectorizer(cfg.min_df).fit(
+                lw, lw + uw, vocab.words() if vocab is not None else ()
+            )
+            wx = self._words.transform(lw)
+            w_tax = (
+                self._words.transform(tax.words())
+                if tax_docs
+                else sparse.csr_matrix((0, wx.shape[1]))
+            )
+            w_extra = _Extra(w_tax, extra.y, 0.0, cfg.taxonomy_in_nb)
+            words = (wx, w_extra, self._words.transform(uw) if uw else None)
         svm = _fit_svm(extra.svm_rows(x, y, None), cfg)
-        self.temperature = self._fit_temperature(x, y, extra)
+        self.temperature = self._fit_temperature(x, y, extra, None if words is None else words[:2])
         xu = self._features.transform(unlabeled) if len(unlabeled) else None
         if xu is not None and cfg.self_training_rounds > 0:
             svm = self._self_train(svm, x, y, xu, extra)
         self._svm = svm
+        x_all = x if xu is None else sparse.vstack([x, xu]).tocsr()
         self._nb = _fit_nb(*extra.nb_rows(x, y), cfg)
         if self._nb is not None:
-            x_all = x if xu is None else sparse.vstack([x, xu]).tocsr()
             log_proba = _nb_log_proba(self._nb, x_all)
             assert log_proba is not None
             self.nb_scale = _nb_scale(_scores(svm, x_all), log_proba)
+        if words is not None:
+            wx, w_extra, wu = words
+            self._word_nb = ComplementNB(alpha=cfg.nb_alpha).fit(*w_extra.nb_rows(wx, y))
+            w_all = wx if wu is None else sparse.vstack([wx, wu]).tocsr()
+            self.word_nb_scale = _nb_scale(
+                _scores(svm, x_all), np.asarray(self._word_nb.predict_log_proba(w_all))
+            )
         self.classes_ = [str(c) for c in svm.classes_]
 
     def _self_train(
@@ -436,7 +505,13 @@ class ClassifierModel:
             self.metrics["n_pseudo_labelled"] = len(idx)
         return svm
 
-    def _fit_temperature(self, x: sparse.csr_matrix, y: np.ndarray, extra: _Extra) -> float:
+    def _fit_temperature(
+        self,
+        x: sparse.csr_matrix,
+        y: np.ndarray,
+        extra: _Extra,
+        words: tuple[sparse.csr_matrix, _Extra] | None = None,
+    ) -> float:
         """One softmax temperature minimising log-loss on out-of-fold mixed scores."""
         cfg = self.config
         folds = min(cfg.calibration_folds, int(min(np.unique(y, return_counts=True)[1])))
@@ -445,6 +520,7 @@ class ClassifierModel:
         classes = np.unique(y)
         oof = np.zeros((len(y), len(classes)))
         oof_nb = np.zeros((len(y), len(classes)))
+        oof_words = np.zeros((len(y), len(classes)))
         splitter = StratifiedKFold(folds, shuffle=True, random_state=cfg.seed)
         for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
             svm = _fit_svm(extra.svm_rows(x[train_idx], y[train_idx], None), cfg)
@@ -454,8 +530,19 @@ class ClassifierModel:
             log_proba = _nb_log_proba(nb, x[test_idx])
             if log_proba is not None:
                 oof_nb[np.ix_(test_idx, cols)] = log_proba
+            if words is not None:
+                wx, w_extra = words
+                word_nb = ComplementNB(alpha=cfg.nb_alpha).fit(
+                    *w_extra.nb_rows(wx[train_idx], y[train_idx])
+                )
+                oof_words[np.ix_(test_idx, cols)] = word_nb.predict_log_proba(wx[test_idx])
+        svm_oof = oof
         if cfg.nb_weight:
-            oof = _mix(oof, oof_nb, _nb_scale(oof, oof_nb), cfg.nb_weight)
+            oof = _mix(oof, oof_nb, _nb_scale(svm_oof, oof_nb), cfg.nb_weight)
+        if words is not None:
+            oof = _centred(oof) + cfg.word_nb_weight * _nb_scale(svm_oof, oof_words) * _centred(
+                oof_words
+            )
         truth = np.searchsorted(classes, y)
 
         def log_loss(log_t: float) -> float:
@@ -475,10 +562,20 @@ class ClassifierModel:
     def decision_function(self, docs: Sequence[Doc]) -> np.ndarray:
         """Mixed SVM + NB scores (uncalibrated), one column per entry of ``classes_``."""
         features, svm = self._require_fitted()
-        x = features.transform(_Prepared.of(docs, self.config.max_body_chars))
-        return _mix(
+        prepared = _Prepared.of(docs, self.config.max_body_chars)
+        x = features.transform(prepared)
+        scores = _mix(
             _scores(svm, x), _nb_log_proba(self._nb, x), self.nb_scale, self.config.nb_weight
         )
+        # getattr: files of earlier versions were pickled before the word NB existed.
+        word_nb = getattr(self, "_word_nb", None)
+        words = getattr(self, "_words", None)
+        if word_nb is not None and words is not None:
+            log_proba = np.asarray(word_nb.predict_log_proba(words.transform(prepared.words())))
+            scores = _centred(scores) + self.config.word_nb_weight * self.word_nb_scale * _centred(
+                log_proba
+            )
+        return scores
 
     def predict_proba(self, docs: Sequence[Doc]) -> np.ndarray:
         """Calibrated class probabilities, one column per entry of ``classes_``."""

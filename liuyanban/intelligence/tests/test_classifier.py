@@ -138,6 +138,29 @@ def test_naive_bayes_mixing_can_be_switched_off() -> None:
     assert model.predict_labels([Doc("噪音扰民", "河道污水排放")]) == ["环境保护"]
 
 
+def test_word_naive_bayes_joins_the_mix(tmp_path: Path) -> None:
+    """``word_nb_weight`` mixes a Complement NB on jieba words into the scores: its scale is
+    fixed at training time (batch-independent), probabilities stay rows, and it survives
+    save/load."""
+    rows = synthetic(12, seed=1)
+    docs, labels = [Doc(t, b) for t, b, _ in rows], [lab for *_, lab in rows]
+    unlabeled = [Doc(t, b) for t, b, _ in synthetic(10, seed=2)]
+    plain = ClassifierModel.fit(docs, labels, unlabeled)
+    words = ClassifierModel.fit(
+        docs, labels, unlabeled, config=ClassifierConfig(word_nb_weight=0.5)
+    )
+    assert plain.word_nb_scale == 0.0
+    assert words.word_nb_scale > 0
+    probe = [Doc(t, b) for t, b, _ in synthetic(3, seed=8)]
+    batch = words.predict_proba(probe)
+    assert np.allclose(batch.sum(axis=1), 1.0)
+    assert not np.allclose(words.decision_function(probe), plain.decision_function(probe))
+    assert np.allclose(batch, np.vstack([words.predict_proba([d]) for d in probe]))
+    assert words.predict_labels(probe) == [lab for *_, lab in synthetic(3, seed=8)]
+    words.save(tmp_path / "words.pkl")
+    assert np.allclose(ClassifierModel.load(tmp_path / "words.pkl").predict_proba(probe), batch)
+
+
 def test_save_load_round_trip(small_model: ClassifierModel, tmp_path: Path) -> None:
     path = tmp_path / "model.pkl"
     small_model.save(path)

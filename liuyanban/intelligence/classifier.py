@@ -50,10 +50,12 @@ from sklearn.svm import LinearSVC
 
 from liuyanban.core.text.chinese import normalize, segment
 
-MODEL_VERSION = "char-tfidf-svm-selftrain-cnb-taxonomy/3"
+MODEL_VERSION = "char-word-tfidf-svm-selftrain-cnb-taxonomy/4"
 # Files of these versions predict with the same code (version 2 had no taxonomy documents,
-# which only matter in training).
-_LOADABLE_VERSIONS = frozenset({MODEL_VERSION, "char-tfidf-svm-selftrain-cnb/2"})
+# which only matter in training; versions 2 and 3 have no word block, see ``_Features``).
+_LOADABLE_VERSIONS = frozenset(
+    {MODEL_VERSION, "char-tfidf-svm-selftrain-cnb-taxonomy/3", "char-tfidf-svm-selftrain-cnb/2"}
+)
 
 # Names that say nothing about their branch of a taxonomy.
 _GENERIC_NAMES = frozenset({"其他", "其它", "其他问题"})
@@ -103,17 +105,19 @@ class ClassifierConfig:
     seed: int = 0
     # Taxonomy pseudo-documents (one per leaf name below a label, see ``taxonomy_docs``):
     # their sample weight in the SVM fits (0 keeps them out of the SVM) and whether the
-    # Complement NB learns from them. Used only when ``fit`` is given a taxonomy. NB only
-    # is the one variant whose gain over no taxonomy exceeded two standard errors in
-    # repeated CV (bench/classify_cv.py; in the SVM too: larger mean, noisier).
-    taxonomy_svm_weight: float = 0.0
+    # Complement NB learns from them. Used only when ``fit`` is given a taxonomy.
+    taxonomy_svm_weight: float = 1.0
     taxonomy_in_nb: bool = True
-    # Admit every n-gram of the taxonomy's names (all branches) to the vocabulary. With
-    # ``taxonomy_svm_weight=1.0`` the best round-4 candidate (+0.017 CV, not past the rule
-    # of bench/classify_cv.py, so off by default; docs/classifier.md, round 4).
-    taxonomy_in_vocabulary: bool = False
-    # A second Complement NB on jieba words (default mode, no HMM) of title + body, mixed into
-    # the scores like the character NB (weight 0 turns it off; round 5 of bench/classify_cv.py).
+    # Admit every n-gram (and word) of the taxonomy's names, all branches, to the vocabulary.
+    taxonomy_in_vocabulary: bool = True
+    # Weight of a third feature block, jieba words (default mode, no HMM) of title + body
+    # (0 leaves it out: versions 2 and 3). Version 4 = this block + the two taxonomy options
+    # above, the round-5 candidate that passed the rule of bench/classify_cv.py with the
+    # largest gain (docs/classifier.md, round 5).
+    word_block_weight: float = 1.0
+    # A second Complement NB on the same jieba words, mixed into the scores like the
+    # character NB (0 turns it off). Round 5 candidate ``tvs1_wordnb``, not adopted (a
+    # smaller gain than the word block); reachable from code only.
     word_nb_weight: float = 0.0
 
 
@@ -132,10 +136,12 @@ def word_text(title: str, body: str) -> str:
 
 @dataclass
 class _Prepared:
-    """Prepared titles and bodies of a batch of documents."""
+    """Prepared titles and bodies of a batch of documents (their words segmented once, when
+    first asked for)."""
 
     titles: list[str]
     bodies: list[str]
+    _words: list[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, docs: Sequence[Doc], max_body_chars: int) -> _Prepared:
@@ -145,16 +151,20 @@ class _Prepared:
         )
 
     def take(self, idx: Sequence[int] | np.ndarray) -> _Prepared:
-        return _Prepared([self.titles[i] for i in idx], [self.bodies[i] for i in idx])
+        words = None if self._words is None else [self._words[i] for i in idx]
+        return _Prepared([self.titles[i] for i in idx], [self.bodies[i] for i in idx], words)
 
     def __add__(self, other: _Prepared) -> _Prepared:
-        return _Prepared(self.titles + other.titles, self.bodies + other.bodies)
+        words = None if self._words is None or other._words is None else self._words + other._words
+        return _Prepared(self.titles + other.titles, self.bodies + other.bodies, words)
 
     def __len__(self) -> int:
         return len(self.titles)
 
     def words(self) -> list[str]:
-        return [word_text(t, b) for t, b in zip(self.titles, self.bodies, strict=True)]
+        if self._words is None:
+            self._words = [word_text(t, b) for t, b in zip(self.titles, self.bodies, strict=True)]
+        return self._words
 
 
 class _FieldVectorizer:
@@ -206,7 +216,10 @@ class _WordVectorizer:
     def fit(
         self, labelled: list[str], all_texts: list[str], vocabulary_extra: Sequence[str] = ()
     ) -> _WordVectorizer:
-        self.counts.fit(labelled)
+        try:
+            self.counts.fit(labelled)
+        except ValueError:  # no word in min_df messages (a tiny training set): an empty block
+            self.counts = self._counter(vocabulary=["\x00"]).fit(labelled)
         if vocabulary_extra:
             merged = set(self.counts.vocabulary_) | set(
                 self._counter().fit(vocabulary_extra).vocabulary_
@@ -226,6 +239,7 @@ class _Features:
         self.config = config
         self.title = _FieldVectorizer(config.title_ngram_max, config.min_df)
         self.body = _FieldVectorizer(config.ngram_max, config.min_df)
+        self.words = _WordVectorizer(config.min_df) if config.word_block_weight else None
 
     def fit(
         self, labelled: _Prepared, everything: _Prepared, vocabulary_extra: _Prepared | None = None
@@ -233,11 +247,18 @@ class _Features:
         extra = vocabulary_extra or _Prepared([], [])
         self.title.fit(labelled.titles, everything.titles, extra.titles)
         self.body.fit(labelled.bodies, everything.bodies, extra.bodies)
+        if self.words is not None:
+            self.words.fit(labelled.words(), everything.words(), extra.words())
         return self
 
     def transform(self, docs: _Prepared) -> sparse.csr_matrix:
         title = self.title.transform(docs.titles) * self.config.title_weight
-        return sparse.hstack([title, self.body.transform(docs.bodies)]).tocsr()
+        blocks = [title, self.body.transform(docs.bodies)]
+        # getattr: version 2 and 3 files were pickled before the word block existed.
+        words = getattr(self, "words", None)
+        if words is not None:
+            blocks.append(words.transform(docs.words()) * self.config.word_block_weight)
+        return sparse.hstack(blocks).tocsr()
 
 
 def _fit_svm(
@@ -436,6 +457,8 @@ class ClassifierModel:
         unlabeled = _Prepared.of(unlabeled_docs, cfg.max_body_chars)
         tax = _Prepared.of(tax_docs, cfg.max_body_chars)
         vocab = _Prepared.of(vocab_docs, cfg.max_body_chars) if vocab_docs else None
+        if cfg.word_block_weight or cfg.word_nb_weight:
+            labelled.words(), unlabeled.words()  # segment once, shared by every use below
         self._features = _Features(cfg).fit(labelled, labelled + unlabeled, vocab)
         x = self._features.transform(labelled)
         x_tax = self._features.transform(tax) if tax_docs else sparse.csr_matrix((0, x.shape[1]))

@@ -7,8 +7,10 @@ Protocol (kind of evidence is printed with every figure):
 2. Every variant is compared by **repeated stratified 5-fold CV on the development part
    only** (split seeds 1..``--repeats``, default 3: 15 folds); mean ± sd over the folds and
    the paired difference to the shipped model are printed for every variant tried, not
-   just the best (``--round 3``: the previous round's variants against version 2;
-   ``--round 4``, the default: this round's against version 3). Round 4's rule, written
+   just the best (``--round 3``: round 3's variants against version 2; ``--round 4``:
+   round 4's against version 3; ``--round 5``, the default: round 5's against version 3,
+   see ``round5``; its winner ``tvs1_words`` is version 4, shipped). Round 4's rule (kept
+   in round 5), written
    before its folds were computed: a variant replaces the shipped model only if its
    paired gain has a Nadeau–Bengio corrected resampled t > 2 (with 15 folds: a mean gain
    larger than about 1.1 standard deviations of the paired differences) and more folds
@@ -16,7 +18,7 @@ Protocol (kind of evidence is printed with every figure):
 3. The shipped model (whatever ``classify_eval`` trains) is trained on the whole
    development part and scored on the test part, with a 95 % bootstrap interval, next to
    the plain baseline; nothing is chosen from this figure. The test part has been scored
-   in round 3 and in round 4: two looks, both after the choice was committed.
+   in rounds 3, 4 and 5: three looks, each after the round's choice was committed.
 4. **Staff corrections** (``corrections_k``): on held-out CV folds of the development
    part, the shipped model is trained on half of the fold's training messages, predicts
    the other half, staff correct k of its mistakes (0, 10, 25, 50, all), it is retrained
@@ -28,14 +30,15 @@ The unlabelled files (``attachment2_unlabeled``, ``attachment3_hot``,
 training run, never the labels of the rows being scored. The taxonomy file
 (``attachment1_taxonomy.csv``) gives the taxonomy variants their third-level names.
 
-Speed: the variants share one character n-gram count matrix per text (computed once);
+Speed: the variants share one character n-gram count matrix per text (and, since round 5,
+one jieba word count matrix; computed once);
 each fold then keeps the n-grams seen in ≥ 2 of its training messages and weighs them
 with the IDF of its training + unlabelled text, exactly what ``ClassifierModel`` does
 (``--check`` trains the product on one fold and asserts identical predictions). Fold
 results are kept in ``var/bench/classify_cv_folds.jsonl`` so an interrupted run resumes
 (``--fresh`` recomputes everything); ``--seeds 3 --folds 0,1`` runs a part.
 
-    .venv/bin/python bench/classify_cv.py [--round 3|4] [--repeats 3] [--variants a,b]
+    .venv/bin/python bench/classify_cv.py [--round 3|4|5] [--repeats 3] [--variants a,b]
         [--skip-variants] [--skip-test] [--skip-corrections] [--correction-seeds N]
         [--corrections-split] [--check] [--fresh]
 """

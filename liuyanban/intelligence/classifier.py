@@ -11,9 +11,13 @@ Method (see ``docs/classifier.md`` for the measurements behind each choice):
   for the short title, 1–3 for the body): a word in the title says more than the same
   word in a long body, and characters need no segmenter for the many domain compounds
   jieba does not know.
-* The vocabulary comes from the labelled messages only (n-grams seen in at least
-  two of them: a strong regulariser with < 1,000 labels), but the IDF weights come
-  from every text including the unlabelled ones, which estimates them far better.
+* A third block holds jieba words (default mode, no HMM) of title + body, TF-IDF the
+  same way (version 4): whole words next to the character n-grams, which still cover the
+  compounds jieba does not know.
+* The vocabulary comes from the labelled messages only (n-grams or words seen in at least
+  two of them: a strong regulariser with < 1,000 labels) plus every n-gram and word of
+  the operator's taxonomy names, but the IDF weights come from every text including the
+  unlabelled ones, which estimates them far better.
 * The operator's taxonomy, when given, adds one labelled pseudo-document per leaf name
   below each label ("安全生产 事故处理" → 城乡建设) to every SVM fit and to the NB below
   (``taxonomy_docs``; the names come from the platform's domains, never from a file here).

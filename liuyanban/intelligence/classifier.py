@@ -11,9 +11,13 @@ Method (see ``docs/classifier.md`` for the measurements behind each choice):
   for the short title, 1–3 for the body): a word in the title says more than the same
   word in a long body, and characters need no segmenter for the many domain compounds
   jieba does not know.
-* The vocabulary comes from the labelled messages only (n-grams seen in at least
-  two of them: a strong regulariser with < 1,000 labels), but the IDF weights come
-  from every text including the unlabelled ones, which estimates them far better.
+* A third block holds jieba words (default mode, no HMM) of title + body, TF-IDF the
+  same way (version 4): whole words next to the character n-grams, which still cover the
+  compounds jieba does not know.
+* The vocabulary comes from the labelled messages only (n-grams or words seen in at least
+  two of them: a strong regulariser with < 1,000 labels) plus every n-gram and word of
+  the operator's taxonomy names, but the IDF weights come from every text including the
+  unlabelled ones, which estimates them far better.
 * The operator's taxonomy, when given, adds one labelled pseudo-document per leaf name
   below each label ("安全生产 事故处理" → 城乡建设) to every SVM fit and to the NB below
   (``taxonomy_docs``; the names come from the platform's domains, never from a file here).
@@ -48,12 +52,14 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from liuyanban.core.text.chinese import normalize
+from liuyanban.core.text.chinese import normalize, segment
 
-MODEL_VERSION = "char-tfidf-svm-selftrain-cnb-taxonomy/3"
+MODEL_VERSION = "char-word-tfidf-svm-selftrain-cnb-taxonomy/4"
 # Files of these versions predict with the same code (version 2 had no taxonomy documents,
-# which only matter in training).
-_LOADABLE_VERSIONS = frozenset({MODEL_VERSION, "char-tfidf-svm-selftrain-cnb/2"})
+# which only matter in training; versions 2 and 3 have no word block, see ``_Features``).
+_LOADABLE_VERSIONS = frozenset(
+    {MODEL_VERSION, "char-tfidf-svm-selftrain-cnb-taxonomy/3", "char-tfidf-svm-selftrain-cnb/2"}
+)
 
 # Names that say nothing about their branch of a taxonomy.
 _GENERIC_NAMES = frozenset({"其他", "其它", "其他问题"})
@@ -103,15 +109,20 @@ class ClassifierConfig:
     seed: int = 0
     # Taxonomy pseudo-documents (one per leaf name below a label, see ``taxonomy_docs``):
     # their sample weight in the SVM fits (0 keeps them out of the SVM) and whether the
-    # Complement NB learns from them. Used only when ``fit`` is given a taxonomy. NB only
-    # is the one variant whose gain over no taxonomy exceeded two standard errors in
-    # repeated CV (bench/classify_cv.py; in the SVM too: larger mean, noisier).
-    taxonomy_svm_weight: float = 0.0
+    # Complement NB learns from them. Used only when ``fit`` is given a taxonomy.
+    taxonomy_svm_weight: float = 1.0
     taxonomy_in_nb: bool = True
-    # Admit every n-gram of the taxonomy's names (all branches) to the vocabulary. With
-    # ``taxonomy_svm_weight=1.0`` the best round-4 candidate (+0.017 CV, not past the rule
-    # of bench/classify_cv.py, so off by default; docs/classifier.md, round 4).
-    taxonomy_in_vocabulary: bool = False
+    # Admit every n-gram (and word) of the taxonomy's names, all branches, to the vocabulary.
+    taxonomy_in_vocabulary: bool = True
+    # Weight of a third feature block, jieba words (default mode, no HMM) of title + body
+    # (0 leaves it out: versions 2 and 3). Version 4 = this block + the two taxonomy options
+    # above, the round-5 candidate that passed the rule of bench/classify_cv.py with the
+    # largest gain (docs/classifier.md, round 5).
+    word_block_weight: float = 1.0
+    # A second Complement NB on the same jieba words, mixed into the scores like the
+    # character NB (0 turns it off). Round 5 candidate ``tvs1_wordnb``, not adopted (a
+    # smaller gain than the word block); reachable from code only.
+    word_nb_weight: float = 0.0
 
 
 def prepare(text: str) -> str:
@@ -119,12 +130,22 @@ def prepare(text: str) -> str:
     return _DIGITS.sub("0", _PLACE_CODE.sub("X", normalize(text)))
 
 
+def word_text(title: str, body: str) -> str:
+    """Space-joined jieba words (default mode, no HMM) of a prepared title and body; tokens
+    without a letter, digit or CJK character are dropped."""
+    return " ".join(
+        w for w in segment(title + "\n" + body, hmm=False) if any(ch.isalnum() for ch in w)
+    )
+
+
 @dataclass
 class _Prepared:
-    """Prepared titles and bodies of a batch of documents."""
+    """Prepared titles and bodies of a batch of documents (their words segmented once, when
+    first asked for)."""
 
     titles: list[str]
     bodies: list[str]
+    _words: list[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, docs: Sequence[Doc], max_body_chars: int) -> _Prepared:
@@ -134,13 +155,20 @@ class _Prepared:
         )
 
     def take(self, idx: Sequence[int] | np.ndarray) -> _Prepared:
-        return _Prepared([self.titles[i] for i in idx], [self.bodies[i] for i in idx])
+        words = None if self._words is None else [self._words[i] for i in idx]
+        return _Prepared([self.titles[i] for i in idx], [self.bodies[i] for i in idx], words)
 
     def __add__(self, other: _Prepared) -> _Prepared:
-        return _Prepared(self.titles + other.titles, self.bodies + other.bodies)
+        words = None if self._words is None or other._words is None else self._words + other._words
+        return _Prepared(self.titles + other.titles, self.bodies + other.bodies, words)
 
     def __len__(self) -> int:
         return len(self.titles)
+
+    def words(self) -> list[str]:
+        if self._words is None:
+            self._words = [word_text(t, b) for t, b in zip(self.titles, self.bodies, strict=True)]
+        return self._words
 
 
 class _FieldVectorizer:
@@ -174,6 +202,40 @@ class _FieldVectorizer:
         return self.tfidf.transform(self.counts.transform(texts)).tocsr()
 
 
+class _WordVectorizer:
+    """Word TF-IDF of title + body: vocabulary from labelled (plus the taxonomy's words when
+    asked), IDF from all text, sublinear tf, l2."""
+
+    def __init__(self, min_df: int) -> None:
+        self.min_df = min_df
+        self.counts = self._counter(min_df=min_df)
+        self.tfidf = TfidfTransformer(sublinear_tf=True)
+
+    @staticmethod
+    def _counter(**kwargs: Any) -> CountVectorizer:
+        return CountVectorizer(
+            tokenizer=str.split, token_pattern=None, lowercase=False, dtype=np.float64, **kwargs
+        )
+
+    def fit(
+        self, labelled: list[str], all_texts: list[str], vocabulary_extra: Sequence[str] = ()
+    ) -> _WordVectorizer:
+        try:
+            self.counts.fit(labelled)
+        except ValueError:  # no word in min_df messages (a tiny training set): an empty block
+            self.counts = self._counter(vocabulary=["\x00"]).fit(labelled)
+        if vocabulary_extra:
+            merged = set(self.counts.vocabulary_) | set(
+                self._counter().fit(vocabulary_extra).vocabulary_
+            )
+            self.counts = self._counter(vocabulary=sorted(merged)).fit(labelled)
+        self.tfidf.fit(self.counts.transform(all_texts))
+        return self
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        return self.tfidf.transform(self.counts.transform(texts)).tocsr()
+
+
 class _Features:
     """Title and body vectorisers side by side, the title block scaled by its weight."""
 
@@ -181,6 +243,7 @@ class _Features:
         self.config = config
         self.title = _FieldVectorizer(config.title_ngram_max, config.min_df)
         self.body = _FieldVectorizer(config.ngram_max, config.min_df)
+        self.words = _WordVectorizer(config.min_df) if config.word_block_weight else None
 
     def fit(
         self, labelled: _Prepared, everything: _Prepared, vocabulary_extra: _Prepared | None = None
@@ -188,11 +251,18 @@ class _Features:
         extra = vocabulary_extra or _Prepared([], [])
         self.title.fit(labelled.titles, everything.titles, extra.titles)
         self.body.fit(labelled.bodies, everything.bodies, extra.bodies)
+        if self.words is not None:
+            self.words.fit(labelled.words(), everything.words(), extra.words())
         return self
 
     def transform(self, docs: _Prepared) -> sparse.csr_matrix:
         title = self.title.transform(docs.titles) * self.config.title_weight
-        return sparse.hstack([title, self.body.transform(docs.bodies)]).tocsr()
+        blocks = [title, self.body.transform(docs.bodies)]
+        # getattr: version 2 and 3 files were pickled before the word block existed.
+        words = getattr(self, "words", None)
+        if words is not None:
+            blocks.append(words.transform(docs.words()) * self.config.word_block_weight)
+        return sparse.hstack(blocks).tocsr()
 
 
 def _fit_svm(
@@ -332,9 +402,12 @@ class ClassifierModel:
     classes_: list[str] = field(default_factory=list)
     temperature: float = 1.0
     nb_scale: float = 0.0
+    word_nb_scale: float = 0.0
     _features: _Features | None = None
     _svm: LinearSVC | None = None
     _nb: ComplementNB | None = None
+    _words: _WordVectorizer | None = None
+    _word_nb: ComplementNB | None = None
 
     # ---- training -------------------------------------------------------------------
 
@@ -388,6 +461,8 @@ class ClassifierModel:
         unlabeled = _Prepared.of(unlabeled_docs, cfg.max_body_chars)
         tax = _Prepared.of(tax_docs, cfg.max_body_chars)
         vocab = _Prepared.of(vocab_docs, cfg.max_body_chars) if vocab_docs else None
+        if cfg.word_block_weight or cfg.word_nb_weight:
+            labelled.words(), unlabeled.words()  # segment once, shared by every use below
         self._features = _Features(cfg).fit(labelled, labelled + unlabeled, vocab)
         x = self._features.transform(labelled)
         x_tax = self._features.transform(tax) if tax_docs else sparse.csr_matrix((0, x.shape[1]))
@@ -397,18 +472,39 @@ class ClassifierModel:
             cfg.taxonomy_svm_weight,
             cfg.taxonomy_in_nb,
         )
+        words: tuple[sparse.csr_matrix, _Extra, sparse.csr_matrix | None] | None = None
+        if cfg.word_nb_weight:
+            lw, uw = labelled.words(), unlabeled.words()
+            self._words = _WordVectorizer(cfg.min_df).fit(
+                lw, lw + uw, vocab.words() if vocab is not None else ()
+            )
+            wx = self._words.transform(lw)
+            w_tax = (
+                self._words.transform(tax.words())
+                if tax_docs
+                else sparse.csr_matrix((0, wx.shape[1]))
+            )
+            w_extra = _Extra(w_tax, extra.y, 0.0, cfg.taxonomy_in_nb)
+            words = (wx, w_extra, self._words.transform(uw) if uw else None)
         svm = _fit_svm(extra.svm_rows(x, y, None), cfg)
-        self.temperature = self._fit_temperature(x, y, extra)
+        self.temperature = self._fit_temperature(x, y, extra, None if words is None else words[:2])
         xu = self._features.transform(unlabeled) if len(unlabeled) else None
         if xu is not None and cfg.self_training_rounds > 0:
             svm = self._self_train(svm, x, y, xu, extra)
         self._svm = svm
+        x_all = x if xu is None else sparse.vstack([x, xu]).tocsr()
         self._nb = _fit_nb(*extra.nb_rows(x, y), cfg)
         if self._nb is not None:
-            x_all = x if xu is None else sparse.vstack([x, xu]).tocsr()
             log_proba = _nb_log_proba(self._nb, x_all)
             assert log_proba is not None
             self.nb_scale = _nb_scale(_scores(svm, x_all), log_proba)
+        if words is not None:
+            wx, w_extra, wu = words
+            self._word_nb = ComplementNB(alpha=cfg.nb_alpha).fit(*w_extra.nb_rows(wx, y))
+            w_all = wx if wu is None else sparse.vstack([wx, wu]).tocsr()
+            self.word_nb_scale = _nb_scale(
+                _scores(svm, x_all), np.asarray(self._word_nb.predict_log_proba(w_all))
+            )
         self.classes_ = [str(c) for c in svm.classes_]
 
     def _self_train(
@@ -436,7 +532,13 @@ class ClassifierModel:
             self.metrics["n_pseudo_labelled"] = len(idx)
         return svm
 
-    def _fit_temperature(self, x: sparse.csr_matrix, y: np.ndarray, extra: _Extra) -> float:
+    def _fit_temperature(
+        self,
+        x: sparse.csr_matrix,
+        y: np.ndarray,
+        extra: _Extra,
+        words: tuple[sparse.csr_matrix, _Extra] | None = None,
+    ) -> float:
         """One softmax temperature minimising log-loss on out-of-fold mixed scores."""
         cfg = self.config
         folds = min(cfg.calibration_folds, int(min(np.unique(y, return_counts=True)[1])))
@@ -445,6 +547,7 @@ class ClassifierModel:
         classes = np.unique(y)
         oof = np.zeros((len(y), len(classes)))
         oof_nb = np.zeros((len(y), len(classes)))
+        oof_words = np.zeros((len(y), len(classes)))
         splitter = StratifiedKFold(folds, shuffle=True, random_state=cfg.seed)
         for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
             svm = _fit_svm(extra.svm_rows(x[train_idx], y[train_idx], None), cfg)
@@ -454,8 +557,19 @@ class ClassifierModel:
             log_proba = _nb_log_proba(nb, x[test_idx])
             if log_proba is not None:
                 oof_nb[np.ix_(test_idx, cols)] = log_proba
+            if words is not None:
+                wx, w_extra = words
+                word_nb = ComplementNB(alpha=cfg.nb_alpha).fit(
+                    *w_extra.nb_rows(wx[train_idx], y[train_idx])
+                )
+                oof_words[np.ix_(test_idx, cols)] = word_nb.predict_log_proba(wx[test_idx])
+        svm_oof = oof
         if cfg.nb_weight:
-            oof = _mix(oof, oof_nb, _nb_scale(oof, oof_nb), cfg.nb_weight)
+            oof = _mix(oof, oof_nb, _nb_scale(svm_oof, oof_nb), cfg.nb_weight)
+        if words is not None:
+            oof = _centred(oof) + cfg.word_nb_weight * _nb_scale(svm_oof, oof_words) * _centred(
+                oof_words
+            )
         truth = np.searchsorted(classes, y)
 
         def log_loss(log_t: float) -> float:
@@ -475,10 +589,20 @@ class ClassifierModel:
     def decision_function(self, docs: Sequence[Doc]) -> np.ndarray:
         """Mixed SVM + NB scores (uncalibrated), one column per entry of ``classes_``."""
         features, svm = self._require_fitted()
-        x = features.transform(_Prepared.of(docs, self.config.max_body_chars))
-        return _mix(
+        prepared = _Prepared.of(docs, self.config.max_body_chars)
+        x = features.transform(prepared)
+        scores = _mix(
             _scores(svm, x), _nb_log_proba(self._nb, x), self.nb_scale, self.config.nb_weight
         )
+        # getattr: files of earlier versions were pickled before the word NB existed.
+        word_nb = getattr(self, "_word_nb", None)
+        words = getattr(self, "_words", None)
+        if word_nb is not None and words is not None:
+            log_proba = np.asarray(word_nb.predict_log_proba(words.transform(prepared.words())))
+            scores = _centred(scores) + self.config.word_nb_weight * self.word_nb_scale * _centred(
+                log_proba
+            )
+        return scores
 
     def predict_proba(self, docs: Sequence[Doc]) -> np.ndarray:
         """Calibrated class probabilities, one column per entry of ``classes_``."""

@@ -138,6 +138,29 @@ def test_naive_bayes_mixing_can_be_switched_off() -> None:
     assert model.predict_labels([Doc("噪音扰民", "河道污水排放")]) == ["环境保护"]
 
 
+def test_word_naive_bayes_joins_the_mix(tmp_path: Path) -> None:
+    """``word_nb_weight`` mixes a Complement NB on jieba words into the scores: its scale is
+    fixed at training time (batch-independent), probabilities stay rows, and it survives
+    save/load."""
+    rows = synthetic(12, seed=1)
+    docs, labels = [Doc(t, b) for t, b, _ in rows], [lab for *_, lab in rows]
+    unlabeled = [Doc(t, b) for t, b, _ in synthetic(10, seed=2)]
+    plain = ClassifierModel.fit(docs, labels, unlabeled)
+    words = ClassifierModel.fit(
+        docs, labels, unlabeled, config=ClassifierConfig(word_nb_weight=0.5)
+    )
+    assert plain.word_nb_scale == 0.0
+    assert words.word_nb_scale > 0
+    probe = [Doc(t, b) for t, b, _ in synthetic(3, seed=8)]
+    batch = words.predict_proba(probe)
+    assert np.allclose(batch.sum(axis=1), 1.0)
+    assert not np.allclose(words.decision_function(probe), plain.decision_function(probe))
+    assert np.allclose(batch, np.vstack([words.predict_proba([d]) for d in probe]))
+    assert words.predict_labels(probe) == [lab for *_, lab in synthetic(3, seed=8)]
+    words.save(tmp_path / "words.pkl")
+    assert np.allclose(ClassifierModel.load(tmp_path / "words.pkl").predict_proba(probe), batch)
+
+
 def test_save_load_round_trip(small_model: ClassifierModel, tmp_path: Path) -> None:
     path = tmp_path / "model.pkl"
     small_model.save(path)
@@ -146,6 +169,32 @@ def test_save_load_round_trip(small_model: ClassifierModel, tmp_path: Path) -> N
     assert loaded.version == MODEL_VERSION
     assert loaded.metrics["n_train"] == 36
     assert np.allclose(loaded.predict_proba(docs), small_model.predict_proba(docs))
+
+
+def test_version_4_has_a_word_block_and_version_3_files_still_load(
+    small_model: ClassifierModel, tmp_path: Path
+) -> None:
+    assert small_model.version == MODEL_VERSION
+    assert small_model._features is not None and small_model._features.words is not None
+    rows = synthetic(8, seed=4)
+    v3_config = ClassifierConfig(
+        taxonomy_svm_weight=0.0, taxonomy_in_vocabulary=False, word_block_weight=0.0
+    )
+    old = ClassifierModel.fit(
+        [Doc(t, b) for t, b, _ in rows], [lab for *_, lab in rows], config=v3_config
+    )
+    # What a version-3 file holds: no word vectoriser, a config without the new fields.
+    old.version = "char-tfidf-svm-selftrain-cnb-taxonomy/3"
+    assert old._features is not None
+    del old._features.words
+    old.config.__dict__.pop("word_block_weight")
+    old.config.__dict__.pop("word_nb_weight")
+    probe = [Doc("噪音扰民", "河道污水排放")]
+    expected = old.predict_proba(probe)
+    old.save(tmp_path / "v3.pkl")
+    loaded = ClassifierModel.load(tmp_path / "v3.pkl")
+    assert loaded.predict_labels(probe) == ["环境保护"]
+    assert np.allclose(loaded.predict_proba(probe), expected)
 
 
 def test_load_refuses_other_versions(small_model: ClassifierModel, tmp_path: Path) -> None:
@@ -214,18 +263,25 @@ def test_taxonomy_names_teach_the_model() -> None:
 
 
 def test_taxonomy_names_join_the_vocabulary() -> None:
-    """With ``taxonomy_in_vocabulary`` a name no labelled message contains still becomes a
-    feature, so a message using it leans towards the name's label."""
+    """With ``taxonomy_in_vocabulary`` (on by default since version 4) a name no labelled
+    message contains still becomes a feature, so a message using it leans towards the
+    name's label."""
     rows = synthetic(12, seed=1)
     docs, labels = [Doc(t, b) for t, b, _ in rows], [lab for *_, lab in rows]
     taxonomy = {"环境保护": [("环境污染", "电磁辐射")]}
     probe = [Doc("电磁辐射", "电磁辐射")]
     env = sorted(TOPICS).index("环境保护")
-    without = ClassifierModel.fit(docs, labels, taxonomy=taxonomy)
-    config = ClassifierConfig(taxonomy_in_vocabulary=True)
-    with_names = ClassifierModel.fit(docs, labels, taxonomy=taxonomy, config=config)
+    config = ClassifierConfig(taxonomy_in_vocabulary=False)
+    without = ClassifierModel.fit(docs, labels, taxonomy=taxonomy, config=config)
+    with_names = ClassifierModel.fit(docs, labels, taxonomy=taxonomy)
+    assert with_names.config.taxonomy_in_vocabulary
     assert with_names.predict_labels(probe) == ["环境保护"]
-    assert with_names.predict_proba(probe)[0, env] > without.predict_proba(probe)[0, env]
+
+    def lead(model: ClassifierModel) -> float:
+        scores = model.decision_function(probe)[0]
+        return float(scores[env] - np.delete(scores, env).max())
+
+    assert lead(with_names) > lead(without)
 
 
 # ---- classify_eval contract ---------------------------------------------------------
@@ -301,6 +357,8 @@ def test_classify_eval_prints_json_contract_last(tmp_path: Path) -> None:
     assert result["n_train"] == 36
     assert result["n_test"] == 12
     assert result["n_unlabeled"] == 27
+    # classify_eval trains the shipped model: version 4 (word block, taxonomy options).
+    assert result["model_version"] == MODEL_VERSION
     assert isinstance(result["train_seconds"], float)
     assert isinstance(result["predict_per_second"], float)
     assert result["predict_per_second"] > 0

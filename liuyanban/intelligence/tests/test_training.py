@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from liuyanban.demo.generator import generate_message
 from liuyanban.intelligence import classification, training
+from liuyanban.intelligence.classifier import MODEL_VERSION, ClassifierConfig, ClassifierModel
 from liuyanban.intelligence.models import ModelVersion, Prediction
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.models import Message
@@ -51,6 +52,11 @@ def test_train_promote_and_predict_at_intake(
     assert report.promoted and report.n_holdout > 0 and report.macro_f1 > 0.8
     row = ModelVersion.objects.get(is_active=True)
     assert row.metrics["macro_f1_holdout"] == report.macro_f1
+    # train_classifier trains the shipped model (version 4: the default configuration, with
+    # its jieba word block); bench/classify_cv.py --check shows it equals what was measured.
+    model = ClassifierModel.load(models_dir / f"{row.version}.pkl")
+    assert model.version == MODEL_VERSION and model.config == ClassifierConfig()
+    assert model._features is not None and model._features.words is not None
     with django_capture_on_commit_callbacks(execute=True):
         m = world.submit(
             title="二环路早晚高峰拥堵严重",

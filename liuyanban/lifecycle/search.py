@@ -43,7 +43,7 @@ PLAN_CAP = 3_000
 # ~49,500 rows walked vs 36 ms for 1,780 matches at 4.2 M, bench/search_plans.py).
 WALK_RATIO = 1.4
 # An independent guess of at least this many matches is shown as "1,000+" without a count.
-COUNT_SURE = 10 * COUNT_CAP
+COUNT_SURE = 5 * COUNT_CAP
 _WORD = re.compile(r"\w", re.UNICODE)
 
 

@@ -50,7 +50,12 @@ from liuyanban.lifecycle.models import (
     ReplyState,
     Status,
 )
-from liuyanban.lifecycle.selectors import final_replies_for, public_messages, published_images
+from liuyanban.lifecycle.selectors import (
+    final_replies_for,
+    final_reply_notes_for,
+    public_messages,
+    published_images,
+)
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.lifecycle.versions import PUBLIC_LISTS
 from liuyanban.organizations.models import Board
@@ -420,7 +425,7 @@ def list_rows(messages: QuerySet[Message], site: str = "") -> list[Row]:
     """
     data = list(messages.prefetch_related(None).values_list(*_LIST_COLUMNS)[:MAX_RESULTS])
     ids = [row[0] for row in data]
-    replies = final_replies_for(ids)
+    replies = final_reply_notes_for(ids)
     first_image: dict[int, int] = {}
     for message_id, image_id in (
         Attachment.objects.filter(message_id__in=ids, state=AttachmentState.PUBLISHED)
@@ -458,7 +463,7 @@ def list_rows(messages: QuerySet[Message], site: str = "") -> list[Row]:
     ) in data:
         reply = replies.get(pk)
         if reply is not None:
-            agency = shared.name(reply.organization)
+            agency = local(reply[1], reply[2])
         elif unit_id is not None:
             agency = local(unit_name, unit_name_en)
         else:
@@ -468,7 +473,7 @@ def list_rows(messages: QuerySet[Message], site: str = "") -> list[Row]:
             {
                 "service_request_id": printable(tracking),
                 "status": group(status),
-                "status_notes": printable(reply.public_body) if reply else "",
+                "status_notes": printable(reply[0]) if reply else "",
                 "service_name": printable(local(domain_name, domain_name_en)),
                 "service_code": printable(domain_code),
                 "description": printable(body),

@@ -33,8 +33,13 @@ _LEXEME = re.compile(r"[a-z0-9]+|[^\sa-z0-9]+")
 
 
 class Word(Protocol):
-    word: str
-    parts: tuple[str, ...]
+    """A query word and its compound parts (``search.QueryWord``)."""
+
+    @property
+    def word(self) -> str: ...
+
+    @property
+    def parts(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)

@@ -202,13 +202,14 @@ def test_search_plan_comes_from_the_statistics_without_a_probe(
         assert [m.pk for m in lamps.items] == [lamp.pk] and lamps.count == 1
         assert any('"id" +' in sql for sql in statements)  # rare: through the GIN index
         assert not any("3001" in sql for sql in statements)  # never the old probe
-        pages, cursor = [], None
+        pages: list[list[int]] = []
+        after: str | None = None
         while True:  # the walk's pages, with cursors
-            page = search.search_messages("物业", limit=3, cursor=cursor)
+            page = search.search_messages("物业", limit=3, cursor=after)
             pages.append([m.pk for m in page.items])
             if page.next_cursor is None:
                 break
-            cursor = page.next_cursor
+            after = page.next_cursor
         newest_first = sorted(hits, reverse=True)
         assert pages == [newest_first[:3], newest_first[3:6], newest_first[6:]]
     finally:

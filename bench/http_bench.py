@@ -47,6 +47,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -1075,11 +1076,20 @@ def _report(results: list[tuple[str, dict[str, float]]], connections: int, durat
             print(f"goal {label} >= 0.5 x {name}: {ratio:.2f} ({verdict})")
 
 
+def _open311_queries() -> Iterator[str]:
+    """Open311 list paths, each ending its window one second before the previous one."""
+    end = datetime.now(UTC).replace(microsecond=0)
+    for i in range(1_000_000):
+        stamp = (end - timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        yield f"/open311/v2/requests.json?end_date={stamp}"
+
+
 def inprocess(repeat: int) -> None:
     """CPU seconds and queries per request inside one process (no network, no load
     generator): the three anchors, the message page cached (the fast path) and uncached
     (a different page each request, as the random round of ``run``), the REST message
-    read (random), and Open311's list of 1,000.
+    read (random), and Open311's list of 1,000: served from the cache (plain and gzip) and
+    built for a query nobody asked yet (what every request cost before the cache).
 
     CPU is this process's ``time.process_time`` (Python, Django, the database and Redis
     clients; PostgreSQL's own work is not in it), the best of 5 rounds; wall time is the
@@ -1097,7 +1107,7 @@ def inprocess(repeat: int) -> None:
     )
     _django()
     import io
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from itertools import cycle
 
     from django.core.cache import cache
@@ -1113,7 +1123,7 @@ def inprocess(repeat: int) -> None:
     app = get_wsgi_application()
     statuses: Counter[str] = Counter()
 
-    def call(path: str) -> bytes:
+    def call(path: str, gz: bool = False) -> bytes:
         path, _sep, query = path.partition("?")
         environ = {
             "REQUEST_METHOD": "GET",
@@ -1130,6 +1140,8 @@ def inprocess(repeat: int) -> None:
         }
         if path.endswith("/similar/"):
             environ["HTTP_HX_REQUEST"] = "true"
+        if gz:
+            environ["HTTP_ACCEPT_ENCODING"] = "gzip"
 
         def start(status: str, headers: list[tuple[str, str]], exc: object = None) -> None:
             statuses[status.split()[0]] += 1
@@ -1172,7 +1184,11 @@ def inprocess(repeat: int) -> None:
             each(f"/messages/{t}/similar/" for t in public[::-1]),
             repeat * 4,
         ),
-        ("Open311 requests.json", same("/open311/v2/requests.json"), repeat),
+        ("Open311 requests.json", same("/open311/v2/requests.json"), repeat * 20),
+        ("Open311 requests.json (gzip)", same("/open311/v2/requests.json"), repeat * 20),
+        # Each request a query nobody asked for yet (its window ends a second earlier): the
+        # list built from the database every time, as every request was before the cache.
+        ("Open311, a new query each", each(_open311_queries()), repeat),
     ]
     print(
         f"in-process, synthetic data ({top:,} messages), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
@@ -1198,7 +1214,7 @@ def inprocess(repeat: int) -> None:
             statuses.clear()
             t, w = time.process_time(), time.perf_counter()
             for _ in range(n):
-                bodies[label] = call(path_of())
+                bodies[label] = call(path_of(), "(gzip)" in label)
             cpu_s, wall_s = (time.process_time() - t) / n, (time.perf_counter() - w) / n
             best[label] = [min(best[label][0], cpu_s), min(best[label][1], wall_s)]
             answers[label] = answers.get(label, Counter()) + statuses
@@ -1207,7 +1223,7 @@ def inprocess(repeat: int) -> None:
         queries.clear()
         with connection.execute_wrapper(count):
             for _ in range(counted):
-                call(path_of())
+                call(path_of(), "(gzip)" in label)
         cpu[label] = best[label][0]
         seen = ", ".join(f"{k}: {v}" for k, v in sorted(answers[label].items()))
         print(

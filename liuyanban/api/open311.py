@@ -10,6 +10,7 @@ into a ``service_request_id`` once the message is public.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -20,11 +21,14 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition, require_GET, require_http_methods
@@ -46,7 +50,12 @@ from liuyanban.lifecycle.models import (
     ReplyState,
     Status,
 )
-from liuyanban.lifecycle.selectors import final_replies_for, public_messages, published_images
+from liuyanban.lifecycle.selectors import (
+    final_replies_for,
+    final_reply_notes_for,
+    public_messages,
+    published_images,
+)
 from liuyanban.lifecycle.transitions import TRANSITIONS
 from liuyanban.lifecycle.versions import PUBLIC_LISTS
 from liuyanban.organizations.models import Board
@@ -59,6 +68,9 @@ DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 # A list's ETag turns over at least this often (its default window ends "now").
 ETAG_MAX_AGE = 60
+# Lists are cached under their ETag (which turns over each ETAG_MAX_AGE) a little longer.
+LIST_CACHE_PREFIX = "open311:list:"
+LIST_CACHE_TIMEOUT = 2 * ETAG_MAX_AGE
 CHANGESET = "2025-01-01T00:00:00+08:00"
 # XML names of list items, by the name of the list.
 ITEM_TAGS = {
@@ -413,7 +425,7 @@ def list_rows(messages: QuerySet[Message], site: str = "") -> list[Row]:
     """
     data = list(messages.prefetch_related(None).values_list(*_LIST_COLUMNS)[:MAX_RESULTS])
     ids = [row[0] for row in data]
-    replies = final_replies_for(ids)
+    replies = final_reply_notes_for(ids)
     first_image: dict[int, int] = {}
     for message_id, image_id in (
         Attachment.objects.filter(message_id__in=ids, state=AttachmentState.PUBLISHED)
@@ -451,7 +463,7 @@ def list_rows(messages: QuerySet[Message], site: str = "") -> list[Row]:
     ) in data:
         reply = replies.get(pk)
         if reply is not None:
-            agency = shared.name(reply.organization)
+            agency = local(reply[1], reply[2])
         elif unit_id is not None:
             agency = local(unit_name, unit_name_en)
         else:
@@ -461,7 +473,7 @@ def list_rows(messages: QuerySet[Message], site: str = "") -> list[Row]:
             {
                 "service_request_id": printable(tracking),
                 "status": group(status),
-                "status_notes": printable(reply.public_body) if reply else "",
+                "status_notes": printable(reply[0]) if reply else "",
                 "service_name": printable(local(domain_name, domain_name_en)),
                 "service_code": printable(domain_code),
                 "description": printable(body),
@@ -545,18 +557,56 @@ def _requests(params: Mapping[str, str]) -> QuerySet[Message]:
 
 
 def _list_etag(request: HttpRequest, fmt: str) -> str | None:
-    """A list's validator: the query, and the version every public message event changes.
+    """A list's validator: the query, the language, the site, and the version every public
+    message event changes (a reply bumps it after commit, so it shows at once).
 
     The default window ends now, so the tag also turns over every ``ETAG_MAX_AGE`` seconds.
+    The tag also keys the list's cached body (``_cached_list``).
     """
     if request.method not in ("GET", "HEAD"):
         return None
     parts = [
         request.get_full_path(),
+        _site(request),
+        get_language() or "",
         str(int(pytime.time() // ETAG_MAX_AGE)),
         *versions.read(PUBLIC_LISTS),
     ]
-    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+    tag = hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+    request._open311_etag = tag  # type: ignore[attr-defined]
+    return tag
+
+
+def _cached_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A list from the shared cache under its ETag, or built and stored there, gzipped once.
+
+    Every process shares the entry (Redis), so a list of 1,000 is built once per version and
+    minute, not once per request; an event's new version names a new entry (nothing is
+    deleted). Stored compressed (a tenth of the JSON), and sent as stored to a client that
+    takes gzip, else decompressed.
+    """
+    tag: str | None = getattr(request, "_open311_etag", None)
+    key = f"{LIST_CACHE_PREFIX}{tag}" if tag else None
+    stored = cache.get(key) if key else None
+    if stored is None:
+        built = respond(fmt, "service_requests", "request", _list_data(request), clean=True)
+        stored = (built["Content-Type"], gzip.compress(built.content, compresslevel=6, mtime=0))
+        if key:
+            cache.set(key, stored, LIST_CACHE_TIMEOUT)
+    content_type, packed = stored
+    if "gzip" in request.headers.get("Accept-Encoding", "") and request.method == "GET":
+        response = HttpResponse(packed, content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+        if tag:  # a gzipped body is another representation of the same list: a weak tag
+            response["ETag"] = f'W/"{tag}"'
+    else:
+        response = HttpResponse(gzip.decompress(packed), content_type=content_type)
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+def _list_data(request: HttpRequest) -> list[Row]:
+    return list_rows(_requests(request.GET), _site(request))
 
 
 @csrf_exempt
@@ -565,11 +615,11 @@ def _list_etag(request: HttpRequest, fmt: str) -> str | None:
 @condition(etag_func=_list_etag)
 @guarded
 def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
-    """GET: public requests by id list or filters. POST: create one (needs api_key)."""
+    """GET: public requests by id list or filters (shared cache, 304 to a matching
+    If-None-Match). POST: create one (needs api_key)."""
     if request.method == "POST":
         return _create(request, fmt)
-    rows = list_rows(_requests(request.GET), _site(request))
-    return respond(fmt, "service_requests", "request", rows, clean=True)
+    return _cached_list(request, fmt)
 
 
 @require_GET

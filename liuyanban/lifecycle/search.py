@@ -15,6 +15,7 @@ both indexes can walk matches in that order without sorting all hits.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from django.db.models.expressions import RawSQL
 
 from liuyanban.core.text.chinese import compound_parts, segment, segment_for_search, stopwords
 
+from . import search_stats
 from .models import PUBLIC_STATUSES, Message
 from .selectors import PublicFilters, public_messages
 
@@ -36,6 +38,12 @@ COUNT_CAP = 1000
 # every search of a common word pays it: 3,000 keeps that small while a word in 1,800 of
 # 4.2 M messages no longer walks ~50,000 rows (bench/search_plans.py prints both plans).
 PLAN_CAP = 3_000
+# With PostgreSQL's statistics of the words (``search_stats``) no probe is needed: the cost
+# of walking a row over the cost of reading one GIN match and sorting it (1,393 ms for
+# ~49,500 rows walked vs 36 ms for 1,780 matches at 4.2 M, bench/search_plans.py).
+WALK_RATIO = 1.4
+# An independent guess of at least this many matches is shown as "1,000+" without a count.
+COUNT_SURE = 5 * COUNT_CAP
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -238,20 +246,32 @@ def search_messages(
     terms = [w.word for w in words]
     qs = matching(words, filters)
     before = _decode(cursor)
-    # One probe both counts for the page (capped at COUNT_CAP) and chooses the plan.
-    cap = PLAN_CAP if connection.vendor == "postgresql" else COUNT_CAP
-    probe = qs.order_by().values("pk")[: cap + 1].count() if terms else 0
-    count = min(probe, COUNT_CAP + 1)
     page_qs = qs.filter(pk__lt=before) if before is not None else qs
-    if connection.vendor == "postgresql" and probe <= PLAN_CAP:
-        # Few matches (a rare word): read them all through the GIN index and sort them.
-        # Ordered by the bare id, PostgreSQL would walk the primary key backwards and test
-        # every newer row, which it guesses is cheap and is not when matches are rare
-        # (about a second for 1,800 matches at 4.2 M messages). ``id + 0`` is the same order without
-        # that index; the page's ids come first, so only they are joined to their boards.
-        ids = list(page_qs.order_by((F("pk") + 0).desc()).values_list("pk", flat=True)[: limit + 1])
-        page_qs = qs.filter(pk__in=ids)
-    rows = list(page_qs[: limit + 1])
+    stats = search_stats.lexeme_stats() if terms else None
+    count: int | None = None
+    if stats is not None:
+        # PostgreSQL with statistics: the plan from how common the words are, no count.
+        if stats.upper(words) < walk_threshold(stats.rows, limit + 1):
+            rows = _through_index(qs, page_qs, limit + 1)
+        else:
+            rows = _walk(qs, page_qs, before, stats, limit + 1, bounded=not _filtered(filters))
+        guess = stats.guess(words)
+        if not _filtered(filters) and guess is not None and guess >= COUNT_SURE:
+            # Surely more than COUNT_CAP: "1,000+" without counting (unless this is the
+            # whole answer already).
+            count = len(rows) if before is None and len(rows) <= limit else COUNT_CAP + 1
+    else:
+        # No statistics (SQLite, or PostgreSQL before its first ANALYZE): one probe both
+        # counts for the page (capped at COUNT_CAP) and chooses the plan.
+        cap = PLAN_CAP if connection.vendor == "postgresql" else COUNT_CAP
+        probe = qs.order_by().values("pk")[: cap + 1].count() if terms else 0
+        count = min(probe, COUNT_CAP + 1)
+        if connection.vendor == "postgresql" and probe <= PLAN_CAP:
+            rows = _through_index(qs, page_qs, limit + 1)
+        else:
+            rows = list(page_qs[: limit + 1])
+    if count is None:
+        count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     more = len(rows) > limit
     rows = rows[:limit]
     return SearchPage(
@@ -262,3 +282,56 @@ def search_messages(
         count=min(count, COUNT_CAP),
         count_capped=count > COUNT_CAP,
     )
+
+
+def walk_threshold(rows: float, page: int) -> float:
+    """Matches above which walking the newest rows beats reading them all through the GIN
+    index: the walk reads ``page × rows ÷ matches`` rows, the index ``matches`` entries,
+    so they meet at ``sqrt(WALK_RATIO × page × rows)`` (~11,000 at 4.2 M messages)."""
+    return math.sqrt(WALK_RATIO * page * max(rows, 1.0))
+
+
+def _filtered(filters: PublicFilters | None) -> bool:
+    return any(bool(v) for v in (filters or {}).values())
+
+
+def _through_index(qs: QuerySet[Message], page_qs: QuerySet[Message], n: int) -> list[Message]:
+    """Few matches (a rare word): read them all through the GIN index and sort them.
+
+    Ordered by the bare id, PostgreSQL would walk the primary key backwards and test every
+    newer row, which it guesses is cheap and is not when matches are rare (about a second
+    for 1,800 matches at 4.2 M messages). ``id + 0`` is the same order without that index;
+    the page's ids come first, so only they are joined to their boards.
+    """
+    ids = list(page_qs.order_by((F("pk") + 0).desc()).values_list("pk", flat=True)[:n])
+    return list(qs.filter(pk__in=ids)[:n]) if ids else []
+
+
+def _walk(
+    qs: QuerySet[Message],
+    page_qs: QuerySet[Message],
+    before: int | None,
+    stats: search_stats.LexemeStats,
+    n: int,
+    *,
+    bounded: bool,
+) -> list[Message]:
+    """Many matches (a common word): walk the newest rows until the page is full.
+
+    The statistics bound a query from above (an AND of two common words may be rare), so
+    without filters the walk stops after twice the rows a page of the estimate needs; a
+    page still short then has few matches left to find, and reads them through the index.
+    """
+    if not bounded:
+        return list(page_qs[:n])
+    top = before if before is not None else _newest_id() + 1
+    floor = top - int(2 * n * stats.rows / walk_threshold(stats.rows, n))
+    rows = list(page_qs.filter(pk__gte=floor)[:n])
+    if len(rows) < n and floor > 0:
+        rows += _through_index(qs, page_qs.filter(pk__lt=floor), n - len(rows))
+    return rows
+
+
+def _newest_id() -> int:
+    newest = Message.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return int(newest or 0)

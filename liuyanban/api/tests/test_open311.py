@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -249,3 +250,40 @@ def test_list_rows_equal_the_detail_rows(world: Any, client: Client, language: s
         detail = client.get(f"/open311/v2/requests/{row['service_request_id']}.json").json()
         assert detail == [row]
     assert any(row["status_notes"] for row in listed)
+
+
+def test_request_list_is_served_from_the_cache_until_a_reply_changes_it(
+    world: Any,
+    client: Client,
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The list of an anonymous GET is built once per version: the next GET reads no
+    database, in either encoding; a reply's event names a new version, so it shows at once."""
+    from liuyanban.lifecycle.models import Resolution, Status
+
+    with django_capture_on_commit_callbacks(execute=True):
+        m = world.message_in(Status.IN_HANDLING)
+    url = "/open311/v2/requests.json"
+    first = client.get(url)
+    assert [r["status_notes"] for r in first.json()] == [""]
+    with django_assert_num_queries(0):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert plain.content == first.content and plain["ETag"] == first["ETag"]
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == first.content
+    assert packed["ETag"] == f"W/{first['ETag']}"  # the same list, another representation
+    with django_assert_num_queries(0):
+        assert client.get(url, headers={"If-None-Match": packed["ETag"]}).status_code == 304
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply_final(
+            actor=world.uma,
+            message_id=m.pk,
+            body="经核实，幸福路路灯线路老化，已于本周更换线路并恢复照明。",
+            resolution=Resolution.SOLVED,
+        )
+    after = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert after.status_code == 200 and after["ETag"] != first["ETag"]
+    assert after.json()[0]["status_notes"].startswith("经核实")
+    assert after.json()[0]["status"] == "closed"

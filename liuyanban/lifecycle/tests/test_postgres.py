@@ -105,10 +105,13 @@ def test_search_reads_the_stored_vector_never_recomputing_it_per_row() -> None:
 @pytest.mark.django_db
 def test_search_pages_are_the_same_through_either_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     """Few matches are read through the GIN index and sorted; many through a newest-first
-    walk. Both give the same pages, newest first, with the same cursors."""
+    walk. Both give the same pages, newest first, with the same cursors. (The probe's
+    choice: a table without statistics.)"""
     if connection.vendor != "postgresql":
         return _skip_on_sqlite()
-    from liuyanban.lifecycle import search
+    from liuyanban.lifecycle import search, search_stats
+
+    monkeypatch.setattr(search_stats, "lexeme_stats", lambda: None)
 
     world = build_world()
     hits = [
@@ -147,3 +150,67 @@ def test_search_pages_are_the_same_through_either_plan(monkeypatch: pytest.Monke
     assert not any('"id" +' in sql for sql in plans)
     newest_first = sorted(hits, reverse=True)
     assert few == many == [newest_first[:3], newest_first[3:6], newest_first[6:]]
+
+
+@pytest.mark.django_db
+def test_search_plan_comes_from_the_statistics_without_a_probe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After ANALYZE, a word the statistics list as common walks the newest rows and one
+    they do not list reads the GIN index, and neither counts matches to decide."""
+    if connection.vendor != "postgresql":
+        return _skip_on_sqlite()
+    from liuyanban.lifecycle import search, search_stats
+
+    world = build_world()
+    hits = [
+        world.message_in(
+            Status.PUBLISHED,
+            title=f"幸福小区物业乱收费第{i}次",
+            body="物业公司乱收停车费，业主多次反映没有结果，请有关部门尽快调查处理。",
+        ).pk
+        for i in range(7)
+    ]
+    lamp = world.message_in(
+        Status.PUBLISHED, title="幸福路路灯不亮", body="路灯坏了三个月，请尽快修复。"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Message._meta.db_table}")
+    search_stats.forget()
+    monkeypatch.setattr(search, "WALK_RATIO", 0.01)  # a walk pays off from ~2 matches here
+    monkeypatch.setattr(search, "COUNT_SURE", 5)  # and 5 matches are "surely many"
+    statements: list[str] = []
+
+    def record(execute: Any, sql: str, *args: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, *args)
+
+    try:
+        stats = search_stats.lexeme_stats()
+        assert stats is not None and "物业" in stats.shares and "延边" not in stats.shares
+        with connection.execute_wrapper(record):
+            common = search.search_messages("物业")
+        assert [m.pk for m in common.items] == sorted(hits, reverse=True)
+        assert common.count == 7  # the whole answer fits one page: its length, not a count
+        assert not any("COUNT(" in sql.upper() for sql in statements)  # no probe, no count
+        assert not any('"id" +' in sql for sql in statements)  # the newest-first walk
+        statements.clear()
+        with connection.execute_wrapper(record):
+            absent = search.search_messages("延边")
+            lamps = search.search_messages("路灯")
+        assert absent.items == [] and absent.count == 0
+        assert [m.pk for m in lamps.items] == [lamp.pk] and lamps.count == 1
+        assert any('"id" +' in sql for sql in statements)  # rare: through the GIN index
+        assert not any("3001" in sql for sql in statements)  # never the old probe
+        pages: list[list[int]] = []
+        after: str | None = None
+        while True:  # the walk's pages, with cursors
+            page = search.search_messages("物业", limit=3, cursor=after)
+            pages.append([m.pk for m in page.items])
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+        newest_first = sorted(hits, reverse=True)
+        assert pages == [newest_first[:3], newest_first[3:6], newest_first[6:]]
+    finally:
+        search_stats.forget()

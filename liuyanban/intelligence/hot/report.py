@@ -22,9 +22,13 @@ _LEAD = re.compile(
 # "的问题" says "a problem of", a bare "问题" after a noun is the problem itself ("严重质量
 # 问题", "存在一系列问题"), and a question mark word keeps a question a question ("合理吗").
 _TAIL = re.compile(r"(?:的问题|的投诉|的建议|的反映|了|的)+$")
-# A place right after these is where something should go ("南延至生态动物园"): part of what
-# is asked, so it stays in the description.
-_TOWARDS = ("至", "到", "往", "向")
+# A place right after these is where something should go ("南延至生态动物园") or happen
+# ("反对在…小区门口建垃圾站"): part of what is asked, so it stays in the description (else
+# "坚决反对在" would be left).
+_TOWARDS = ("至", "到", "往", "向", "在", "于", "把", "给")
+# People too vague to label an issue: nearly every message is from residents ("…附近的居民"),
+# so "长沙市居民" or "城东幼儿园居民" says nothing more than "长沙市".
+_VAGUE_POPULATIONS = frozenset(["居民"])
 _PUNCT = re.compile(r"[\s,，。.!！?？:：;；、\"“”'‘’()（）【】\[\]《》<>…~·]+")
 _ROAD_SUFFIXES = ("路", "街", "大道", "巷")
 _ASIDE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
@@ -80,8 +84,13 @@ def place_label(group: Group) -> str:
     district = _most_common(group.districts.elements())
     name = _main_place(group)
     label = (city or "") + (district or "") + (name or "")
-    population = _most_common(group.populations.elements())
-    wants_people = name is None or places.is_school(name)
+    school = name is not None and places.is_school(name)
+    population = _most_common(
+        p
+        for p in group.populations.elements()
+        if p not in _VAGUE_POPULATIONS and (not school or p in places.SCHOOL_POPULATIONS)
+    )
+    wants_people = name is None or school
     if population and wants_people and group.populations[population] * 2 >= len(group.members):
         label += population
     return label or "未识别地点"

@@ -283,3 +283,26 @@ def test_descriptions_read_as_written() -> None:
     assert clean_title("对东六路（远大路至映霞路）段道路路基改造的建议", ["东六路"]) == (
         "道路路基改造"
     )
+
+
+def test_one_broad_word_qualified_otherwise_is_no_shared_problem() -> None:
+    """The demo's last mixed groups shared one broad noun that the titles qualify otherwise
+    (高龄补贴 / 残疾人补贴, 等车时间 / 红绿灯时间, 提交材料 / 证明材料): two issues each. A
+    word qualified by two verbs (偷排废气 / 排放废气) or left bare on one side stays shared."""
+    index = _index(
+        [
+            ("", "敬老院", "高龄补贴迟迟不发"),
+            ("咨询", "敬老院", "残疾人补贴怎么申领"),
+            ("", "敬老院", "高龄补贴迟迟不发"),
+            ("", "客运站", "夜班公交等车时间太长"),
+            ("投诉", "客运站", "红绿灯时间太短"),
+            ("", "客运站", "红绿灯时间太短"),
+            ("", "政务大厦", "办证要求反复提交材料"),
+            ("建议", "政务大厦", "证明材料要求太多"),
+            ("", "政务大厦", "办证要求反复提交材料"),
+            ("", "化工厂", "夜间偷排废气"),
+            ("投诉", "化工厂", "白天排放废气"),
+            ("", "化工厂", "废气味道刺鼻"),
+        ]
+    )
+    assert _groups(index) == [{1, 3}, {2}, {4}, {5, 6}, {7, 9}, {8}, {10, 11, 12}]

@@ -166,7 +166,9 @@ def is_noun(word: str) -> bool:
     return word in places.POPULATIONS or places.word_tag(word).startswith("n")
 
 
-def _qualifiers(title: str, where: list[tuple[int, int]], topic: frozenset[str]) -> list[tuple[str, str]]:
+def _qualifiers(
+    title: str, where: list[tuple[int, int]], topic: frozenset[str]
+) -> list[tuple[str, str]]:
     """Each problem word of the title with the word right before it, when that word says
     which one ("高龄补贴", "残疾人补贴", "红绿灯时间", "证明材料"): not a place, an admin name,
     an asking word, a kind of place or a stop word, and nothing between the two."""

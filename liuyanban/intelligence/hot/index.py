@@ -156,7 +156,6 @@ class Group:
             self.qualified.setdefault(word, Counter()).update(quals)
 
 
-
 def message_qualifiers(feats: Features) -> Qualifiers:
     """Each problem word of a message's title with the word before it ("" when none)."""
     out: Qualifiers = {w: set() for w in feats.topic}

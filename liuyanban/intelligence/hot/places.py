@@ -515,6 +515,14 @@ def without_clause(name: str, suffix: str) -> str:
             cut = pos
     if cut == len(core) and len(words) == 1 and suffix.endswith(_ROAD_SUFFIXES):
         return name
+    # Never start inside a word that a clause character begins ("就" + "读" of 就读, left
+    # by the segmentation without HMM): the name starts after that word.
+    while 0 < cut < len(core) and any(
+        is_word(core[p:q])
+        for p in range(max(0, cut - 3), cut)
+        for q in range(cut + 1, min(len(core), p + 4) + 1)
+    ):
+        cut += 1
     return name[cut:]
 
 

@@ -107,10 +107,24 @@ def test_descriptions_never_cut_a_word() -> None:
         text = clean_title(title, names)
         assert len(text) >= 4, (title, text)
         plain, cuts = _words_and_places(title, names)
-        for part in text.split("，"):
-            start = plain.find(part)
-            assert start >= 0, (title, part)
-            assert {start, start + len(part)} <= cuts, (title, part)
+        for start, end in _kept_spans(plain, text.replace("，", "")):
+            assert {start, end} <= cuts, (title, text, plain[start:end])
+
+
+def _kept_spans(plain: str, text: str) -> list[tuple[int, int]]:
+    """The runs of ``plain`` that ``text`` keeps, aligned from the right (a subsequence;
+    descriptions keep the end of a title more often than its start)."""
+    spans: list[tuple[int, int]] = []
+    i = len(plain)
+    for ch in reversed(text):
+        j = plain.rindex(ch, 0, i)
+        if spans and spans[-1][0] == j + 1:
+            spans[-1] = (j, spans[-1][1])
+        else:
+            spans.append((j, j + 1))
+        i = j
+    # Punctuation between kept runs is no cut of a word.
+    return [(a, b) for a, b in spans if plain[a:b].strip("，,。！？!?（）() ")]
 
 
 def test_labels_say_place_and_problem() -> None:
@@ -122,9 +136,9 @@ def test_labels_say_place_and_problem() -> None:
     assert place_names("坚决反对在小区门口建设垃圾站") == []
     # … but a verb before an office's suffix names the office.
     assert place_names("长沙市区行政审批局证明材料要求不合理") == ["区行政审批局"]
-    # A place after 在 is where something should not happen: it stays in the description.
+    # The place goes from the description; no "坚决反对在门口" is left over.
     assert clean_title("坚决反对在长沙市金湖小区门口建垃圾站", ["金湖小区"]) == (
-        "坚决反对在金湖小区门口建垃圾站"
+        "坚决反对在门口建垃圾站"
     )
     # Names that a short first part or a common ending used to break.
     assert place_names("长沙市古镇景区门票价格过高") == ["古镇景区"]
@@ -163,3 +177,16 @@ def test_vague_people_never_label_an_issue() -> None:
     index.rebuild(msgs)
     (issue,) = hot_issues(index)
     assert issue.place == "长沙市城东幼儿园"
+
+
+def test_a_place_never_starts_inside_a_word_nor_leaves_a_dangling_word() -> None:
+    # "就读" is one word: the school's name starts after it, and the description keeps it.
+    assert place_names("业主有房却不能就读仰天湖小学") == ["仰天湖小学"]
+    assert clean_title("业主有房却不能就读仰天湖小学", ["仰天湖小学"]) == "业主有房却不能就读"
+    # A place after 在 that ends the title stays; in mid-title it goes with nothing dangling.
+    assert clean_title("坚决反对在金湖小区", ["金湖小区"]) == "坚决反对在金湖小区"
+    assert clean_title("坚决反对在金湖小区门口设置医院", ["金湖小区"]) == ("坚决反对在门口设置医院")
+    # A shorter name inside a place that stays is not cut out of it.
+    assert clean_title("建议地铁南延至生态动物园", ["生态动物园", "动物园"]) == (
+        "地铁南延至生态动物园"
+    )

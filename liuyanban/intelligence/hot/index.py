@@ -314,6 +314,10 @@ class HotIssueIndex:
             needed = self._needed_similarity(msg, feats, keys, group)
             if needed is None:
                 continue
+            if needed >= self.weak_threshold and group.conflicting(quals):
+                # No shared place, and a word qualified otherwise ("种粮补贴" / "高龄补贴"):
+                # only the text links the two, and it names another thing.
+                continue
             sim = group.similarity(vec)
             if not group.same_problem(feats.topic, quals) and (
                 sim < self.alike_threshold

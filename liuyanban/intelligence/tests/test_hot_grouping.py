@@ -313,3 +313,21 @@ def test_one_broad_word_qualified_otherwise_is_no_shared_problem() -> None:
         ]
     )
     assert _groups(index) == [{1, 3}, {2}, {4}, {5, 6}, {7, 9}, {8}, {10, 11, 12}]
+
+
+def test_a_message_without_a_place_joins_no_group_that_qualifies_its_words_otherwise() -> None:
+    """ "社区高龄补贴未按时发放" names no place (社区 alone is none): only its text links it to
+    a village's group, and that group's 种粮补贴 is another allowance, however alike the
+    rest of the words ("未按时发放")."""
+    body = "补贴未按时发放，反映多次一直没有解决，希望尽快发放。"
+    index = HotIssueIndex()
+    index.rebuild(
+        _msgs(
+            [
+                ("长沙市青山村种粮补贴未按时发放", body),
+                ("长沙市社区高龄补贴未按时发放", body),
+                ("长沙市街道高龄补贴未按时发放", body),
+            ]
+        )
+    )
+    assert _groups(index) == [{1}, {2, 3}]

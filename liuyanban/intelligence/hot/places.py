@@ -604,12 +604,12 @@ def _is_specific(name: str, core: str) -> bool:
 
 
 def _generic_ending(name: str) -> bool:
-    """Whether a name ends with a common word ("偏远山村", "一家工厂"), not with a name and
-    its suffix ("青山|村", "化工|厂"): the ending must be the name's last word."""
+    """Whether a name ends with a common word ("偏远山村", "一条公交线路", "化工厂"), not with
+    a name and its one-character suffix ("青山|村"): the name's last word carries the ending."""
     if name[-2:] not in _GENERIC_ENDINGS:
         return False
     last = tokenizer().lcut(name, HMM=False)[-1]
-    return last in (name, name[-2:])
+    return len(last) >= 2 and last.endswith(name[-2:])
 
 
 def place_names(text: str) -> list[str]:

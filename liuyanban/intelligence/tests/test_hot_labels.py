@@ -146,6 +146,7 @@ def test_labels_say_place_and_problem() -> None:
     assert place_names("长沙市学院路公交站班次太少") == ["学院路公交站"]
     assert place_names("长沙市人民路口违章搭建") == ["人民路口"]
     assert place_names("偏远山村道路难走") == []
+    assert place_names("长沙市一条公交线路班次太少") == []
     found = _issues(
         [
             "长沙市中医院社区疫苗预约难",

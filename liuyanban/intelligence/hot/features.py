@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections import Counter
@@ -10,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from liuyanban.core.text.chinese import content_words, normalize
+from liuyanban.core.text.chinese import content_words, normalize, stopwords, tokenizer
 
 from . import places
 
@@ -118,6 +119,8 @@ class Features:
     terms: dict[str, int]
     title_terms: tuple[str, ...]
     populations: tuple[str, ...]
+    # (problem word, the word right before it in the title): "高龄补贴" gives ("补贴", "高龄").
+    qualifiers: tuple[tuple[str, str], ...] = ()
 
     @property
     def topic(self) -> frozenset[str]:
@@ -158,6 +161,48 @@ def _crosses(word: str, title: str, spans: list[tuple[int, int]]) -> bool:
     return False
 
 
+def is_noun(word: str) -> bool:
+    """Whether jieba tags ``word`` as a noun (or it names people: "残疾人")."""
+    return word in places.POPULATIONS or places.word_tag(word).startswith("n")
+
+
+def _qualifiers(
+    title: str, where: list[tuple[int, int]], topic: frozenset[str]
+) -> list[tuple[str, str]]:
+    """Each problem word of the title with the word right before it, when that word says
+    which one ("高龄补贴", "残疾人补贴", "红绿灯时间", "证明材料"): not a place, an admin name,
+    an asking word, a kind of place or a stop word, and nothing between the two."""
+    out: list[tuple[str, str]] = []
+    # The title's places and admin names become breaks: "长青街道路" has no word before 道路.
+    chars = list(title)
+    for a, b in where:
+        chars[a:b] = ["|"] * (b - a)
+    blanked = places.strip_admin("".join(chars), "|")
+    stops = stopwords()
+    prev = run = ""
+    for word in tokenizer().lcut(blanked, HMM=False):
+        if word in topic and prev:
+            out.append((word, prev))
+        if len(word) == 1 and _CJK_WORD.match(word) and word not in _PARTICLES:
+            # Single characters are pieces of a word jieba does not know ("等"+"车"): a run
+            # of two or more qualifies as one word, a lone one ("城" of 魅力之城) does not.
+            run += word
+            prev = run if len(run) >= 2 else ""
+        elif not _CJK_WORD.match(word) or word in stops or word in _NOT_TOPIC:
+            prev = run = ""
+        else:
+            run = ""
+            # A kind of place or a place name ("赣州高铁", "长赣高铁") says where, not which.
+            where_word = word.endswith(_FACILITY_ENDINGS) or places.word_tag(word) == "ns"
+            prev = "" if where_word else word
+    return out
+
+
+# Characters that join, not build, words: a run of single characters stops at them.
+_PARTICLES = frozenset("的地得了着过之和与及或在是被把对于从向给由至我你他她它们请要将有为个")
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
 def featurize(msg: HotInput) -> Features:
     """Extract places, keys and weighted terms (title words count twice) from one message."""
     title = normalize(msg.title)
@@ -179,7 +224,7 @@ def featurize(msg: HotInput) -> Features:
         if not any(w in p for p in title_places) and not _crosses(w, title, where)
     )
     terms.update(title_terms)
-    return Features(
+    feats = Features(
         places=unique,
         admin=tuple(places.admin_codes(head)),
         districts=frozenset(places.districts(title) or places.districts(head)),
@@ -191,6 +236,8 @@ def featurize(msg: HotInput) -> Features:
         title_terms=tuple(title_terms),
         populations=tuple(places.populations(head)),
     )
+    quals = _qualifiers(title, where, feats.topic)
+    return dataclasses.replace(feats, qualifiers=tuple(quals)) if quals else feats
 
 
 def featurize_many(msgs: Sequence[HotInput], workers: int | None = None) -> list[Features]:

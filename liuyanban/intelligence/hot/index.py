@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .features import Features, HotInput, featurize, featurize_many
+from .features import Features, HotInput, featurize, featurize_many, is_noun
 from .places import split_suffix
 
 # Only the most recent groups behind one key are compared: a popular key ("新城小区")
@@ -34,6 +34,8 @@ MAX_GROUPS_PER_KEY = 30
 GENERIC_TAIL = 4
 # Titles are searched for known place names of 3 to 8 characters (the gazetteer).
 _GAZETTEER_LENGTHS = range(3, 9)
+# Problem word -> the words before it in titles ("" for none), of a message or a group.
+Qualifiers = dict[str, set[str]]
 
 
 @dataclass
@@ -59,18 +61,42 @@ class Group:
     # The members' problem-word sets as a whole: a message whose title says exactly what a
     # member's says is a repeat of that complaint, whatever the group's core has become.
     signatures: set[frozenset[str]] = field(default_factory=set)
+    # For each problem word, the words that come right before it in the members' titles
+    # ("" when none does): "高龄" and "残疾人" before 补贴 are two different allowances.
+    qualified: dict[str, Counter[str]] = field(default_factory=dict)
 
     def core(self) -> set[str]:
         """Problem words used by at least a third of the members whose titles have any."""
         return {w for w, n in self.topics.items() if 3 * n >= self.topical}
 
-    def same_problem(self, topic: Iterable[str]) -> bool:
+    def conflicting(self, qualifiers: Qualifiers) -> set[str]:
+        """Problem words that the other side qualifies otherwise: "红绿灯时间" is not "等车
+        时间", "证明材料" not "提交材料". A word left bare on either side ("油烟" after a kind
+        of place) never conflicts, nor do two verbs ("偷排废气" / "排放废气")."""
+        out = set()
+        for word, theirs in qualifiers.items():
+            ours = self.qualified.get(word)
+            if not ours or "" in ours or "" in theirs or ours.keys() & theirs:
+                continue
+            if any(is_noun(q) for q in (*ours, *theirs)):
+                out.add(word)
+        return out
+
+    def same_problem(self, topic: Iterable[str], qualifiers: Qualifiers | None = None) -> bool:
         """Whether title problem words meet the group's core (True when either has none),
-        or are exactly those of one member's title (a repeated complaint)."""
+        or are exactly those of one member's title (a repeated complaint); a word the two
+        sides qualify otherwise is not shared."""
         words = frozenset(topic)
         if not words or not self.topical:
             return True
-        return bool(words & self.core()) or words in self.signatures
+        other = self.conflicting(qualifiers) if qualifiers else set()
+        return bool((words & self.core()) - other) or (
+            words in self.signatures and not words & other
+        )
+
+    def qualifiers(self) -> Qualifiers:
+        """The group's qualifiers as the other side of ``conflicting``."""
+        return {w: set(q) for w, q in self.qualified.items()}
 
     def similarity(self, vec: dict[str, float]) -> float:
         """Cosine between a unit vector and the centroid (the sum of member unit vectors)."""
@@ -104,6 +130,8 @@ class Group:
         self.topics.update(other.topics)
         self.topical += other.topical
         self.signatures |= other.signatures
+        for word, quals in other.qualified.items():
+            self.qualified.setdefault(word, Counter()).update(quals)
 
     def absorb(self, msg: HotInput, feats: Features, vec: dict[str, float]) -> None:
         """Add a message: update the centroid and its squared norm in O(terms)."""
@@ -124,6 +152,19 @@ class Group:
         self.topical += bool(feats.topic)
         if feats.topic:
             self.signatures.add(feats.topic)
+        for word, quals in message_qualifiers(feats).items():
+            self.qualified.setdefault(word, Counter()).update(quals)
+
+
+def message_qualifiers(feats: Features) -> Qualifiers:
+    """Each problem word of a message's title with the word before it ("" when none)."""
+    out: Qualifiers = {w: set() for w in feats.topic}
+    for word, qual in feats.qualifiers:
+        out.setdefault(word, set()).add(qual)
+    for quals in out.values():
+        if not quals:
+            quals.add("")
+    return out
 
 
 def _main_places(group: Group) -> set[str]:
@@ -267,14 +308,20 @@ class HotIssueIndex:
         rare = self._rare_title_terms(feats)
         best, best_sim = None, 0.0
         candidates = self._candidates(keys, rare)
+        quals = message_qualifiers(feats)
         for gid in candidates:
             group = self.groups[gid]
             needed = self._needed_similarity(msg, feats, keys, group)
             if needed is None:
                 continue
+            if needed >= self.weak_threshold and group.conflicting(quals):
+                # No shared place, and a word qualified otherwise ("种粮补贴" / "高龄补贴"):
+                # only the text links the two, and it names another thing.
+                continue
             sim = group.similarity(vec)
-            if not group.same_problem(feats.topic) and (
-                sim < self.alike_threshold or not group.core() & feats.terms.keys()
+            if not group.same_problem(feats.topic, quals) and (
+                sim < self.alike_threshold
+                or not (group.core() - group.conflicting(quals)) & feats.terms.keys()
             ):
                 # Same place, another problem: alike texts (a shared template, "反映多次
                 # 一直没有解决 … 希望领导督促") pass only when the message's own words name
@@ -327,11 +374,16 @@ class HotIssueIndex:
             ):
                 continue
             likeness = group.likeness(other)
-            if not (group.same_problem(other.topics) or other.same_problem(group.topics)) and (
+            ours_q, theirs_q = group.qualifiers(), other.qualifiers()
+            if not (
+                group.same_problem(other.topics, theirs_q)
+                or other.same_problem(group.topics, ours_q)
+            ) and (
                 nested
                 or likeness < self.alike_threshold
                 or not (
-                    group.core() & other.centroid.keys() or other.core() & group.centroid.keys()
+                    (group.core() - group.conflicting(theirs_q)) & other.centroid.keys()
+                    or (other.core() - other.conflicting(ours_q)) & group.centroid.keys()
                 )
             ):
                 continue  # one place, different problems

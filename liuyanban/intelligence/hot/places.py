@@ -112,6 +112,8 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
             "市场",
             "公园",
             "工业园",
+            "工业区",
+            "园区",
             "产业园",
             "物流园",
             "学校",
@@ -173,6 +175,8 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
             "景区",
             "公交站",
             "平台",
+            # "人民路口": the crossing is named by its road.
+            "路口",
         ],
         key=len,
         reverse=True,
@@ -252,7 +256,6 @@ _GENERIC_ENDINGS = frozenset(
         "校园",
         "菜园",
         "果园",
-        "家园",
         "老街",
         "场所",
         "厕所",
@@ -285,6 +288,9 @@ _GENERIC_NAMES = frozenset(
         "信息平台",
         "网络平台",
         "交易平台",
+        "十字路口",
+        "交叉路口",
+        "丁字路口",
     ]
 )
 # Words that precede a name without belonging to it ("附近搅拌站" is about "搅拌站").
@@ -334,6 +340,10 @@ POPULATIONS: tuple[str, ...] = tuple(
 )
 _POPULATION_RE = re.compile("|".join(POPULATIONS))
 _SCHOOL_SUFFIXES = ("学校", "学院", "大学", "中学", "小学", "幼儿园")
+# Who a school's issue is about ("城东幼儿园老人" says nothing: the old are there by chance).
+SCHOOL_POPULATIONS = frozenset(
+    ["学生", "家长", "教师", "老师", "考生", "毕业生", "实习生", "教职工"]
+)
 
 
 def admin_codes(text: str) -> list[str]:
@@ -419,7 +429,45 @@ _CLAUSE_CHARS = frozenset("让求因往跟找去说问按此该各就且过靠�
 # Verbs that name a kind of institution or market and so begin real names (涉外商务学院,
 # 家禽批发市场, 经济开发区, 振兴路): never a clause.
 _NAME_VERBS = frozenset(
-    ["涉外", "批发", "开发", "振兴", "解放", "培训", "培优", "示范", "创新", "改革", "拓展", "投资"]
+    [
+        "涉外",
+        "批发",
+        "开发",
+        "振兴",
+        "解放",
+        "培训",
+        "培优",
+        "示范",
+        "创新",
+        "改革",
+        "拓展",
+        "投资",
+        "实验",
+        "不动产",
+    ]
+)
+# Offices and institutions are named by what they do: a verb right before their suffix
+# names the office ("行政审批局", "不动产登记中心", "综合执法局"), it does not make a clause.
+_OFFICE_SUFFIXES = frozenset(
+    [
+        "中心",
+        "办事处",
+        "大厅",
+        "院",
+        "局",
+        "馆",
+        "平台",
+        "事务所",
+        "研究所",
+        "卫生所",
+        "社保所",
+        "管理所",
+        "税务所",
+        "司法所",
+        "财政所",
+        "供电所",
+        "工商所",
+    ]
 )
 # Suffixes of roads and streets, which are often named by a verb alone (解放路, 振兴大道).
 _ROAD_SUFFIXES = ("路", "大道", "街", "巷")
@@ -433,6 +481,11 @@ def _word_tags() -> dict[str, str]:
     return dict(jieba.posseg.dt.word_tag_tab)
 
 
+def word_tag(word: str) -> str:
+    """jieba's part-of-speech tag of a dictionary word ("" when it has none)."""
+    return _word_tags().get(word, "")
+
+
 def _is_clause_word(word: str) -> bool:
     if len(word) == 1:
         return word in _CLAUSE_CHARS
@@ -442,22 +495,44 @@ def _is_clause_word(word: str) -> bool:
 @lru_cache(maxsize=65536)
 def without_clause(name: str, suffix: str) -> str:
     """``name`` from after its last clause word: "占用劳动东路" → "劳动东路", "大量油烟排入小区"
-    → "小区" (then too short to be a place). A road named by a verb alone stays ("解放路")."""
+    → "小区" (then too short to be a place). A road named by a verb alone stays ("解放路"), a
+    verb right before an office's suffix names the office ("行政审批局"), and a verbal noun
+    right before another place's suffix is what is asked for ("设置医院", "建设垃圾站")."""
     core = name[: len(name) - len(suffix)]
     cut = pos = 0
     words = tokenizer().lcut(core, HMM=False)
-    for word in words:
+    for i, word in enumerate(words):
         pos += len(word)
-        if _is_clause_word(word):
+        last = i == len(words) - 1
+        if last and suffix in _OFFICE_SUFFIXES and len(word) >= 2 and word_tag(word) in ("v", "vn"):
+            continue
+        if _is_clause_word(word) or (
+            last
+            and word_tag(word) == "vn"
+            and word not in _NAME_VERBS
+            and not suffix.endswith(_ROAD_SUFFIXES)
+        ):
             cut = pos
     if cut == len(core) and len(words) == 1 and suffix.endswith(_ROAD_SUFFIXES):
         return name
+    # Never start inside a word that a clause character begins ("就" + "读" of 就读, left
+    # by the segmentation without HMM): the name starts after that word.
+    while 0 < cut < len(core) and any(
+        is_word(core[p:q])
+        for p in range(max(0, cut - 3), cut)
+        for q in range(cut + 1, min(len(core), p + 4) + 1)
+    ):
+        cut += 1
     return name[cut:]
 
 
 # Names that a second suffix may extend ("伊景园" + "小区", "阳光新城" + "小区"); an
 # institution never is ("妇幼保健院" + "社区疫苗…" is the hospital, then another word).
 _EXTENDABLE = ("园", "苑", "庭", "湾", "城", "花园", "家园", "广场", "大厦", "公寓")
+
+
+# A stop is named by its road ("学院路" + "公交站").
+_STOPS = frozenset(["公交站", "地铁站", "车站"])
 
 
 # One-character suffixes that also start common words (院长, 局长, 局面, 馆长, 厂家).
@@ -473,7 +548,10 @@ def _names_in_chunk(chunk: str) -> list[str]:
         extends = (
             len(m.group()) > 1
             and chunk[:start].endswith(names[-1])
-            and names[-1].endswith(_EXTENDABLE)
+            and (
+                names[-1].endswith(_EXTENDABLE)
+                or (names[-1].endswith(_ROAD_SUFFIXES) and m.group() in _STOPS)
+            )
             if names
             else False
         )
@@ -502,8 +580,9 @@ def _names_in_chunk(chunk: str) -> list[str]:
         if _is_specific(name, core):
             names.append(name)
             start = end
-        elif not core and m.start() == start:
-            # A bare suffix ("街道" of "街道社保所") is no name, but may begin the next one.
+        elif len(core) < 2 and begin == start:
+            # A bare suffix ("街道" of "街道社保所") or one with a single character before it
+            # ("古镇" of "古镇景区") is no name, but may begin the next one.
             pass
         else:
             start = end
@@ -512,14 +591,25 @@ def _names_in_chunk(chunk: str) -> list[str]:
 
 def _is_specific(name: str, core: str) -> bool:
     """Whether a suffix match names one particular place."""
+    # One character before the suffix names a place only when jieba knows the whole as an
+    # organisation ("中医院"); "该院", "我局" are none.
     return (
-        len(core) >= 2
+        (len(core) >= 2 or (len(core) == 1 and word_tag(name) == "nt"))
         and name not in _NOT_PLACES
         and name[-4:] not in _GENERIC_NAMES
         and name[-5:] not in _GENERIC_NAMES
-        and name[-2:] not in _GENERIC_ENDINGS
+        and not _generic_ending(name)
         and core[-2:] not in _GENERIC_CORES
     )
+
+
+def _generic_ending(name: str) -> bool:
+    """Whether a name ends with a common word ("偏远山村", "一条公交线路", "化工厂"), not with
+    a name and its one-character suffix ("青山|村"): the name's last word carries the ending."""
+    if name[-2:] not in _GENERIC_ENDINGS:
+        return False
+    last = tokenizer().lcut(name, HMM=False)[-1]
+    return len(last) >= 2 and last.endswith(name[-2:])
 
 
 def place_names(text: str) -> list[str]:
@@ -548,6 +638,7 @@ def place_keys(names: Iterable[str]) -> set[str]:
     """
     keys: set[str] = set()
     for name in names:
+        keys.add(name)  # "中医院": a one-character core has no tails
         core, suffix = split_suffix(name)
         for i in range(len(core) - 1):
             keys.add(core[i:] + suffix)

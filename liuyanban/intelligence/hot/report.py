@@ -22,9 +22,15 @@ _LEAD = re.compile(
 # "的问题" says "a problem of", a bare "问题" after a noun is the problem itself ("严重质量
 # 问题", "存在一系列问题"), and a question mark word keeps a question a question ("合理吗").
 _TAIL = re.compile(r"(?:的问题|的投诉|的建议|的反映|了|的)+$")
-# A place right after these is where something should go ("南延至生态动物园"): part of what
-# is asked, so it stays in the description.
+# A place right after these is where something should go ("南延至生态动物园"): part of
+# what is asked, so it stays in the description.
 _TOWARDS = ("至", "到", "往", "向")
+# After these a place stays only when it ends a part: "坚决反对在…小区" must not leave
+# "坚决反对在", while "坚决反对在…小区门口设置医院" reads well as "坚决反对在门口设置医院".
+_AT = ("在", "于", "把", "给")
+# People too vague to label an issue: nearly every message is from residents ("…附近的居民"),
+# so "长沙市居民" or "城东幼儿园居民" says nothing more than "长沙市".
+_VAGUE_POPULATIONS = frozenset(["居民"])
 _PUNCT = re.compile(r"[\s,，。.!！?？:：;；、\"“”'‘’()（）【】\[\]《》<>…~·]+")
 _ROAD_SUFFIXES = ("路", "街", "大道", "巷")
 _ASIDE = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
@@ -80,8 +86,13 @@ def place_label(group: Group) -> str:
     district = _most_common(group.districts.elements())
     name = _main_place(group)
     label = (city or "") + (district or "") + (name or "")
-    population = _most_common(group.populations.elements())
-    wants_people = name is None or places.is_school(name)
+    school = name is not None and places.is_school(name)
+    population = _most_common(
+        p
+        for p in group.populations.elements()
+        if p not in _VAGUE_POPULATIONS and (not school or p in places.SCHOOL_POPULATIONS)
+    )
+    wants_people = name is None or school
     if population and wants_people and group.populations[population] * 2 >= len(group.members):
         label += population
     return label or "未识别地点"
@@ -127,6 +138,12 @@ def _centrality(group: Group, i: int) -> float:
     return sum(group.centroid.get(t, 0.0) for t in set(terms)) / len(set(terms)) ** 0.5
 
 
+def _ends_part(text: str, end: int) -> bool:
+    """Whether nothing but punctuation follows ``end`` up to the end of its part."""
+    rest = _PUNCT.split(text[end:], maxsplit=1)[0]
+    return not _TAIL.sub("", rest)
+
+
 def clean_title(title: str, names: list[str]) -> str:
     """Strip asides in brackets, admin names, the named places and asking words from a
     title; a word that a place name only partly covers stays whole ("广场舞音响扰民" after
@@ -134,9 +151,14 @@ def clean_title(title: str, names: list[str]) -> str:
     text = places.strip_admin(_ASIDE.sub(" ", title))
     gone = [False] * len(text)
     cores = [places.split_suffix(n)[0] for n in names]
+    kept_spans: list[tuple[int, int]] = []
     for name in sorted([*names, *(c for c in cores if len(c) >= 3)], key=len, reverse=True):
         for m in re.finditer(re.escape(name), text):
-            if m.start() > 0 and text[m.start() - 1] in _TOWARDS and not gone[m.start() - 1]:
+            if any(a <= m.start() and m.end() <= b for a, b in kept_spans):
+                continue  # inside a place that stays ("生态动物园" holds "动物园")
+            before = text[m.start() - 1] if m.start() > 0 and not gone[m.start() - 1] else ""
+            if before in _TOWARDS or (before in _AT and _ends_part(text, m.end())):
+                kept_spans.append(m.span())
                 continue
             end = m.end()
             # A dictionary word that starts inside the name and runs on belongs to the text.

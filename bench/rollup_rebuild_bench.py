@@ -5,24 +5,25 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lyb_scalesql_1m \\
         nice -n 10 .venv/bin/python bench/rollup_rebuild_bench.py
 
-The database must have been loaded by ``bench/http_bench.py load``, which writes every
-message's fact and rollup rows from the product's Python rule (``rules.contribution``
-and ``Key.rows``, what the incremental fold applies after each event). On its first run
-this script keeps a copy of those rows (``bench_incremental_rollup`` / ``_fact``); it
-then runs ``manage.py rebuild_rollups`` (the set-based SQL rebuild) in a child process
-and prints its wall time, the peak RSS of that Python process (``ru_maxrss``) and of
-its PostgreSQL backend (``VmHWM``, which counts the shared buffers it touched), and
-whether every rollup row and fact equals the kept copy (two-way ``EXCEPT`` in SQL).
+On its first run on a database this script computes the reference: every message's
+fact and rollup rows from the product's Python rule (``rules.contribution`` and
+``Key.rows``, what the incremental fold applies after each event), message by message,
+and keeps them (``bench_incremental_rollup`` / ``_fact``; it holds every row in memory
+while it computes them: up to ~1 M messages). The loader's own rows are not used: they
+come from the product's rebuild itself. It then runs ``manage.py rebuild_rollups``
+(the set-based SQL rebuild; ``--root`` runs another checkout's, e.g. an older one) in
+a child process and prints its wall time, the peak RSS of that Python process
+(``ru_maxrss``) and of its PostgreSQL backend (``VmHWM``, which counts the shared
+buffers it touched), the command's own lines (its phases' times and rows), and
+whether every rollup row and fact equals the reference (two-way ``EXCEPT`` in SQL).
 The 4.2 M figure is a linear extrapolation from the measured rate, marked as such.
-A database without loaded rollups (e.g. one of ``bench/lifecycle_bench.py``) gets its
-reference rows from the Python rules computed here, message by message
-(``--python-baseline`` forces that; it holds every row in memory: small databases only).
 
 Kind of evidence: synthetic data (generated messages) on PostgreSQL on this machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import subprocess
@@ -121,19 +122,10 @@ def keep_incremental() -> None:
     with connection.cursor() as c:
         c.execute("SELECT to_regclass(%s) IS NOT NULL", [KEEP["analytics_rollup"]])
         kept_already = c.fetchone()[0]
-        c.execute("SELECT EXISTS (SELECT 1 FROM analytics_rollup)")
-        loaded = c.fetchone()[0]
-    if not kept_already and (not loaded or "--python-baseline" in sys.argv):
+    if kept_already:
+        print("the Python rule's rows were kept by an earlier run: reusing them", flush=True)
+    else:
         python_baseline()
-        return
-    with connection.cursor() as c:
-        for source, kept in KEEP.items():
-            c.execute("SELECT to_regclass(%s) IS NOT NULL", [kept])
-            if c.fetchone()[0]:
-                continue
-            cols = ROLLUP_COLS if source == "analytics_rollup" else FACT_COLS
-            c.execute(f"CREATE TABLE {kept} AS SELECT {', '.join(cols)} FROM {source}")
-            print(f"kept the loaded (incremental-rule) rows of {source} in {kept}", flush=True)
 
 
 def _hwm_kb(pid: int) -> int:
@@ -146,11 +138,11 @@ def _hwm_kb(pid: int) -> int:
     return 0
 
 
-def run_rebuild() -> tuple[float, float, float]:
+def run_rebuild(root: Path) -> tuple[float, float, float]:
     """(seconds, peak RSS MB of the Python process, peak RSS MB of its PostgreSQL backend)."""
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(root=str(ROOT))],
-        cwd=ROOT,
+        [sys.executable, "-c", CHILD.format(root=str(root))],
+        cwd=root,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -198,13 +190,14 @@ def differences() -> tuple[int, int]:
     return rollups, facts
 
 
-def main() -> None:
+def main(root: Path) -> None:
     assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
     messages = _one("SELECT COUNT(*) FROM lifecycle_message")
     keep_incremental()
     load = os.getloadavg()
     print(f"{messages:,} messages; load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-    took, peak, backend = run_rebuild()
+    print(f"rebuild_rollups of {root}", flush=True)
+    took, peak, backend = run_rebuild(root)
     rows = _one("SELECT COUNT(*) FROM analytics_rollup")
     diff_rollups, diff_facts = differences()
     rate = messages / took
@@ -229,4 +222,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="the checkout whose manage.py rebuild_rollups runs"
+    )
+    main(parser.parse_args().root.resolve())

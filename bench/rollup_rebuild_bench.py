@@ -9,7 +9,7 @@ On its first run on a database this script computes the reference: every message
 fact and rollup rows from the product's Python rule (``rules.contribution`` and
 ``Key.rows``, what the incremental fold applies after each event), message by message,
 and keeps them (``bench_incremental_rollup`` / ``_fact``; it holds every row in memory
-while it computes them: up to ~1 M messages). The loader's own rows are not used: they
+while it computes them: ~3.3 GB at 200,000 messages). The loader's own rows are not used: they
 come from the product's rebuild itself. It then runs ``manage.py rebuild_rollups``
 (the set-based SQL rebuild; ``--root`` runs another checkout's, e.g. an older one) in
 a child process and prints its wall time, the peak RSS of that Python process
@@ -74,10 +74,10 @@ def _one(sql: str) -> int:
 
 
 def python_baseline() -> None:
-    """The incremental rule's rows computed here, message by message (small databases).
+    """The incremental rule's rows computed here, message by message.
 
-    For a database whose rollups were not written by the loader: every message's
-    ``contribution`` and ``Key.rows`` (what the fold applies), summed in memory.
+    Every message's ``contribution`` and ``Key.rows`` (what the fold applies), summed in
+    memory (3.3 GB at 200,000 messages: about 8 rows a message), then copied in.
     """
     import json
     from collections import Counter
@@ -101,20 +101,19 @@ def python_baseline() -> None:
             for grain, period, dims in key.rows():
                 totals.setdefault((grain, period, *dims), Counter()).update(values)
     with connection.cursor() as c:
-        c.execute(
-            f"CREATE TABLE {KEEP['analytics_messagefact']} AS SELECT {', '.join(FACT_COLS)} FROM analytics_messagefact WHERE false"
-        )
-        c.executemany(
-            f"INSERT INTO {KEEP['analytics_messagefact']} VALUES ({', '.join(['%s'] * len(FACT_COLS))})",
-            facts,
-        )
-        c.execute(
-            f"CREATE TABLE {KEEP['analytics_rollup']} AS SELECT {', '.join(ROLLUP_COLS)} FROM analytics_rollup WHERE false"
-        )
-        c.executemany(
-            f"INSERT INTO {KEEP['analytics_rollup']} VALUES ({', '.join(['%s'] * len(ROLLUP_COLS))})",
-            [(*k, *(v.get(col, 0) for col in ALL_COLUMNS)) for k, v in totals.items()],
-        )
+        for source, cols, rows in (
+            ("analytics_messagefact", FACT_COLS, facts),
+            (
+                "analytics_rollup",
+                ROLLUP_COLS,
+                ((*k, *(v.get(col, 0) for col in ALL_COLUMNS)) for k, v in totals.items()),
+            ),
+        ):
+            kept = KEEP[source]
+            c.execute(f"CREATE TABLE {kept} AS SELECT {', '.join(cols)} FROM {source} WHERE false")
+            with c.cursor.copy(f"COPY {kept} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
     print(f"computed the incremental rule's rows of {len(facts):,} messages in Python", flush=True)
 
 

@@ -15,9 +15,12 @@ Two phases, one transaction:
    or from a smaller cube. The plan is derived from ``GRAINS``, so a grain added there
    is rebuilt without touching this module.
 
-Readers see the old rollups until the rebuild commits (the old rows are deleted, not
-truncated, so no lock keeps readers out; the table's indexes stay in place and are
-maintained as the rows go in); the fold cursor is locked throughout.
+On PostgreSQL the facts and rollups are written into new tables without indexes; once
+filled, each gets the indexes and constraints of the table it replaces and is swapped in
+for it (``_finish``). Elsewhere (SQLite) the tables are emptied and refilled in place.
+Either way readers see the old rollups until the rebuild commits (the swap's exclusive
+lock is taken at its last statements, not before), and the fold cursor is locked
+throughout.
 """
 
 from __future__ import annotations
@@ -188,7 +191,7 @@ def _create_scratch(cursor: Any) -> None:
     )
 
 
-def _batch(cursor: Any, low: int, high: int, tops: set[int]) -> int:
+def _batch(cursor: Any, low: int, high: int, tops: set[int], fact_table: str) -> int:
     """Write the facts of messages ``low < id <= high`` and append their contributions.
 
     All in the database: the messages' rule inputs into a scratch table, a working-day
@@ -249,7 +252,6 @@ def _batch(cursor: Any, low: int, high: int, tops: set[int]) -> int:
         pairs.append(
             (f"COALESCE('{hist}' || {b}, '{hist}')", f"CASE WHEN {b} IS NULL THEN 0 ELSE 1 END")
         )
-    fact_table = qn(MessageFact._meta.db_table)
     cursor.execute(
         f"""INSERT INTO {fact_table} (message_id, day, {", ".join(DIMENSIONS)}, {qn("values")})
             SELECT id, day, {", ".join(DIMENSIONS)}, {_json_of_nonzero(pairs)} FROM {_CONTRIB}"""
@@ -314,11 +316,13 @@ def _select(step: Step, source: _Source) -> tuple[str, list[str], str]:
     return period, dims, frm
 
 
-def _fill(cursor: Any, step: Step, source: _Source, index: int) -> tuple[int, _Source | None]:
-    """Sum ``step`` from ``source``: into the rollups (a grain), a scratch table (a source
-    for later steps), or both. Returns (rows, the scratch source or None)."""
+def _fill(
+    cursor: Any, step: Step, source: _Source, index: int, rollup: str
+) -> tuple[int, _Source | None]:
+    """Sum ``step`` from ``source``: into the rollup table ``rollup`` (a grain), a
+    scratch table (a source for later steps), or both. Returns (rows, the scratch
+    source or None)."""
     qn = connection.ops.quote_name
-    rollup = qn(Rollup._meta.db_table)
     keys = ", ".join(qn(k) for k in ("grain", "period", *DIMENSIONS))
     cols = ", ".join(qn(c) for c in ALL_COLUMNS)
     period, dims, frm = _select(step, source)
@@ -345,15 +349,18 @@ def _fill(cursor: Any, step: Step, source: _Source, index: int) -> tuple[int, _S
     return rows, _Source(table, step, rows)
 
 
-def _grains(cursor: Any, messages: int, log: Log, advance: Callable[[int], None]) -> int:
-    """Fill every grain once from the contributions; the number of rollup rows written."""
+def _grains(
+    cursor: Any, messages: int, rollup: str, log: Log, advance: Callable[[int], None]
+) -> int:
+    """Fill every grain once from the contributions into the table ``rollup``; the number
+    of rollup rows written."""
     contributions = _Source(_ALL, Step("", False, frozenset(DIMENSIONS)), messages, True)
     sources = [contributions]
     written, scratch = 0, []
     for index, step in enumerate(_plan()):
         started = time.perf_counter()
         source = min((s for s in sources if _covers(s.step, step)), key=lambda s: s.rows)
-        rows, made = _fill(cursor, step, source, index)
+        rows, made = _fill(cursor, step, source, index, rollup)
         if made is not None:
             sources.append(made)
             scratch.append(made.table)
@@ -367,6 +374,102 @@ def _grains(cursor: Any, messages: int, log: Log, advance: Callable[[int], None]
         advance(1)
     _drop(cursor, *scratch)
     return written
+
+
+# ---------------------------------------------------------------------------
+# The tables written: emptied in place, or new ones swapped in (PostgreSQL)
+# ---------------------------------------------------------------------------
+
+
+def _how() -> str:
+    if connection.vendor == "postgresql":
+        return "new rollup and fact tables created (no indexes yet)"
+    return "old rollups and facts deleted"
+
+
+def target(model: type[Rollup] | type[MessageFact]) -> str:
+    """The name of the table the rebuild writes ``model``'s rows into (see ``_begin``)."""
+    name = model._meta.db_table
+    return f"lyb_next_{name}" if connection.vendor == "postgresql" else name
+
+
+def _begin(cursor: Any, model: type[Rollup] | type[MessageFact]) -> str:
+    """The table the rebuild writes ``model``'s rows into.
+
+    On PostgreSQL a new table like the model's, without its indexes, which ``_finish``
+    indexes and swaps in for the old one: inserting millions of rows into a table whose
+    five indexes hold the deleted old rows as well cost ~8,000 rows/s (profiled at
+    200,000 messages), building each index once from the filled table a fraction of
+    that. Elsewhere (SQLite) the model's own table, emptied.
+    """
+    qn = connection.ops.quote_name
+    name = model._meta.db_table
+    if connection.vendor != "postgresql":
+        model.objects.all().delete()
+        return qn(name)
+    new = target(model)
+    _drop(cursor, new)
+    cursor.execute(
+        f"CREATE TABLE {new} (LIKE {qn(name)} INCLUDING DEFAULTS INCLUDING IDENTITY "
+        "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+    )
+    return new
+
+
+def _finish(cursor: Any, model: type[Rollup] | type[MessageFact], new: str) -> None:
+    """Index ``new`` as the model's table is indexed, then put it in the table's place.
+
+    The indexes and index-backed constraints are those the old table has (whatever the
+    migrations made), built under temporary names, then renamed to the old names once
+    the old table is dropped; so is the identity sequence. Readers keep reading the old
+    table until then: the swap takes the old table's exclusive lock only for its last
+    statements, until the rebuild commits.
+    """
+    if connection.vendor != "postgresql":
+        return
+    qn = connection.ops.quote_name
+    name = model._meta.db_table
+    cursor.execute(
+        """SELECT i.relname, pg_get_indexdef(i.oid), c.contype
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+           LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+           WHERE x.indrelid = %s::regclass ORDER BY i.relname""",
+        [name],
+    )
+    indexes = cursor.fetchall()
+    # Index builds sort in memory up to this, then on disk: the backend stays bounded.
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    renames = []
+    for number, (index, definition, kind) in enumerate(indexes):
+        temporary = f"{new}_i{number}"
+        unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
+        tail = definition[definition.index(" USING ") :]
+        cursor.execute(f"CREATE {unique}INDEX {temporary} ON {new}{tail}")
+        if kind in ("p", "u"):
+            what = "PRIMARY KEY" if kind == "p" else "UNIQUE"
+            cursor.execute(
+                f"ALTER TABLE {new} ADD CONSTRAINT {temporary} {what} USING INDEX {temporary}"
+            )
+            renames.append(f"ALTER TABLE {qn(name)} RENAME CONSTRAINT {temporary} TO {qn(index)}")
+        elif kind is None:
+            renames.append(f"ALTER INDEX {temporary} RENAME TO {qn(index)}")
+        else:
+            raise NotImplementedError(f"constraint of kind {kind!r} on {name}")
+    cursor.execute(f"ANALYZE {new}")
+    pk = model._meta.pk
+    assert pk is not None
+    cursor.execute(
+        "SELECT pg_get_serial_sequence(%s, %s), pg_get_serial_sequence(%s, %s)",
+        [name, pk.column, new, pk.column],
+    )
+    old_sequence, new_sequence = cursor.fetchone()
+    cursor.execute(f"DROP TABLE {qn(name)}")
+    cursor.execute(f"ALTER TABLE {new} RENAME TO {qn(name)}")
+    for statement in renames:
+        cursor.execute(statement)
+    if old_sequence and new_sequence:
+        short = old_sequence.rsplit(".", 1)[-1]
+        cursor.execute(f"ALTER SEQUENCE {new_sequence} RENAME TO {short}")
 
 
 # ---------------------------------------------------------------------------
@@ -414,15 +517,12 @@ def rebuild(
     with transaction.atomic():
         cursor = _locked_cursor()
         last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
-        started = time.perf_counter()
-        old = Rollup.objects.all().delete()[0], MessageFact.objects.all().delete()[0]
-        say(
-            f"deleted the old rollups ({old[0]:,} rows) and facts ({old[1]:,}) in "
-            f"{time.perf_counter() - started:.1f} s"
-        )
-        started = time.perf_counter()
-        count, low, tops = 0, 0, set[int]()
         with connection.cursor() as c:
+            started = time.perf_counter()
+            rollup, facts = _begin(c, Rollup), _begin(c, MessageFact)
+            say(f"{_how()} in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            count, low, tops = 0, 0, set[int]()
             _create_scratch(c)
             while True:
                 c.execute(
@@ -433,7 +533,7 @@ def rebuild(
                 high = c.fetchone()[0]
                 if high is None:
                     break
-                n = _batch(c, low, high, tops)
+                n = _batch(c, low, high, tops, facts)
                 low = high
                 # With DEBUG on, Django keeps the last 9000 statements: drop them.
                 reset_queries()
@@ -447,12 +547,20 @@ def rebuild(
             if connection.vendor == "postgresql":
                 c.execute(f"ANALYZE {_ALL}")  # temporary tables are never auto-analysed
             started = time.perf_counter()
-            rows = _grains(c, count, say, steps or _nothing)
+            rows = _grains(c, count, rollup, say, steps or _nothing)
             say(
                 f"rollups: {rows:,} rows in {step_count()} steps in "
                 f"{time.perf_counter() - started:.1f} s"
             )
             _drop(c, _TOP, _ALL)
+            started = time.perf_counter()
+            for model, written in ((Rollup, rollup), (MessageFact, facts)):
+                _finish(c, model, written)
+            if connection.vendor == "postgresql":
+                say(
+                    f"indexes built on the new tables, then swapped for the old ones in "
+                    f"{time.perf_counter() - started:.1f} s"
+                )
         cursor.last_event_id = last_event
         cursor.gaps = _rebuild_gaps(last_event)
         cursor.save(update_fields=["last_event_id", "gaps"])

@@ -397,10 +397,10 @@ def _begin(cursor: Any, model: type[Rollup] | type[MessageFact]) -> str:
     """The table the rebuild writes ``model``'s rows into.
 
     On PostgreSQL a new table like the model's, without its indexes, which ``_finish``
-    indexes and swaps in for the old one: inserting millions of rows into a table whose
-    five indexes hold the deleted old rows as well cost ~8,000 rows/s (profiled at
-    200,000 messages), building each index once from the filled table a fraction of
-    that. Elsewhere (SQLite) the model's own table, emptied.
+    indexes and swaps in for the old one: inserting into the emptied table, whose five
+    indexes still hold the deleted rows, ran at 6,000–8,000 rows a second at 200,000
+    messages (``docs/analytics.md``), where a scratch table without indexes took ~30,000.
+    Elsewhere (SQLite) the model's own table, emptied.
     """
     qn = connection.ops.quote_name
     name = model._meta.db_table

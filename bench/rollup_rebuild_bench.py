@@ -14,7 +14,8 @@ come from the product's rebuild itself. It then runs ``manage.py rebuild_rollups
 (the set-based SQL rebuild; ``--root`` runs another checkout's, e.g. an older one) in
 a child process and prints its wall time, the peak RSS of that Python process
 (``ru_maxrss``) and of its PostgreSQL backend (``VmHWM``, which counts the shared
-buffers it touched), the command's own lines (its phases' times and rows), and
+buffers it touched; and, sampled, the backend's own memory ``RssAnon``), the command's
+own lines (its phases' times and rows), and
 whether every rollup row and fact equals the reference (a full join on the key).
 The 4.2 M figure is a linear extrapolation from the measured rate, marked as such.
 
@@ -127,18 +128,21 @@ def keep_incremental() -> None:
         python_baseline()
 
 
-def _hwm_kb(pid: int) -> int:
+def _status_kb(pid: int, field: str) -> int:
+    """A field of ``/proc/PID/status`` in KB (0 once the process is gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
 
 
-def run_rebuild(root: Path) -> tuple[float, float, float]:
-    """(seconds, peak RSS MB of the Python process, peak RSS MB of its PostgreSQL backend)."""
+def run_rebuild(root: Path) -> tuple[float, float, float, float]:
+    """(seconds, peak RSS MB of the Python process, peak RSS MB of its PostgreSQL backend,
+    peak of the backend's own memory in MB: ``RssAnon``, sampled twice a second, without
+    the shared buffers it touched)."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD.format(root=str(root))],
         cwd=root,
@@ -148,12 +152,13 @@ def run_rebuild(root: Path) -> tuple[float, float, float]:
     )
     assert child.stdin and child.stdout
     backend = int(child.stdout.readline().split()[1])
-    backend_peak = [0]
+    backend_peak = [0, 0]
     done = threading.Event()
 
     def watch() -> None:
         while not done.is_set():
-            backend_peak[0] = max(backend_peak[0], _hwm_kb(backend))
+            backend_peak[0] = max(backend_peak[0], _status_kb(backend, "VmHWM"))
+            backend_peak[1] = max(backend_peak[1], _status_kb(backend, "RssAnon"))
             time.sleep(0.5)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -170,7 +175,7 @@ def run_rebuild(root: Path) -> tuple[float, float, float]:
         raise SystemExit(f"rebuild failed ({child.returncode})")
     print(out.strip(), flush=True)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return took, peak, backend_peak[0] / 1024
+    return took, peak, backend_peak[0] / 1024, backend_peak[1] / 1024
 
 
 def _differing(table: str, kept: str, key: list[str], values: list[str]) -> int:
@@ -205,13 +210,14 @@ def main(root: Path) -> None:
     load = os.getloadavg()
     print(f"{messages:,} messages; load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print(f"rebuild_rollups of {root}", flush=True)
-    took, peak, backend = run_rebuild(root)
+    took, peak, backend, private = run_rebuild(root)
     rows = _one("SELECT COUNT(*) FROM analytics_rollup")
     rate = messages / took
     print(
         f"REBUILD {messages:,} messages: {took:.1f} s ({rate:,.0f} msg/s, "
         f"{1000 * took / messages:.3f} ms/msg), {rows:,} rollup rows; "
-        f"peak RSS python {peak:.0f} MB, PostgreSQL backend {backend:.0f} MB; "
+        f"peak RSS python {peak:.0f} MB, PostgreSQL backend {backend:.0f} MB "
+        f"(of it its own memory, RssAnon sampled: {private:.0f} MB); "
         f"load average after {os.getloadavg()[0]:.1f}",
         flush=True,
     )

@@ -24,7 +24,8 @@ rolledback.setup()
 
 from django.db import connection  # noqa: E402
 
-from liuyanban.analytics import rollups  # noqa: E402
+from liuyanban.analytics import rebuild, rollups  # noqa: E402
+from liuyanban.analytics.models import Rollup  # noqa: E402
 
 
 def main(batch: int, top: int) -> None:
@@ -38,12 +39,13 @@ def main(batch: int, top: int) -> None:
             timings.append((time.perf_counter() - start, " ".join(sql.split())[:110]))
 
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    table = connection.ops.quote_name("analytics_rollup")
+    # The rollup table, or on PostgreSQL the new table swapped in for it.
+    table = rebuild.target(Rollup)
     with rolledback.rolled_back(), connection.execute_wrapper(timed):
         start = time.perf_counter()
         n = rollups.rebuild(chunk=batch, log=print)
         total = time.perf_counter() - start
-    writes = [t for t, sql in timings if sql.startswith(f"INSERT INTO {table}")]
+    writes = [t for t, sql in timings if sql.replace('"', "").startswith(f"INSERT INTO {table} ")]
     print(f"rebuild of {n:,} messages: {total:.1f} s; {len(timings)} statements")
     print(f"  {len(writes)} statements writing the rollup table: {sum(writes):.1f} s together")
     for seconds, sql in sorted(timings, reverse=True)[:top]:

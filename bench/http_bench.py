@@ -10,16 +10,15 @@
 
 ``load`` (drops and recreates the database; ``--template`` copies the migrated schema
 and the national directory from a database it creates once) generates N messages in
-every status with their events, published replies and rollup facts, and writes them
+every status with their events and published replies, and writes them
 with PostgreSQL COPY from parallel worker processes (each on its own connection). The
 data is what the product would store: public text through the product's redactor,
 ``search_text`` by the product's segmentation (jieba search mode without the HMM, as
 at approval; memoised per sentence, which gives the same words: ``segment_memo``), the
 ``search_vector`` PostgreSQL generates from it, every message's region from its
-board's body, and the rollups: each row draws one of ``--lifecycles`` lifecycles
-(status and dates) whose contribution is computed once by the product's
-``rollups.contribution()``, and the rollup rows are summed from the facts in SQL
-(``--rebuild`` runs ``rollups.rebuild()`` instead; both give equal tables).
+board's body (each row draws one of ``--lifecycles`` lifecycles: status and dates),
+and the rollups and their facts by the product's own rebuild (``rollups.rebuild()``,
+what ``manage.py rebuild_rollups`` runs), with its phase lines printed.
 
 ``run`` starts the web server exactly as ``make serve`` does (``deploy/web.sh``:
 granian WSGI, 2 workers x 8 threads, DEBUG off, production settings, the bench-only
@@ -35,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import multiprocessing
 import os
 import random
@@ -111,18 +109,6 @@ MSG_COLS = [
     "replied_at",
     "closed_at",
     "accepted_at",
-]
-FACT_COLS = [
-    "message_id",
-    "day",
-    "office_id",
-    "unit_id",
-    "board_id",
-    "domain_id",
-    "kind_id",
-    "region_id",
-    "values",
-    "bench_vid",
 ]
 EV_COLS = ["message_id", "action", "from_status", "to_status", "at", "is_public", "details"]
 REPLY_COLS = [
@@ -235,16 +221,8 @@ def _texts(job: tuple[int, int]) -> list[tuple[Any, ...]]:
 
 
 def _shapes(count: int, seed: int) -> list[dict[str, Any]]:
-    """``count`` lifecycles (status, dates, events) with the product's rollup contribution.
-
-    A message's contribution to the rollups depends only on its status and dates, never
-    on where it was written, so each lifecycle's values are computed once, by the
-    product's ``rollups.contribution()`` on a real ``Message``, and shared by every row
-    drawn from it (4.2 M rows draw from ``count`` lifecycles, each with its own dates).
-    """
-    from liuyanban.analytics.rollups import contribution, key_of
-    from liuyanban.lifecycle.models import Message
-
+    """``count`` lifecycles (status, dates, events): 4.2 M rows draw from ``count``
+    lifecycles, each with its own dates."""
     rng = random.Random(seed)
     statuses = [s for s, _share, _e in MIX]
     weights = [share for _s, share, _e in MIX]
@@ -282,12 +260,10 @@ def _shapes(count: int, seed: int) -> list[dict[str, Any]]:
             else None,
             "accepted_at": submitted + timedelta(days=1) if assigned else None,
         }
-        message = Message(**fields)
         at, events = submitted, []
         for action in EVENT_ACTIONS[: events_of[status]]:
             events.append((action, at))
             at += timedelta(hours=rng.randint(2, 72))
-        values = contribution(message, [], [], [])
         out.append(
             {
                 **fields,
@@ -295,9 +271,6 @@ def _shapes(count: int, seed: int) -> list[dict[str, Any]]:
                 "answered": answered,
                 "assigned": assigned,
                 "events": events,
-                "day": key_of(message).day if message.submitted_at else None,
-                "values": values,
-                "values_json": json.dumps(values),
                 "reply_created": replied_at or submitted + timedelta(days=3),
             }
         )
@@ -305,12 +278,11 @@ def _shapes(count: int, seed: int) -> list[dict[str, Any]]:
 
 
 def _generate(job: tuple[int, int]) -> int:
-    """Write messages ``start..start+count`` with their events, replies and rollup facts.
+    """Write messages ``start..start+count`` with their events and replies.
 
     Runs in a worker process, which COPYs its rows on its own connection (so
     PostgreSQL parses and indexes on as many backends as there are workers). Each row
-    takes a board, a text and a lifecycle (``_shapes``); the lifecycle's contribution
-    is the product's, and ``bench_vid`` tells the rollup step which one it was.
+    takes a board, a text and a lifecycle (``_shapes``).
     """
     from django.db import connection
 
@@ -330,14 +302,12 @@ def _generate(job: tuple[int, int]) -> int:
     msgs: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     replies: list[tuple[Any, ...]] = []
-    facts: list[tuple[Any, ...]] = []
     for i in range(start, start + count):
         # Busy boards: 30 % of messages go to 200 boards, the rest spread over all.
         board_id, office_id, region_id = (
             boards[randrange(n_boards)] if rand() < 0.7 else boards[i % 200]
         )
-        vid = randrange(n_shapes)
-        s = shapes[vid]
+        s = shapes[randrange(n_shapes)]
         status = s["status"]
         domain, kind, location, title, body, ptitle, pbody, search, reply, preply = pool[
             randrange(n_pool)
@@ -404,26 +374,11 @@ def _generate(job: tuple[int, int]) -> int:
                     s["replied_at"],
                 )
             )
-        facts.append(
-            (
-                i,
-                s["day"],
-                office_id,
-                unit_id or 0,
-                board_id,
-                domain_id,
-                kind_id,
-                region_id or 0,
-                s["values_json"],
-                vid,
-            )
-        )
     raw = connection.cursor().connection
     with raw.transaction():
         _copy(raw, "lifecycle_message", MSG_COLS, msgs)
         _copy(raw, "lifecycle_event", EV_COLS, events)
         _copy(raw, "lifecycle_reply", REPLY_COLS, replies)
-        _copy(raw, "analytics_messagefact", FACT_COLS, facts)
     return len(msgs)
 
 
@@ -447,73 +402,6 @@ def _drop_secondary_indexes(cursor: Any, tables: list[str]) -> list[str]:
     return [d for _n, d in defs]
 
 
-def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
-    """The rollup rows, summed in SQL: each fact's lifecycle values times its count.
-
-    The same rows ``rollups.Key.rows()`` feeds (a day and a month row with every
-    dimension, and the month cubes), from the product's per-lifecycle
-    ``contribution()`` values; one ``GROUP BY`` per grain instead of a Python counter
-    per message.
-    """
-    from liuyanban.analytics.models import ALL_COLUMNS, DIMENSIONS
-    from liuyanban.analytics.rollups import GRAINS, top_region
-    from liuyanban.organizations.models import Region
-
-    cursor.execute(
-        "CREATE TEMPORARY TABLE bench_values (vid integer PRIMARY KEY, "
-        + ", ".join(f"{c} integer" for c in ALL_COLUMNS)
-        + ")"
-    )
-    _copy(
-        cursor.connection,
-        "bench_values",
-        ["vid", *ALL_COLUMNS],
-        ((vid, *(s["values"].get(c, 0) for c in ALL_COLUMNS)) for vid, s in enumerate(shapes)),
-    )
-    cursor.execute("CREATE TEMPORARY TABLE bench_top (region_id integer PRIMARY KEY, top integer)")
-    # Every top region looked up before the COPY (a query inside it would wait forever).
-    tops = [(r, top_region(r)) for r in [0, *Region.objects.values_list("pk", flat=True)]]
-    _copy(cursor.connection, "bench_top", ["region_id", "top"], tops)
-    dims = ", ".join(DIMENSIONS)
-    cursor.execute(
-        f"""CREATE TEMPORARY TABLE bench_agg AS
-            SELECT day, date_trunc('month', day)::date AS month, {dims}, bench_vid AS vid,
-                   count(*) AS n
-            FROM analytics_messagefact GROUP BY day, {dims}, bench_vid"""
-    )
-    sums = ", ".join(f"SUM(a.n * v.{c})" for c in ALL_COLUMNS)
-    cols = f"grain, period, {dims}, {', '.join(ALL_COLUMNS)}"
-    # Every grain the product declares (``rollups.GRAINS``), as ``Key.rows()`` feeds it.
-    grains = [
-        (
-            g.grain,
-            "a.month" if g.monthly else "a.day",
-            {
-                d: ("t.top" if g.top_region and d == "region_id" else f"a.{d}")
-                if d in g.keep
-                else "0"
-                for d in DIMENSIONS
-            },
-        )
-        for g in GRAINS
-    ]
-    written = 0
-    for grain, period, exprs in grains:
-        keys = [period, *(exprs[d] for d in DIMENSIONS)]
-        cursor.execute(
-            f"""INSERT INTO analytics_rollup ({cols})
-                SELECT %s, {", ".join(keys)}, {sums}
-                FROM bench_agg a JOIN bench_values v ON v.vid = a.vid
-                JOIN bench_top t ON t.region_id = a.region_id
-                GROUP BY {", ".join(k for k in keys if k != "0")}""",
-            [str(grain)],
-        )
-        written += cursor.rowcount
-    for table in ("bench_agg", "bench_values", "bench_top"):
-        cursor.execute(f"DROP TABLE {table}")
-    return written
-
-
 def _template(url: str) -> None:
     """A database with the schema and the national directory only (run in a child)."""
     name = url.rsplit("/", 1)[1]
@@ -533,7 +421,6 @@ def _template(url: str) -> None:
 def load(
     messages: int,
     processes: int,
-    rebuild: bool,
     texts: int,
     lifecycles: int,
     template: str | None = None,
@@ -561,8 +448,6 @@ def load(
 
     from liuyanban.accounts.models import User
     from liuyanban.analytics import rollups
-    from liuyanban.analytics.models import Cursor
-    from liuyanban.lifecycle.models import Event
     from liuyanban.organizations.loading import load_directory
     from liuyanban.organizations.models import Board, Organization
     from liuyanban.taxonomy.models import Domain, Kind
@@ -597,8 +482,7 @@ def load(
     t1 = time.perf_counter()
     _W["shapes"] = shapes = _shapes(lifecycles, 11)
     print(
-        f"{len(shapes):,} lifecycles with the product's rollup contribution in "
-        f"{time.perf_counter() - t1:.0f} s",
+        f"{len(shapes):,} lifecycles in {time.perf_counter() - t1:.0f} s",
         flush=True,
     )
     connection.close()  # never share a connection with forked workers
@@ -614,12 +498,10 @@ def load(
         flush=True,
     )
     _W["pool"] = pool_texts
-    tables = ["lifecycle_message", "lifecycle_event", "lifecycle_reply", "analytics_messagefact"]
+    tables = ["lifecycle_message", "lifecycle_event", "lifecycle_reply"]
     t2 = time.perf_counter()
     with connection.cursor() as cursor:
-        indexes = _drop_secondary_indexes(cursor, [*tables, "analytics_rollup"])
-        # Which lifecycle each fact came from, for the rollup sums (dropped afterwards).
-        cursor.execute("ALTER TABLE analytics_messagefact ADD COLUMN bench_vid integer")
+        indexes = _drop_secondary_indexes(cursor, tables)
     connection.close()
     jobs = [(s, min(CHUNK, messages + 1 - s)) for s in range(1, messages + 1, CHUNK)]
     done = 0
@@ -633,35 +515,28 @@ def load(
                     flush=True,
                 )
     print(
-        f"{messages:,} messages, events, replies and facts copied in "
-        f"{time.perf_counter() - t2:.0f} s",
+        f"{messages:,} messages, events and replies copied in {time.perf_counter() - t2:.0f} s",
         flush=True,
     )
-    t3 = time.perf_counter()
     with connection.cursor() as cursor:
-        if not rebuild:
-            written = _rollups_from_facts(cursor, shapes)
-            last = Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            Cursor.objects.create(name=rollups.CURSOR, last_event_id=last)
-            print(f"{written:,} rollup rows summed in {time.perf_counter() - t3:.0f} s", flush=True)
-        cursor.execute("ALTER TABLE analytics_messagefact DROP COLUMN bench_vid")
-        if rebuild:
-            cursor.execute("TRUNCATE analytics_messagefact")
         t4 = time.perf_counter()
         cursor.execute("SET maintenance_work_mem = '1GB'")
         for definition in indexes:
             cursor.execute(definition)
-        for table in tables[:3]:
+        for table in tables:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}','id'), (SELECT max(id) FROM {table}))"
             )
-        for table in [*tables, "analytics_rollup"]:
+        for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"indexes rebuilt, vacuumed and analysed in {time.perf_counter() - t4:.0f} s", flush=True)
-    if rebuild:
-        t5 = time.perf_counter()
-        n = rollups.rebuild()
-        print(f"rollups.rebuild(): {n:,} messages in {time.perf_counter() - t5:.0f} s", flush=True)
+    # The rollups and facts by the product's rebuild, as ``manage.py rebuild_rollups``.
+    t5 = time.perf_counter()
+    n = rollups.rebuild(log=lambda line: print(line, flush=True))
+    print(f"rollups.rebuild(): {n:,} messages in {time.perf_counter() - t5:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        for table in ("analytics_rollup", "analytics_messagefact"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"load total {time.perf_counter() - t0:.0f} s", flush=True)
 
 
@@ -1261,12 +1136,6 @@ def main() -> None:
         default=50_000,
         help="distinct lifecycles (status and dates) the rows draw from",
     )
-    p_load.add_argument(
-        "--rebuild",
-        action="store_true",
-        help="build the rollups with rollups.rebuild() (10 ms/message today) instead of "
-        "summing the product's contribution() per message in the workers",
-    )
     p_in = sub.add_parser("inprocess")
     p_in.add_argument("--repeat", type=int, default=5)
     p_run = sub.add_parser("run")
@@ -1287,7 +1156,6 @@ def main() -> None:
         load(
             args.messages,
             args.processes,
-            args.rebuild,
             args.texts,
             args.lifecycles,
             args.template,

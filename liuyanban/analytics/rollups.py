@@ -18,20 +18,17 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection, reset_queries, transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from liuyanban.lifecycle.models import Event, Message
-from liuyanban.lifecycle.workdays import is_workday
 from liuyanban.organizations.models import Region
 
 from . import rules
 from .models import (
     ALL_COLUMNS,
     DIMENSIONS,
-    HIST_BUCKETS,
-    MEASURES,
     Cursor,
     Grain,
     MessageFact,
@@ -48,8 +45,8 @@ REFRESH_BATCH = 500
 # An event id skipped by the cursor is waited for this long (seconds), then forgotten.
 GAP_WAIT = 600
 MAX_GAP = 1000
-# Messages a rebuild reads and writes at a time: memory grows with it (a few KB a
-# message), not with the table; larger batches write each month cube row less often.
+# Messages whose contributions a rebuild computes at a time: the scratch tables of one
+# batch grow with it, nothing grows with the table.
 REBUILD_BATCH = 100_000
 logger = logging.getLogger(__name__)
 
@@ -402,212 +399,31 @@ def catch_up() -> int:
 # ---------------------------------------------------------------------------
 
 
-# Scratch tables of one rebuild batch (temporary: per connection, gone at the end).
-_BASE, _CAL, _CONTRIB, _TOP = (
-    "lyb_rebuild_base",
-    "lyb_rebuild_cal",
-    "lyb_rebuild_contrib",
-    "lyb_rebuild_top",
-)
+def rebuild(
+    chunk: int = REBUILD_BATCH,
+    progress: Callable[[int], None] | None = None,
+    *,
+    steps: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> int:
+    """Recompute every rollup row and fact from the messages' current state, in SQL.
 
-
-def _local_date_sql(column: str) -> str:
-    """SQL of the local (``TIME_ZONE``) date of a datetime column, on this backend."""
-    sql, params = connection.ops.datetime_cast_date_sql(
-        column, (), timezone.get_default_timezone_name()
-    )
-    # The time zone names are settings, not user input: inline them as literals.
-    return sql.replace("%s", "{}").format(*(_quote(str(p)) for p in params))
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _month_sql(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"CAST(date_trunc('month', {column}) AS date)"
-    return f"date({column}, 'start of month')"
-
-
-def _json_of_nonzero(pairs: list[tuple[str, str]]) -> str:
-    """SQL of a JSON object holding the non-zero ``pairs`` (key SQL, value SQL)."""
-    args = ", ".join(f"{k}, NULLIF({v}, 0)" for k, v in pairs)
-    if connection.vendor == "postgresql":
-        return f"jsonb_strip_nulls(jsonb_build_object({args}))"
-    # A JSON merge patch drops the members whose value is null (RFC 7396).
-    return f"json_patch('{{}}', json_object({args}))"
-
-
-def _drop_scratch(cursor: Any) -> None:
-    for table in (_BASE, _CAL, _CONTRIB, _TOP):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _rebuild_batch(cursor: Any, low: int, high: int) -> int:
-    """Write the facts and add the rollup totals of messages ``low < id <= high``.
-
-    All in the database: the messages' rule inputs into a scratch table, a working-day
-    calendar for their dates, their contributions (``rules.measure_sql``), then one
-    ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per grain (``GRAINS``) that
-    adds to the rows earlier batches wrote.
+    Each message's contribution is computed once (``chunk`` messages at a time, its fact
+    written as it goes), then each grain of ``GRAINS`` is filled once from them
+    (``analytics.rebuild``). The whole rebuild is one transaction: readers see the old
+    rollups until it commits, and the cursor is locked throughout so no fold
+    interleaves; it then points at the last event that existed when the rebuild started
+    (later events are folded again, which changes nothing already counted), with the
+    ids below it not yet visible kept as gaps. ``progress`` is called with each batch's
+    size, ``steps`` after each step of the grain phase, ``log`` with a line per phase.
     """
-    qn = connection.ops.quote_name
-    msg = qn(Message._meta.db_table)
-    date_type = "date" if connection.vendor == "postgresql" else "text"
-    _drop_scratch(cursor)
-    cursor.execute(
-        f"""CREATE TEMPORARY TABLE {_BASE} AS SELECT id,
-              {_local_date_sql("submitted_at")} AS day,
-              {_local_date_sql("first_reply_at")} AS fday,
-              {_local_date_sql("replied_at")} AS rday,
-              office_id, COALESCE(unit_id, 0) AS unit_id, board_id, domain_id, kind_id,
-              COALESCE(region_id, 0) AS region_id,
-              status, published_at, accepted_at, return_count, replied_at, reopen_count,
-              reply_due
-            FROM {msg} WHERE id > {int(low)} AND id <= {int(high)}"""
-    )
-    # The calendar: n = working days after its first day, up to and including ``cday``.
-    cursor.execute(
-        f"SELECT MIN(day), MAX(day), MIN(fday), MAX(fday), MIN(rday), MAX(rday) FROM {_BASE}"
-    )
-    bounds = [_as_date(v) for v in cursor.fetchone() if v is not None]
-    if not bounds:
-        return 0
-    cursor.execute(f"CREATE TEMPORARY TABLE {_CAL} (cday {date_type} PRIMARY KEY, n integer)")
-    day, end, n, rows = min(bounds), max(bounds), 0, []
-    while day <= end:
-        rows.append((connection.ops.adapt_datefield_value(day), n))
-        day += timedelta(days=1)
-        n += is_workday(day)
-    cursor.executemany(f"INSERT INTO {_CAL} (cday, n) VALUES (%s, %s)", rows)
-    joins, related = [], []
-    for index, model in enumerate(rules.RELATED_MODELS):
-        sql, names = rules.related_sql(
-            model, f"message_id > {int(low)} AND message_id <= {int(high)}"
-        )
-        joins.append(f"LEFT JOIN ({sql}) r{index} ON r{index}.message_id = b.id")
-        related.extend(names)
-    cal = {"day": "cd.n", "fday": "cf.n", "rday": "cr.n"}
-    measures = rules.measure_sql(lambda name: cal[name])
-    cursor.execute(
-        f"""CREATE TEMPORARY TABLE {_CONTRIB} AS SELECT b.id, b.day,
-              {", ".join(f"b.{d}" for d in DIMENSIONS)},
-              {", ".join(f"{expr} AS {name}" for name, expr in measures)}
-            FROM {_BASE} b
-            JOIN {_CAL} cd ON cd.cday = b.day
-            LEFT JOIN {_CAL} cf ON cf.cday = b.fday
-            LEFT JOIN {_CAL} cr ON cr.cday = b.rday
-            {" ".join(joins)}"""
-    )
-    # Facts: the same values ``contribution`` gives, without the zeros.
-    pairs = [(_quote(m), m) for m in MEASURES]
-    for hist, b in (("hf", "hf_b"), ("hl", "hl_b")):
-        pairs.append(
-            (f"COALESCE('{hist}' || {b}, '{hist}')", f"CASE WHEN {b} IS NULL THEN 0 ELSE 1 END")
-        )
-    fact_table = qn(MessageFact._meta.db_table)
-    cursor.execute(
-        f"""INSERT INTO {fact_table} (message_id, day, {", ".join(DIMENSIONS)}, {qn("values")})
-            SELECT id, day, {", ".join(DIMENSIONS)}, {_json_of_nonzero(pairs)} FROM {_CONTRIB}"""
-    )
-    # Top-level regions of the regions in this batch.
-    cursor.execute(f"SELECT DISTINCT region_id FROM {_CONTRIB}")
-    regions = [r for (r,) in cursor.fetchall()]
-    cursor.execute(f"CREATE TEMPORARY TABLE {_TOP} (region_id integer PRIMARY KEY, top_id integer)")
-    cursor.executemany(
-        f"INSERT INTO {_TOP} (region_id, top_id) VALUES (%s, %s)",
-        [(r, top_region(r)) for r in regions],
-    )
-    # One statement per grain, adding to the rows already written.
-    table = qn(Rollup._meta.db_table)
-    keys = ["grain", "period", *DIMENSIONS]
-    sums = [f"SUM(c.{m})" for m in MEASURES] + [
-        f"SUM(CASE WHEN c.{b} = {i} THEN 1 ELSE 0 END)"
-        for b in ("hf_b", "hl_b")
-        for i in range(HIST_BUCKETS)
-    ]
-    tail = f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET " + ", ".join(
-        f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in ALL_COLUMNS
-    )
-    for g in GRAINS:
-        period = _month_sql("c.day") if g.monthly else "c.day"
-        dims = [
-            ("t.top_id" if g.top_region and d == "region_id" else f"c.{d}") if d in g.keep else "0"
-            for d in DIMENSIONS
-        ]
-        group = [period, *(x for x in dims if x != "0")]
-        join = f"JOIN {_TOP} t ON t.region_id = c.region_id" if g.top_region else ""
-        cursor.execute(
-            f"""INSERT INTO {table} ({", ".join(qn(k) for k in keys)}, {", ".join(qn(c) for c in ALL_COLUMNS)})
-                SELECT {_quote(str(g.grain))}, {period}, {", ".join(dims)}, {", ".join(sums)}
-                FROM {_CONTRIB} c {join} WHERE 1 = 1 GROUP BY {", ".join(group)} {tail}"""
-        )
-    cursor.execute(f"SELECT COUNT(*) FROM {_CONTRIB}")
-    count = int(cursor.fetchone()[0])
-    _drop_scratch(cursor)
-    return count
+    from .rebuild import rebuild as set_based
+
+    return set_based(chunk, progress, steps=steps, log=log)
 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _rebuild_gaps(last_event: int) -> dict[str, float]:
-    """Ids below ``last_event`` not visible yet: events of transactions still in flight.
-
-    The rebuild may not have seen them, so they start as cursor gaps, exactly as
-    ``fold_pending`` records ids it skips over (folded when they appear, forgotten after
-    ``GAP_WAIT``).
-    """
-    low = max(0, last_event - MAX_GAP)
-    seen = set(Event.objects.filter(pk__gt=low, pk__lte=last_event).values_list("pk", flat=True))
-    now = timezone.now().timestamp()
-    return {str(pk): now for pk in range(low + 1, last_event) if pk not in seen}
-
-
-def rebuild(chunk: int = REBUILD_BATCH, progress: Callable[[int], None] | None = None) -> int:
-    """Recompute every rollup row and fact from the messages' current state, in SQL.
-
-    Messages are taken in id order, ``chunk`` at a time; each batch's facts and rollup
-    totals are computed and written by the database (``_rebuild_batch``) before the next,
-    and totals are *added* to their rows, so a row fed by several batches ends with their
-    sum. Nothing grows in this process with the table. The whole rebuild is one
-    transaction: readers see the old rollups until it commits, and the cursor is locked
-    throughout so no fold interleaves; it then points at the last event that existed
-    when the rebuild started (later events are folded again, which changes nothing
-    already counted). ``progress`` is called with each batch's size.
-    """
-    count = 0
-    _region_parents.cache_clear()
-    msg = connection.ops.quote_name(Message._meta.db_table)
-    with transaction.atomic():
-        cursor = _locked_cursor()
-        last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
-        Rollup.objects.all().delete()
-        MessageFact.objects.all().delete()
-        low = 0
-        with connection.cursor() as c:
-            while True:
-                c.execute(
-                    f"SELECT MAX(id) FROM (SELECT id FROM {msg} WHERE id > %s "
-                    "ORDER BY id LIMIT %s) s",
-                    [low, max(1, chunk)],
-                )
-                high = c.fetchone()[0]
-                if high is None:
-                    break
-                n = _rebuild_batch(c, low, high)
-                low = high
-                # With DEBUG on, Django keeps the last 9000 statements: drop them.
-                reset_queries()
-                count += n
-                if progress is not None:
-                    progress(n)
-        cursor.last_event_id = last_event
-        cursor.gaps = _rebuild_gaps(last_event)
-        cursor.save(update_fields=["last_event_id", "gaps"])
-    return count
 
 
 def table_snapshot() -> dict[tuple[Any, ...], tuple[int, ...]]:

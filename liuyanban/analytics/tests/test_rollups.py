@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import random
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,10 +14,9 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
-from django.db.models import Sum
 from django.utils import timezone
 
-from liuyanban.analytics import reports, rollups
+from liuyanban.analytics import rebuild, reports, rollups
 from liuyanban.analytics.models import Cursor, MessageFact, Rollup
 from liuyanban.analytics.selectors import Period, Scope, month_rows_only
 from liuyanban.core.errors import DomainError
@@ -214,7 +214,7 @@ def test_catch_up_folds_events_missed_by_the_signal(world: World) -> None:
     assert Rollup.objects.get(grain="m").replied == 1
 
 
-def test_rebuild_in_small_batches_equals_incremental_and_writes_as_it_goes(
+def test_rebuild_in_small_batches_equals_incremental_and_writes_facts_as_it_goes(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
@@ -224,17 +224,53 @@ def test_rebuild_in_small_batches_equals_incremental_and_writes_as_it_goes(
     facts = {f.message_id: f.values for f in MessageFact.objects.all()}
     written: list[int] = []
 
+    facts_table = connection.ops.quote_name(rebuild.target(MessageFact))
+    rollup_table = connection.ops.quote_name(rebuild.target(Rollup))
+
     def seen(n: int) -> None:
-        # Each batch's totals are in the table before the next batch is read: nothing
-        # about the rows already done stays in memory.
-        written.append(MessageFact.objects.count())
-        assert Rollup.objects.filter(grain="d").aggregate(s=Sum("received"))["s"] == written[-1]
+        # Each batch's facts are in the table being written before the next batch is
+        # read: nothing about the messages already done stays in memory. The rollups
+        # are filled once, after the last batch.
+        with connection.cursor() as c:
+            c.execute(f"SELECT COUNT(*) FROM {facts_table}")
+            written.append(c.fetchone()[0])
+            c.execute(f"SELECT COUNT(*) FROM {rollup_table}")
+            assert c.fetchone()[0] == 0
 
     assert rollups.rebuild(chunk=3, progress=seen) == Message.objects.count()
     n = Message.objects.count()
     assert n > 6 and written == [min(i, n) for i in range(3, n + 3, 3)]
     assert rollups.table_snapshot() == incremental
     assert {f.message_id: f.values for f in MessageFact.objects.all()} == facts
+
+
+def test_rebuild_writes_each_grain_once_whatever_the_batches(
+    world: World, django_capture_on_commit_callbacks: Any, time_machine: Any
+) -> None:
+    """Rows of one key fed by messages of different batches are summed in one statement
+    per grain: the statements writing rollups do not grow with the number of batches."""
+    time_machine.move_to(
+        datetime(2024, 10, 8, 9, 0, tzinfo=timezone.get_current_timezone()), tick=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        for status in [Status.CLOSED, Status.REPLIED, Status.PUBLISHED] * 3:
+            world.message_in(status)  # same day, same board: shared rows in every grain
+    incremental = rollups.table_snapshot()
+    assert max(v[0] for k, v in incremental.items() if k[0] == "d") > 1
+    # Into the table itself, or (PostgreSQL) the new one swapped in for it.
+    into = re.compile(rf'\s*INSERT INTO \S*{Rollup._meta.db_table}"?\s')
+    inserts: list[int] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        inserts[-1] += bool(into.match(sql))
+        return execute(sql, params, many, context)
+
+    for chunk in (1, 4, 1000):
+        inserts.append(0)
+        with connection.execute_wrapper(count):
+            rollups.rebuild(chunk=chunk)
+        assert rollups.table_snapshot() == incremental
+    assert inserts[0] == inserts[1] == inserts[2] == len(rollups.GRAINS)
 
 
 def test_rebuild_keeps_ids_not_yet_visible_as_cursor_gaps(

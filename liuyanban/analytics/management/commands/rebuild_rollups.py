@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
 
-from liuyanban.analytics import rollups
-from liuyanban.core.progress import progress
+from liuyanban.analytics import rebuild, rollups
+from liuyanban.core.progress import is_terminal, progress
 from liuyanban.lifecycle.models import Message
 
 
@@ -25,7 +26,8 @@ class Command(BaseCommand):
             "--batch",
             type=int,
             default=rollups.REBUILD_BATCH,
-            help="messages read and written at a time (memory grows with it, not with the table)",
+            help="messages whose contributions are computed at a time (the scratch tables "
+            "of one batch grow with it, nothing grows with the table)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,9 +36,28 @@ class Command(BaseCommand):
             n = rollups.catch_up()
             verb = "caught up"
         else:
-            total = Message.objects.count()
-            with progress(total=total, desc="rebuild_rollups", unit="msg", file=self.stderr) as bar:
-                n = rollups.rebuild(chunk=max(1, options["batch"]), progress=bar.update)
+            n = self._rebuild(max(1, options["batch"]), options["verbosity"])
             verb = "rebuilt"
         took = time.perf_counter() - started
         self.stdout.write(f"{verb} {n} messages in {took:.1f}s")
+
+    def _rebuild(self, batch: int, verbosity: int) -> int:
+        """Two bars on a terminal (messages, then grain steps); a line per phase and step."""
+        out = self.stdout._out
+
+        def log(line: str) -> None:
+            if verbosity < 1:
+                return
+            if is_terminal(self.stderr._out):
+                tqdm.write(line, file=out)  # above the bars, not through them
+            else:
+                self.stdout.write(line)
+
+        total = Message.objects.count()
+        with (
+            progress(total=total, desc="contributions", unit="msg", file=self.stderr) as bar,
+            progress(
+                total=rebuild.step_count(), desc="grains", unit="step", file=self.stderr
+            ) as steps,
+        ):
+            return rollups.rebuild(chunk=batch, progress=bar.update, steps=steps.update, log=log)

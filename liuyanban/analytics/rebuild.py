@@ -1,0 +1,567 @@
+"""The set-based rebuild of the rollups: every message's contribution once, each grain once.
+
+Two phases, one transaction:
+
+1. *Contributions* (batched, bounded memory): messages are taken in id order, ``chunk``
+   at a time; for each batch the database computes every message's contribution from
+   the rules compiled to SQL (``rules.measure_sql``), writes its ``MessageFact`` and
+   appends it to one scratch table of contributions (temporary: per connection, in the
+   backend's own temp buffers, gone at the end).
+2. *Grains*: each grain of ``rollups.GRAINS`` is filled once with a plain
+   ``INSERT … SELECT … GROUP BY`` into the emptied table (no ``ON CONFLICT``: no row is
+   written twice). A grain is summed from the smallest aggregate already built that
+   holds its dimensions (``_plan``): the grains that keep every dimension from the
+   contributions, the month cubes from one month aggregate of the dimensions they keep,
+   or from a smaller cube. The plan is derived from ``GRAINS``, so a grain added there
+   is rebuilt without touching this module.
+
+On PostgreSQL the facts and rollups are written into new tables without indexes; once
+filled, each gets the indexes and constraints of the table it replaces and is swapped in
+for it (``_finish``). Elsewhere (SQLite) the tables are emptied and refilled in place.
+Either way readers see the old rollups until the rebuild commits (the swap's exclusive
+lock is taken at its last statements, not before), and the fold cursor is locked
+throughout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection, reset_queries, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from liuyanban.lifecycle.models import Event, Message
+from liuyanban.lifecycle.workdays import is_workday
+
+from . import rules
+from .models import ALL_COLUMNS, DIMENSIONS, HIST_BUCKETS, MEASURES, MessageFact, Rollup
+
+# Scratch tables (temporary: per connection, gone at the end). Per batch: the messages'
+# rule inputs, a working-day calendar, their contributions. Per rebuild: the top-level
+# region of every region seen, every contribution, and the aggregates grains derive from.
+_BASE, _CAL, _CONTRIB, _TOP, _ALL = (
+    "lyb_rebuild_base",
+    "lyb_rebuild_cal",
+    "lyb_rebuild_contrib",
+    "lyb_rebuild_top",
+    "lyb_rebuild_all",
+)
+_BUCKETS = ("hf_b", "hl_b")  # the timings' histogram bucket per message (NULL: none)
+_HISTS = ("hf", "hl")
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One aggregate of the grain phase: a grain of ``GRAINS`` or a scratch aggregate.
+
+    ``grain`` is empty for a scratch aggregate (it only feeds other steps). ``keep``
+    and ``top_region`` mean what they mean in ``GrainRows``.
+    """
+
+    grain: str
+    monthly: bool
+    keep: frozenset[str]
+    top_region: bool = False
+    materialise: bool = False  # kept as a scratch table, a source for later steps
+
+    def label(self) -> str:
+        what = f"grain {self.grain}" if self.grain else "scratch aggregate"
+        dims = ", ".join(d.removesuffix("_id") for d in DIMENSIONS if d in self.keep)
+        top = " (top-level region)" if self.top_region else ""
+        return f"{what} ({'month' if self.monthly else 'day'}; {dims or '-'}{top})"
+
+
+def _covers(source: Step, step: Step) -> bool:
+    """Whether ``step``'s rows can be summed from ``source``'s rows."""
+    if not step.keep <= source.keep or (source.monthly and not step.monthly):
+        return False
+    # A source holding top-level regions cannot give the regions below them.
+    return not (source.top_region and "region_id" in step.keep and not step.top_region)
+
+
+def _plan() -> list[Step]:
+    """The grain phase's steps, in order, from ``rollups.GRAINS``.
+
+    Per period (days, then months): the grains keeping every dimension (about one row
+    per message each, summed from the contributions), then, when two or more grains keep
+    fewer, one scratch aggregate of the dimensions those keep (the source of the first
+    of them), then those grains, finest first (each a possible source of coarser ones).
+    """
+    from .rollups import GRAINS
+
+    every = frozenset(DIMENSIONS)
+    grains = [Step(str(g.grain), g.monthly, frozenset(g.keep), g.top_region) for g in GRAINS]
+    steps: list[Step] = []
+    for monthly in (False, True):
+        mine = [g for g in grains if g.monthly == monthly]
+        steps += [g for g in mine if g.keep == every]
+        partial = sorted((g for g in mine if g.keep != every), key=lambda g: -len(g.keep))
+        union = frozenset().union(*(g.keep for g in partial))
+        if len(partial) >= 2 and union != every:
+            steps.append(Step("", monthly, union))
+        steps += partial
+    return [
+        Step(s.grain, s.monthly, s.keep, s.top_region, materialise=_feeds_later(s, steps[i + 1 :]))
+        for i, s in enumerate(steps)
+    ]
+
+
+def _feeds_later(step: Step, later: list[Step]) -> bool:
+    if step.keep == frozenset(DIMENSIONS):
+        return False  # as large as the contributions: never a cheaper source
+    return not step.grain or any(_covers(step, s) for s in later)
+
+
+def step_count() -> int:
+    """Steps of the grain phase (for a progress bar)."""
+    return len(_plan())
+
+
+# ---------------------------------------------------------------------------
+# SQL helpers
+# ---------------------------------------------------------------------------
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _local_date_sql(column: str) -> str:
+    """SQL of the local (``TIME_ZONE``) date of a datetime column, on this backend."""
+    sql, params = connection.ops.datetime_cast_date_sql(
+        column, (), timezone.get_default_timezone_name()
+    )
+    # The time zone names are settings, not user input: inline them as literals.
+    return sql.replace("%s", "{}").format(*(_quote(str(p)) for p in params))
+
+
+def _month_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _date_type() -> str:
+    return "date" if connection.vendor == "postgresql" else "text"
+
+
+def _json_of_nonzero(pairs: list[tuple[str, str]]) -> str:
+    """SQL of a JSON object holding the non-zero ``pairs`` (key SQL, value SQL)."""
+    args = ", ".join(f"{k}, NULLIF({v}, 0)" for k, v in pairs)
+    if connection.vendor == "postgresql":
+        return f"jsonb_strip_nulls(jsonb_build_object({args}))"
+    # A JSON merge patch drops the members whose value is null (RFC 7396).
+    return f"json_patch('{{}}', json_object({args}))"
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _drop(cursor: Any, *tables: str) -> None:
+    for table in tables:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# ---------------------------------------------------------------------------
+# Phase 1: contributions and facts
+# ---------------------------------------------------------------------------
+
+
+def _contribution_columns() -> list[tuple[str, str]]:
+    """(column, SQL) of a message's contribution over the batch's base row."""
+    cal = {"day": "cd.n", "fday": "cf.n", "rday": "cr.n"}
+    return rules.measure_sql(lambda name: cal[name])
+
+
+def _create_scratch(cursor: Any) -> None:
+    _drop(cursor, _BASE, _CAL, _CONTRIB, _TOP, _ALL)
+    cursor.execute(f"CREATE TEMPORARY TABLE {_TOP} (region_id integer PRIMARY KEY, top_id integer)")
+    columns = [name for name, _sql in _contribution_columns()]
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {_ALL} (day {_date_type()}, month {_date_type()},
+              {", ".join(f"{c} integer" for c in (*DIMENSIONS, *columns))})"""
+    )
+
+
+def _batch(cursor: Any, low: int, high: int, tops: set[int], fact_table: str) -> int:
+    """Write the facts of messages ``low < id <= high`` and append their contributions.
+
+    All in the database: the messages' rule inputs into a scratch table, a working-day
+    calendar for their dates, their contributions (``rules.measure_sql``), then the
+    facts and one append to the table of all contributions. ``tops`` holds the regions
+    whose top-level region is in the region table already.
+    """
+    from .rollups import top_region
+
+    qn = connection.ops.quote_name
+    msg = qn(Message._meta.db_table)
+    _drop(cursor, _BASE, _CAL, _CONTRIB)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {_BASE} AS SELECT id,
+              {_local_date_sql("submitted_at")} AS day,
+              {_local_date_sql("first_reply_at")} AS fday,
+              {_local_date_sql("replied_at")} AS rday,
+              office_id, COALESCE(unit_id, 0) AS unit_id, board_id, domain_id, kind_id,
+              COALESCE(region_id, 0) AS region_id,
+              status, published_at, accepted_at, return_count, replied_at, reopen_count,
+              reply_due
+            FROM {msg} WHERE id > {int(low)} AND id <= {int(high)}"""
+    )
+    # The calendar: n = working days after its first day, up to and including ``cday``.
+    cursor.execute(
+        f"SELECT MIN(day), MAX(day), MIN(fday), MAX(fday), MIN(rday), MAX(rday) FROM {_BASE}"
+    )
+    bounds = [_as_date(v) for v in cursor.fetchone() if v is not None]
+    if not bounds:
+        return 0
+    cursor.execute(f"CREATE TEMPORARY TABLE {_CAL} (cday {_date_type()} PRIMARY KEY, n integer)")
+    day, end, n, rows = min(bounds), max(bounds), 0, []
+    while day <= end:
+        rows.append((connection.ops.adapt_datefield_value(day), n))
+        day += timedelta(days=1)
+        n += is_workday(day)
+    cursor.executemany(f"INSERT INTO {_CAL} (cday, n) VALUES (%s, %s)", rows)
+    joins = []
+    for index, model in enumerate(rules.RELATED_MODELS):
+        sql, _names = rules.related_sql(
+            model, f"message_id > {int(low)} AND message_id <= {int(high)}"
+        )
+        joins.append(f"LEFT JOIN ({sql}) r{index} ON r{index}.message_id = b.id")
+    measures = _contribution_columns()
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {_CONTRIB} AS SELECT b.id, b.day,
+              {", ".join(f"b.{d}" for d in DIMENSIONS)},
+              {", ".join(f"{expr} AS {name}" for name, expr in measures)}
+            FROM {_BASE} b
+            JOIN {_CAL} cd ON cd.cday = b.day
+            LEFT JOIN {_CAL} cf ON cf.cday = b.fday
+            LEFT JOIN {_CAL} cr ON cr.cday = b.rday
+            {" ".join(joins)}"""
+    )
+    # Facts: the same values ``contribution`` gives, without the zeros.
+    pairs = [(_quote(m), m) for m in MEASURES]
+    for hist, b in zip(_HISTS, _BUCKETS, strict=True):
+        pairs.append(
+            (f"COALESCE('{hist}' || {b}, '{hist}')", f"CASE WHEN {b} IS NULL THEN 0 ELSE 1 END")
+        )
+    cursor.execute(
+        f"""INSERT INTO {fact_table} (message_id, day, {", ".join(DIMENSIONS)}, {qn("values")})
+            SELECT id, day, {", ".join(DIMENSIONS)}, {_json_of_nonzero(pairs)} FROM {_CONTRIB}"""
+    )
+    columns = [*DIMENSIONS, *(name for name, _sql in measures)]
+    cursor.execute(
+        f"""INSERT INTO {_ALL} (day, month, {", ".join(columns)})
+            SELECT day, {_month_sql("day")}, {", ".join(columns)} FROM {_CONTRIB}"""
+    )
+    # The top-level region of every region not seen yet (bounded by the region table).
+    cursor.execute(f"SELECT DISTINCT region_id FROM {_CONTRIB}")
+    new = [r for (r,) in cursor.fetchall() if r not in tops]
+    cursor.executemany(
+        f"INSERT INTO {_TOP} (region_id, top_id) VALUES (%s, %s)",
+        [(r, top_region(r)) for r in new],
+    )
+    tops.update(new)
+    cursor.execute(f"SELECT COUNT(*) FROM {_CONTRIB}")
+    count = int(cursor.fetchone()[0])
+    _drop(cursor, _BASE, _CAL, _CONTRIB)
+    return count
+
+
+# ---------------------------------------------------------------------------
+# Phase 2: the grains
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A table the grain phase can sum from, and its row count."""
+
+    table: str
+    step: Step
+    rows: int
+    per_message: bool = False  # the contributions (measures and buckets), not sums
+
+
+def _sums(source: _Source) -> list[str]:
+    """The SQL of every rollup column summed over ``source``'s rows (alias ``s``)."""
+    if not source.per_message:
+        return [f"SUM(s.{c})" for c in ALL_COLUMNS]
+    return [f"SUM(s.{m})" for m in MEASURES] + [
+        f"SUM(CASE WHEN s.{b} = {i} THEN 1 ELSE 0 END)"
+        for b in _BUCKETS
+        for i in range(HIST_BUCKETS)
+    ]
+
+
+def _select(step: Step, source: _Source) -> tuple[str, list[str], str]:
+    """(period SQL, one SQL per dimension (``0`` when not kept), the source's FROM)."""
+    if source.per_message:
+        period = "s.month" if step.monthly else "s.day"
+    else:
+        period = _month_sql("s.period") if step.monthly and not source.step.monthly else "s.period"
+    top = step.top_region and "region_id" in step.keep and not source.step.top_region
+    dims = [
+        ("t.top_id" if top and d == "region_id" else f"s.{d}") if d in step.keep else "0"
+        for d in DIMENSIONS
+    ]
+    frm = f"{source.table} s" + (f" JOIN {_TOP} t ON t.region_id = s.region_id" if top else "")
+    return period, dims, frm
+
+
+def _fill(
+    cursor: Any, step: Step, source: _Source, index: int, rollup: str
+) -> tuple[int, _Source | None]:
+    """Sum ``step`` from ``source``: into the rollup table ``rollup`` (a grain), a
+    scratch table (a source for later steps), or both. Returns (rows, the scratch
+    source or None)."""
+    qn = connection.ops.quote_name
+    keys = ", ".join(qn(k) for k in ("grain", "period", *DIMENSIONS))
+    cols = ", ".join(qn(c) for c in ALL_COLUMNS)
+    period, dims, frm = _select(step, source)
+    group = ", ".join([period, *(x for x in dims if x != "0")])
+    select = f"SELECT {period}, {', '.join(dims)}, {', '.join(_sums(source))} FROM {frm} GROUP BY {group}"
+    if not step.materialise:
+        cursor.execute(
+            f"INSERT INTO {rollup} ({keys}, {cols}) SELECT {_quote(step.grain)}, g.* FROM ({select}) g"
+        )
+        return int(cursor.rowcount), None
+    table = f"lyb_rebuild_g{index}"
+    _drop(cursor, table)
+    cursor.execute(
+        f"""CREATE TEMPORARY TABLE {table} (period {_date_type()},
+              {", ".join(f"{c} integer" for c in (*DIMENSIONS, *ALL_COLUMNS))})"""
+    )
+    cursor.execute(f"INSERT INTO {table} {select}")
+    rows = int(cursor.rowcount)
+    if step.grain:
+        cursor.execute(
+            f"INSERT INTO {rollup} ({keys}, {cols}) SELECT {_quote(step.grain)}, period, "
+            f"{', '.join(DIMENSIONS)}, {', '.join(ALL_COLUMNS)} FROM {table}"
+        )
+    return rows, _Source(table, step, rows)
+
+
+def _grains(
+    cursor: Any, messages: int, rollup: str, log: Log, advance: Callable[[int], None]
+) -> int:
+    """Fill every grain once from the contributions into the table ``rollup``; the number
+    of rollup rows written."""
+    contributions = _Source(_ALL, Step("", False, frozenset(DIMENSIONS)), messages, True)
+    sources = [contributions]
+    written, scratch = 0, []
+    for index, step in enumerate(_plan()):
+        started = time.perf_counter()
+        source = min((s for s in sources if _covers(s.step, step)), key=lambda s: s.rows)
+        rows, made = _fill(cursor, step, source, index, rollup)
+        if made is not None:
+            sources.append(made)
+            scratch.append(made.table)
+        if step.grain:
+            written += rows
+        what = "the contributions" if source.per_message else source.step.label()
+        log(
+            f"  {step.label()}: {rows:,} rows in {time.perf_counter() - started:.1f} s, "
+            f"from {what} ({source.rows:,} rows)"
+        )
+        advance(1)
+    _drop(cursor, *scratch)
+    return written
+
+
+# ---------------------------------------------------------------------------
+# The tables written: emptied in place, or new ones swapped in (PostgreSQL)
+# ---------------------------------------------------------------------------
+
+
+def _how() -> str:
+    if connection.vendor == "postgresql":
+        return "new rollup and fact tables created (no indexes yet)"
+    return "old rollups and facts deleted"
+
+
+def target(model: type[Rollup] | type[MessageFact]) -> str:
+    """The name of the table the rebuild writes ``model``'s rows into (see ``_begin``)."""
+    name = model._meta.db_table
+    return f"lyb_next_{name}" if connection.vendor == "postgresql" else name
+
+
+def _begin(cursor: Any, model: type[Rollup] | type[MessageFact]) -> str:
+    """The table the rebuild writes ``model``'s rows into.
+
+    On PostgreSQL a new table like the model's, without its indexes, which ``_finish``
+    indexes and swaps in for the old one: inserting into the emptied table, whose five
+    indexes still hold the deleted rows, ran at 6,000–8,000 rows a second at 200,000
+    messages (``docs/analytics.md``), where a scratch table without indexes took ~30,000.
+    Elsewhere (SQLite) the model's own table, emptied.
+    """
+    qn = connection.ops.quote_name
+    name = model._meta.db_table
+    if connection.vendor != "postgresql":
+        model.objects.all().delete()
+        return qn(name)
+    new = target(model)
+    _drop(cursor, new)
+    cursor.execute(
+        f"CREATE TABLE {new} (LIKE {qn(name)} INCLUDING DEFAULTS INCLUDING IDENTITY "
+        "INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+    )
+    return new
+
+
+def _finish(cursor: Any, model: type[Rollup] | type[MessageFact], new: str) -> None:
+    """Index ``new`` as the model's table is indexed, then put it in the table's place.
+
+    The indexes and index-backed constraints are those the old table has (whatever the
+    migrations made), built under temporary names, then renamed to the old names once
+    the old table is dropped; so is the identity sequence. Readers keep reading the old
+    table until then: the swap takes the old table's exclusive lock only for its last
+    statements, until the rebuild commits.
+    """
+    if connection.vendor != "postgresql":
+        return
+    qn = connection.ops.quote_name
+    name = model._meta.db_table
+    cursor.execute(
+        """SELECT i.relname, pg_get_indexdef(i.oid), c.contype
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+           LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+           WHERE x.indrelid = %s::regclass ORDER BY i.relname""",
+        [name],
+    )
+    indexes = cursor.fetchall()
+    # Index builds sort in memory up to this, then on disk: the backend stays bounded.
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    renames = []
+    for number, (index, definition, kind) in enumerate(indexes):
+        temporary = f"{new}_i{number}"
+        unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
+        tail = definition[definition.index(" USING ") :]
+        cursor.execute(f"CREATE {unique}INDEX {temporary} ON {new}{tail}")
+        if kind in ("p", "u"):
+            what = "PRIMARY KEY" if kind == "p" else "UNIQUE"
+            cursor.execute(
+                f"ALTER TABLE {new} ADD CONSTRAINT {temporary} {what} USING INDEX {temporary}"
+            )
+            renames.append(f"ALTER TABLE {qn(name)} RENAME CONSTRAINT {temporary} TO {qn(index)}")
+        elif kind is None:
+            renames.append(f"ALTER INDEX {temporary} RENAME TO {qn(index)}")
+        else:
+            raise NotImplementedError(f"constraint of kind {kind!r} on {name}")
+    cursor.execute(f"ANALYZE {new}")
+    pk = model._meta.pk
+    assert pk is not None
+    cursor.execute(
+        "SELECT pg_get_serial_sequence(%s, %s), pg_get_serial_sequence(%s, %s)",
+        [name, pk.column, new, pk.column],
+    )
+    old_sequence, new_sequence = cursor.fetchone()
+    cursor.execute(f"DROP TABLE {qn(name)}")
+    cursor.execute(f"ALTER TABLE {new} RENAME TO {qn(name)}")
+    for statement in renames:
+        cursor.execute(statement)
+    if old_sequence and new_sequence:
+        short = old_sequence.rsplit(".", 1)[-1]
+        cursor.execute(f"ALTER SEQUENCE {new_sequence} RENAME TO {short}")
+
+
+# ---------------------------------------------------------------------------
+# The rebuild
+# ---------------------------------------------------------------------------
+
+
+def _rebuild_gaps(last_event: int) -> dict[str, float]:
+    """Ids below ``last_event`` not visible yet: events of transactions still in flight.
+
+    The rebuild may not have seen them, so they start as cursor gaps, exactly as
+    ``fold_pending`` records ids it skips over (folded when they appear, forgotten after
+    ``GAP_WAIT``).
+    """
+    from .rollups import MAX_GAP
+
+    low = max(0, last_event - MAX_GAP)
+    seen = set(Event.objects.filter(pk__gt=low, pk__lte=last_event).values_list("pk", flat=True))
+    now = timezone.now().timestamp()
+    return {str(pk): now for pk in range(low + 1, last_event) if pk not in seen}
+
+
+def _nothing(_: Any) -> None:
+    return None
+
+
+def rebuild(
+    chunk: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    steps: Callable[[int], None] | None = None,
+    log: Log | None = None,
+) -> int:
+    """Recompute every rollup row and fact from the messages' current state, in SQL.
+
+    ``progress`` is called with each batch's size (phase 1), ``steps`` with 1 after each
+    step of the grain phase (``step_count()`` of them), ``log`` with a line per phase and
+    per step (what it wrote, how long it took). Returns the number of messages.
+    """
+    from .rollups import _locked_cursor, _region_parents
+
+    say = log or _nothing
+    _region_parents.cache_clear()
+    msg = connection.ops.quote_name(Message._meta.db_table)
+    with transaction.atomic():
+        cursor = _locked_cursor()
+        last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
+        with connection.cursor() as c:
+            started = time.perf_counter()
+            rollup, facts = _begin(c, Rollup), _begin(c, MessageFact)
+            say(f"{_how()} in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            count, low, tops = 0, 0, set[int]()
+            _create_scratch(c)
+            while True:
+                c.execute(
+                    f"SELECT MAX(id) FROM (SELECT id FROM {msg} WHERE id > %s "
+                    "ORDER BY id LIMIT %s) s",
+                    [low, max(1, chunk)],
+                )
+                high = c.fetchone()[0]
+                if high is None:
+                    break
+                n = _batch(c, low, high, tops, facts)
+                low = high
+                # With DEBUG on, Django keeps the last 9000 statements: drop them.
+                reset_queries()
+                count += n
+                (progress or _nothing)(n)
+            took = time.perf_counter() - started
+            say(
+                f"contributions and facts: {count:,} messages in {took:.1f} s "
+                f"({count / max(took, 1e-9):,.0f} messages/s, batches of {max(1, chunk):,})"
+            )
+            if connection.vendor == "postgresql":
+                c.execute(f"ANALYZE {_ALL}")  # temporary tables are never auto-analysed
+            started = time.perf_counter()
+            rows = _grains(c, count, rollup, say, steps or _nothing)
+            say(
+                f"rollups: {rows:,} rows in {step_count()} steps in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+            _drop(c, _TOP, _ALL)
+            started = time.perf_counter()
+            for model, written in ((Rollup, rollup), (MessageFact, facts)):
+                _finish(c, model, written)
+            if connection.vendor == "postgresql":
+                say(
+                    f"indexes built on the new tables, then swapped for the old ones in "
+                    f"{time.perf_counter() - started:.1f} s"
+                )
+        cursor.last_event_id = last_event
+        cursor.gaps = _rebuild_gaps(last_event)
+        cursor.save(update_fields=["last_event_id", "gaps"])
+    return count

@@ -455,8 +455,8 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
     per message.
     """
     from liuyanban.analytics.models import ALL_COLUMNS, DIMENSIONS
-    from liuyanban.analytics.rollups import GRAINS, top_region
-    from liuyanban.organizations.models import Region
+    from liuyanban.analytics.rollups import GRAINS, office_keys, region_keys
+    from liuyanban.organizations.models import Organization, Region
 
     cursor.execute(
         "CREATE TEMPORARY TABLE bench_values (vid integer PRIMARY KEY, "
@@ -469,10 +469,18 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
         ["vid", *ALL_COLUMNS],
         ((vid, *(s["values"].get(c, 0) for c in ALL_COLUMNS)) for vid, s in enumerate(shapes)),
     )
-    cursor.execute("CREATE TEMPORARY TABLE bench_top (region_id integer PRIMARY KEY, top integer)")
-    # Every top region looked up before the COPY (a query inside it would wait forever).
-    tops = [(r, top_region(r)) for r in [0, *Region.objects.values_list("pk", flat=True)]]
-    _copy(cursor.connection, "bench_top", ["region_id", "top"], tops)
+    # For each mapped dimension of a grain (``GrainRows.mapped``: a region's province, its
+    # prefecture, or every region or body above it), the ids it maps each id to. Every
+    # id is looked up before the COPY (a query inside it would wait forever).
+    maps = {}
+    for d, how in sorted({m for g in GRAINS for m in g.mapped()}):
+        maps[(d, how)] = name = f"bench_map_{d.removesuffix('_id')}_{how}"
+        model, keys_of = (Region, region_keys) if d == "region_id" else (Organization, office_keys)
+        pairs = [
+            (i, k) for i in [0, *model.objects.values_list("pk", flat=True)] for k in keys_of(how, i)
+        ]
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} (src integer, dst integer)")
+        _copy(cursor.connection, name, ["src", "dst"], pairs)
     dims = ", ".join(DIMENSIONS)
     cursor.execute(
         f"""CREATE TEMPORARY TABLE bench_agg AS
@@ -482,33 +490,27 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
     )
     sums = ", ".join(f"SUM(a.n * v.{c})" for c in ALL_COLUMNS)
     cols = f"grain, period, {dims}, {', '.join(ALL_COLUMNS)}"
-    # Every grain the product declares (``rollups.GRAINS``), as ``Key.rows()`` feeds it.
-    grains = [
-        (
-            g.grain,
-            "a.month" if g.monthly else "a.day",
-            {
-                d: ("t.top" if g.top_region and d == "region_id" else f"a.{d}")
-                if d in g.keep
-                else "0"
-                for d in DIMENSIONS
-            },
-        )
-        for g in GRAINS
-    ]
     written = 0
-    for grain, period, exprs in grains:
-        keys = [period, *(exprs[d] for d in DIMENSIONS)]
+    # Every grain the product declares (``rollups.GRAINS``), as ``Key.rows()`` feeds it.
+    for g in GRAINS:
+        mapped = dict(g.mapped())
+        exprs = {
+            d: (f"m_{d}.dst" if d in mapped else f"a.{d}") if d in g.keep else "0"
+            for d in DIMENSIONS
+        }
+        keys = ["a.month" if g.monthly else "a.day", *(exprs[d] for d in DIMENSIONS)]
+        joins = " ".join(
+            f"JOIN {maps[(d, how)]} m_{d} ON m_{d}.src = a.{d}" for d, how in mapped.items()
+        )
         cursor.execute(
             f"""INSERT INTO analytics_rollup ({cols})
                 SELECT %s, {", ".join(keys)}, {sums}
-                FROM bench_agg a JOIN bench_values v ON v.vid = a.vid
-                JOIN bench_top t ON t.region_id = a.region_id
+                FROM bench_agg a JOIN bench_values v ON v.vid = a.vid {joins}
                 GROUP BY {", ".join(k for k in keys if k != "0")}""",
-            [str(grain)],
+            [str(g.grain)],
         )
         written += cursor.rowcount
-    for table in ("bench_agg", "bench_values", "bench_top"):
+    for table in ("bench_agg", "bench_values", *maps.values()):
         cursor.execute(f"DROP TABLE {table}")
     return written
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import product
 from typing import Any
 
 from django.db import IntegrityError, connection, reset_queries, transaction
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from liuyanban.lifecycle.models import Event, Message
 from liuyanban.lifecycle.workdays import is_workday
-from liuyanban.organizations.models import Region
+from liuyanban.organizations.models import Organization, Region
 
 from . import rules
 from .models import (
@@ -70,54 +71,83 @@ class Key:
     def rows(self) -> list[tuple[str, date, tuple[int, ...]]]:
         """The (grain, period, dims) rows this key feeds, as ``GRAINS`` declares them.
 
-        Dimension order: office, unit, board, domain, kind, region.
+        Dimension order: office, unit, board, domain, kind, region. A grain that keeps a
+        region or office ``EVERY`` level above it feeds one row per level.
         """
         month = self.day.replace(day=1)
         out = []
         for g in GRAINS:
-            dims = tuple(
-                (
-                    top_region(self.region_id)
-                    if g.top_region and d == "region_id"
-                    else getattr(self, d)
-                )
-                if d in g.keep
-                else 0
-                for d in DIMENSIONS
-            )
-            out.append((g.grain, month if g.monthly else self.day, dims))
+            choices = [g.keys(d, getattr(self, d)) if d in g.keep else (0,) for d in DIMENSIONS]
+            for dims in product(*choices):
+                out.append((g.grain, month if g.monthly else self.day, dims))
         return out
+
+
+# How a grain keeps a region or an office (``GrainRows.region`` / ``GrainRows.office``).
+OWN = "own"  # the message's own
+TOP = "top"  # its top-level region (a province)
+UPPER = "upper"  # its region cut to the two top levels (the prefecture above a county)
+EVERY = "every"  # itself and each one above it: one row per level
 
 
 @dataclass(frozen=True)
 class GrainRows:
     """The rows of one grain: the day or its month, and the dimensions kept (others 0).
 
-    With ``top_region`` the region kept is the message's top-level region (a province).
+    ``region`` and ``office`` say which region or office a kept ``region_id`` or
+    ``office_id`` holds (``OWN``, ``TOP``, ``UPPER``, ``EVERY``; ``region_keys`` and
+    ``office_keys``). With ``EVERY`` a message feeds a row for its own region (office)
+    and one for each above it, so a scope's figures are the rows of the scope's own id,
+    not the sum of every row below it.
     """
 
     grain: str
     monthly: bool
     keep: tuple[str, ...]
-    top_region: bool = False
+    region: str = OWN
+    office: str = OWN
+
+    @property
+    def top_region(self) -> bool:
+        return self.region == TOP
+
+    def mapped(self) -> list[tuple[str, str]]:
+        """The kept dimensions whose values are mapped: (dimension, how)."""
+        return [
+            (d, mode)
+            for d, mode in (("region_id", self.region), ("office_id", self.office))
+            if d in self.keep and mode != OWN
+        ]
+
+    def keys(self, dimension: str, value: int) -> tuple[int, ...]:
+        """The values this grain keeps for a message's ``dimension`` = ``value``."""
+        if dimension == "region_id":
+            return region_keys(self.region, value)
+        if dimension == "office_id":
+            return office_keys(self.office, value)
+        return (value,)
 
 
 # Day and month rows keep every dimension; the four platform-wide month cubes one each;
-# the region and office cubes the scope's dimension and one breakdown (``selectors.CUBES``).
+# the region and office cubes the scope's dimension at every level and one breakdown
+# (``selectors.CUBES``): a province reads its own rows, not those of every county in it.
 GRAINS: tuple[GrainRows, ...] = (
     GrainRows(Grain.DAY, False, DIMENSIONS),
     GrainRows(Grain.MONTH, True, DIMENSIONS),
     GrainRows(Grain.KIND, True, ("kind_id",)),
-    GrainRows(Grain.DOMAIN_REGION, True, ("domain_id", "region_id"), top_region=True),
+    GrainRows(Grain.DOMAIN_REGION, True, ("domain_id", "region_id"), region=TOP),
     GrainRows(Grain.BOARD, True, ("board_id",)),
     GrainRows(Grain.OFFICE, True, ("office_id",)),
-    GrainRows(Grain.REGION_KIND, True, ("region_id", "kind_id")),
-    GrainRows(Grain.REGION_DOMAIN, True, ("region_id", "domain_id")),
-    GrainRows(Grain.REGION_BOARD, True, ("region_id", "board_id")),
-    GrainRows(Grain.REGION_OFFICE, True, ("region_id", "office_id")),
-    GrainRows(Grain.OFFICE_KIND, True, ("office_id", "kind_id")),
-    GrainRows(Grain.OFFICE_DOMAIN, True, ("office_id", "domain_id", "region_id")),
-    GrainRows(Grain.OFFICE_BOARD, True, ("office_id", "board_id")),
+    GrainRows(Grain.REGION_KIND, True, ("region_id", "kind_id"), region=EVERY),
+    GrainRows(Grain.REGION_DOMAIN, True, ("region_id", "domain_id"), region=EVERY),
+    GrainRows(Grain.REGION_BOARD, True, ("region_id", "board_id"), region=EVERY),
+    GrainRows(Grain.REGION_OFFICE, True, ("region_id", "office_id"), region=EVERY),
+    GrainRows(Grain.OFFICE_KIND, True, ("office_id", "kind_id"), office=EVERY),
+    # The region as the heat table of a body shows it: province, or prefecture below it.
+    GrainRows(
+        Grain.OFFICE_DOMAIN, True, ("office_id", "domain_id", "region_id"), UPPER, EVERY
+    ),
+    GrainRows(Grain.OFFICE_BOARD, True, ("office_id", "board_id"), office=EVERY),
 )
 
 
@@ -126,18 +156,45 @@ def _region_parents() -> dict[int, int | None]:
     return dict(Region.objects.values_list("pk", "parent_id"))
 
 
+def _chain(parents: Callable[[], dict[int, int | None]], pk: int) -> tuple[int, ...]:
+    """``pk`` and each node above it, nearest first (from a cached parent map)."""
+    links = parents()
+    if pk not in links:  # a node added since the cache was filled
+        parents.cache_clear()  # type: ignore[attr-defined]
+        links = parents()
+    out = [pk]
+    while links.get(out[-1]) is not None:
+        out.append(links[out[-1]])  # type: ignore[arg-type]
+    return tuple(out)
+
+
 def top_region(region_id: int) -> int:
     """The top-level region (a province) above ``region_id``; 0 for none."""
-    if not region_id:
-        return 0
-    parents = _region_parents()
-    if region_id not in parents:  # a region added since the cache was filled
-        _region_parents.cache_clear()
-        parents = _region_parents()
-    node = region_id
-    while parents.get(node) is not None:
-        node = parents[node]  # type: ignore[assignment]
-    return node
+    return _chain(_region_parents, region_id)[-1] if region_id else 0
+
+
+def region_keys(how: str, region_id: int) -> tuple[int, ...]:
+    """The region ids a grain keeping regions ``how`` keeps for ``region_id`` (0: none)."""
+    if not region_id or how == OWN:
+        return (region_id,)
+    chain = _chain(_region_parents, region_id)
+    if how == TOP:
+        return (chain[-1],)
+    if how == UPPER:
+        return (chain[-2] if len(chain) >= 2 else chain[-1],)
+    return chain
+
+
+@lru_cache(maxsize=1)
+def _office_parents() -> dict[int, int | None]:
+    return dict(Organization.objects.values_list("pk", "parent_id"))
+
+
+def office_keys(how: str, office_id: int) -> tuple[int, ...]:
+    """The office ids a grain keeping offices ``how`` keeps for ``office_id``."""
+    if how == OWN or not office_id:
+        return (office_id,)
+    return _chain(_office_parents, office_id)
 
 
 def _local(value: datetime) -> date:
@@ -327,11 +384,15 @@ def catch_up() -> int:
 
 
 # Scratch tables of one rebuild batch (temporary: per connection, gone at the end).
-_BASE, _CAL, _CONTRIB, _TOP = (
+_BASE, _CAL, _CONTRIB, _MAP = (
     "lyb_rebuild_base",
     "lyb_rebuild_cal",
     "lyb_rebuild_contrib",
-    "lyb_rebuild_top",
+    "lyb_rebuild_map",
+)
+# The map tables: one per mapped (dimension, how) of ``GRAINS``.
+_MAPS = sorted(
+    {f"{_MAP}_{d.removesuffix('_id')}_{how}" for g in GRAINS for d, how in g.mapped()}
 )
 
 
@@ -364,7 +425,7 @@ def _json_of_nonzero(pairs: list[tuple[str, str]]) -> str:
 
 
 def _drop_scratch(cursor: Any) -> None:
-    for table in (_BASE, _CAL, _CONTRIB, _TOP):
+    for table in (_BASE, _CAL, _CONTRIB, *_MAPS):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -435,14 +496,21 @@ def _rebuild_batch(cursor: Any, low: int, high: int) -> int:
         f"""INSERT INTO {fact_table} (message_id, day, {", ".join(DIMENSIONS)}, {qn("values")})
             SELECT id, day, {", ".join(DIMENSIONS)}, {_json_of_nonzero(pairs)} FROM {_CONTRIB}"""
     )
-    # Top-level regions of the regions in this batch.
-    cursor.execute(f"SELECT DISTINCT region_id FROM {_CONTRIB}")
-    regions = [r for (r,) in cursor.fetchall()]
-    cursor.execute(f"CREATE TEMPORARY TABLE {_TOP} (region_id integer PRIMARY KEY, top_id integer)")
-    cursor.executemany(
-        f"INSERT INTO {_TOP} (region_id, top_id) VALUES (%s, %s)",
-        [(r, top_region(r)) for r in regions],
-    )
+    # For each mapped dimension (``GrainRows.mapped``), the ids it maps each id of this
+    # batch to: one row per id kept (several for ``EVERY``), joined by the grain's insert.
+    maps: dict[tuple[str, str], str] = {}
+    for d, how in sorted({m for g in GRAINS for m in g.mapped()}):
+        name = maps[(d, how)] = f"{_MAP}_{d.removesuffix('_id')}_{how}"
+        cursor.execute(f"SELECT DISTINCT {d} FROM {_CONTRIB}")
+        ids = [r for (r,) in cursor.fetchall()]
+        keys_of = region_keys if d == "region_id" else office_keys
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {name} (src integer, dst integer, PRIMARY KEY (src, dst))"
+        )
+        cursor.executemany(
+            f"INSERT INTO {name} (src, dst) VALUES (%s, %s)",
+            [(i, k) for i in ids for k in keys_of(how, i)],
+        )
     # One statement per grain, adding to the rows already written.
     table = qn(Rollup._meta.db_table)
     keys = ["grain", "period", *DIMENSIONS]
@@ -456,12 +524,15 @@ def _rebuild_batch(cursor: Any, low: int, high: int) -> int:
     )
     for g in GRAINS:
         period = _month_sql("c.day") if g.monthly else "c.day"
+        mapped = dict(g.mapped())
         dims = [
-            ("t.top_id" if g.top_region and d == "region_id" else f"c.{d}") if d in g.keep else "0"
+            (f"m_{d}.dst" if d in mapped else f"c.{d}") if d in g.keep else "0"
             for d in DIMENSIONS
         ]
         group = [period, *(x for x in dims if x != "0")]
-        join = f"JOIN {_TOP} t ON t.region_id = c.region_id" if g.top_region else ""
+        join = " ".join(
+            f"JOIN {maps[(d, how)]} m_{d} ON m_{d}.src = c.{d}" for d, how in mapped.items()
+        )
         cursor.execute(
             f"""INSERT INTO {table} ({", ".join(qn(k) for k in keys)}, {", ".join(qn(c) for c in ALL_COLUMNS)})
                 SELECT {_quote(str(g.grain))}, {period}, {", ".join(dims)}, {", ".join(sums)}
@@ -504,6 +575,7 @@ def rebuild(chunk: int = REBUILD_BATCH, progress: Callable[[int], None] | None =
     """
     count = 0
     _region_parents.cache_clear()
+    _office_parents.cache_clear()
     msg = connection.ops.quote_name(Message._meta.db_table)
     with transaction.atomic():
         cursor = _locked_cursor()

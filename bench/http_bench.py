@@ -477,7 +477,9 @@ def _rollups_from_facts(cursor: Any, shapes: list[dict[str, Any]]) -> int:
         maps[(d, how)] = name = f"bench_map_{d.removesuffix('_id')}_{how}"
         model, keys_of = (Region, region_keys) if d == "region_id" else (Organization, office_keys)
         pairs = [
-            (i, k) for i in [0, *model.objects.values_list("pk", flat=True)] for k in keys_of(how, i)
+            (i, k)
+            for i in [0, *model.objects.values_list("pk", flat=True)]
+            for k in keys_of(how, i)
         ]
         cursor.execute(f"CREATE TEMPORARY TABLE {name} (src integer, dst integer)")
         _copy(cursor.connection, name, ["src", "dst"], pairs)

@@ -18,7 +18,9 @@ changes, in a transaction that is rolled back (the database is left as it was).
 
 ``--compare-with TREE`` times another checkout of the code (e.g. the commit before a
 change, ``git archive <commit> | tar -x -C TREE``) on the same database, in one run,
-alternating the two in child processes.
+alternating the two in child processes (before, this tree, before again);
+``--compare-database URL`` runs that tree on another database instead — a copy taken
+before a migration the old code cannot read (``CREATE DATABASE copy TEMPLATE db``).
 
 Kind of evidence: synthetic data (generated messages) on PostgreSQL on this machine.
 """
@@ -151,11 +153,15 @@ print("RESULT", json.dumps({"year": year, "times": out, "sql": sql, "checked": c
 """
 
 
-def measure(tree: Path, runs: int, check: bool = False, fold: int = 0) -> dict[str, object]:
+def measure(
+    tree: Path, runs: int, check: bool = False, fold: int = 0, database: str | None = None
+) -> dict[str, object]:
+    env = {**os.environ, **({"DATABASE_URL": database} if database else {})}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(tree), str(runs), "check" if check else "-", str(fold)],
         capture_output=True,
         text=True,
+        env=env,
     )
     if done.returncode:
         raise SystemExit(f"{tree}: {done.stderr[-2000:]}")
@@ -197,6 +203,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compare-with", type=Path)
     parser.add_argument(
+        "--compare-database",
+        metavar="URL",
+        help="run the --compare-with tree on this database (e.g. a copy taken before the "
+        "migration that re-keys the cubes, which the old code cannot read)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="also build each report from the month rows (this tree) and say if it is equal",
@@ -211,12 +223,18 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     if args.compare_with:
-        before = measure(args.compare_with, args.runs, fold=args.fold)
-        show(f"before ({args.compare_with})", before)
-    show(f"this tree ({ROOT})", measure(ROOT, args.runs, args.check, args.fold))
+        before = measure(
+            args.compare_with, args.runs, fold=args.fold, database=args.compare_database
+        )
+        where = f", on {args.compare_database.rsplit('/', 1)[1]}" if args.compare_database else ""
+        show(f"before ({args.compare_with}{where})", before)
+    here = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1]
+    show(f"this tree ({ROOT}, on {here})", measure(ROOT, args.runs, args.check, args.fold))
     if args.compare_with:
-        again = measure(args.compare_with, args.runs, fold=args.fold)
-        show(f"before again ({args.compare_with})", again)
+        again = measure(
+            args.compare_with, args.runs, fold=args.fold, database=args.compare_database
+        )
+        show(f"before again ({args.compare_with}{where})", again)
     print(
         f"load average after: {os.getloadavg()[0]:.1f}; evidence: synthetic data "
         f"(bench/http_bench.py load) on PostgreSQL, this machine; started {time.ctime()}"

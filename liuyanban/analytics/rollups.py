@@ -144,9 +144,7 @@ GRAINS: tuple[GrainRows, ...] = (
     GrainRows(Grain.REGION_OFFICE, True, ("region_id", "office_id"), region=EVERY),
     GrainRows(Grain.OFFICE_KIND, True, ("office_id", "kind_id"), office=EVERY),
     # The region as the heat table of a body shows it: province, or prefecture below it.
-    GrainRows(
-        Grain.OFFICE_DOMAIN, True, ("office_id", "domain_id", "region_id"), UPPER, EVERY
-    ),
+    GrainRows(Grain.OFFICE_DOMAIN, True, ("office_id", "domain_id", "region_id"), UPPER, EVERY),
     GrainRows(Grain.OFFICE_BOARD, True, ("office_id", "board_id"), office=EVERY),
 )
 
@@ -391,9 +389,7 @@ _BASE, _CAL, _CONTRIB, _MAP = (
     "lyb_rebuild_map",
 )
 # The map tables: one per mapped (dimension, how) of ``GRAINS``.
-_MAPS = sorted(
-    {f"{_MAP}_{d.removesuffix('_id')}_{how}" for g in GRAINS for d, how in g.mapped()}
-)
+_MAPS = sorted({f"{_MAP}_{d.removesuffix('_id')}_{how}" for g in GRAINS for d, how in g.mapped()})
 
 
 def _local_date_sql(column: str) -> str:
@@ -526,8 +522,7 @@ def _rebuild_batch(cursor: Any, low: int, high: int) -> int:
         period = _month_sql("c.day") if g.monthly else "c.day"
         mapped = dict(g.mapped())
         dims = [
-            (f"m_{d}.dst" if d in mapped else f"c.{d}") if d in g.keep else "0"
-            for d in DIMENSIONS
+            (f"m_{d}.dst" if d in mapped else f"c.{d}") if d in g.keep else "0" for d in DIMENSIONS
         ]
         group = [period, *(x for x in dims if x != "0")]
         join = " ".join(

@@ -57,9 +57,9 @@ class Period:
         """The same dates one year earlier (29 February becomes the 28th)."""
         return Period(_minus_year(self.start), _minus_year(self.end))
 
-    def parts(self) -> tuple[tuple[date, date] | None, Q]:
-        """The whole months inside the period (a range of month starts, or None) and the
-        day rows of the partial months at its edges (a ``Q``, empty when none)."""
+    def parts(self) -> tuple[tuple[date, date] | None, Q | None]:
+        """The whole months inside the period (a range of month starts) and the day rows
+        of the partial months at its edges (a ``Q``); None for either when there is none."""
         months: list[date] = []
         days = Q(pk__in=[])
         month = self.start.replace(day=1)
@@ -71,7 +71,7 @@ class Period:
             else:
                 days |= Q(grain=Grain.DAY, period__range=(lo, hi))
             month = last + timedelta(days=1)
-        return ((months[0], months[-1]) if months else None), days
+        return ((months[0], months[-1]) if months else None), (days if len(days) > 1 else None)
 
     def q(self, month_grain: str = Grain.MONTH) -> Q:
         """Month rows for whole months inside the period, day rows for the partial edges.
@@ -81,10 +81,12 @@ class Period:
         """
         months, days = self.parts()
         if months is None:
+            assert days is not None  # a period holds at least one day
             return days
         # The whole months are consecutive: one range, which an index on
         # (grain, <scope dimension>, period) reads as one scan per scope value.
-        return Q(grain=month_grain, period__range=months) | days
+        whole = Q(grain=month_grain, period__range=months)
+        return whole | days if days is not None else whole
 
 
 def _minus_year(day: date) -> date:
@@ -207,7 +209,7 @@ CUBES: dict[str, dict[str, str]] = {
         Grain.OFFICE: Grain.REGION_OFFICE,
     },
     "office": {
-        TOTALS: Grain.OFFICE,
+        TOTALS: Grain.OFFICE_KIND,
         Grain.KIND: Grain.OFFICE_KIND,
         Grain.DOMAIN_REGION: Grain.OFFICE_DOMAIN,
         Grain.BOARD: Grain.OFFICE_BOARD,
@@ -286,9 +288,13 @@ def rows(
             return Rollup.objects.filter(period.q(grain))
         return Rollup.objects.filter(period.q(grain) & scope.q())
     months, days = period.parts()
-    whole = days & scope.q() if scope.region or scope.office else days
-    if months is not None:
-        whole = (Q(grain=grain, period__range=months) & own) | whole
+    parts = [] if months is None else [Q(grain=grain, period__range=months) & own]
+    if days is not None:
+        # The subtree is only looked up when day rows are read.
+        parts.append(days & scope.q() if scope.region or scope.office else days)
+    whole = parts[0]
+    for part in parts[1:]:
+        whole |= part
     return Rollup.objects.filter(whole)
 
 

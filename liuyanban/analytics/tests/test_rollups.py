@@ -325,9 +325,9 @@ def test_cubes_derived_from_month_rows_equal_the_folded_ones(
     assert {g.grain: g.keep for g in rollups.GRAINS if g.grain in added} == {
         grain: keep for grain, keep in added_by.CUBES
     }
-    assert {
-        g.grain: (g.keep, g.region, g.office) for g in rollups.GRAINS if g.grain in added
-    } == {grain: (keep, region, office) for grain, keep, region, office in rekeyed_by.CUBES}
+    assert {g.grain: (g.keep, g.region, g.office) for g in rollups.GRAINS if g.grain in added} == {
+        grain: (keep, region, office) for grain, keep, region, office in rekeyed_by.CUBES
+    }
     Rollup.objects.filter(grain__in=added).delete()
     # The migrations only run statements (no schema change): an editor outside a
     # schema-editing block, as SQLite allows inside the test's transaction.
@@ -342,5 +342,3 @@ def test_cubes_derived_from_month_rows_equal_the_folded_ones(
     rekeyed_by.own_keys(django_apps, editor)
     rekeyed_by.fill_cubes(django_apps, editor)
     assert rollups.table_snapshot() == folded
-
-

@@ -50,12 +50,12 @@ def domain_shares(scope: Scope, years: list[int]) -> tuple[dict[int, int], list[
     totals = {y: sum(c[y] for c in counts.values()) for y in years}
     names = local_names(Domain.objects.filter(pk__in=list(counts)))
     out = []
-    for pk, by_year in counts.items():
+    # Largest last year first; ties by domain, whatever order the rows came in.
+    for pk, by_year in sorted(counts.items(), key=lambda x: (-x[1][years[-1]], x[0])):
         shares = {y: ratio(by_year[y], totals[y]) for y in years}
         a, b = shares[years[-1]], shares[years[-2]] if len(years) > 1 else None
         change = (a - b) * 100 if a is not None and b is not None else None
         out.append(ShareRow(names.get(pk, "?"), by_year, shares, change))
-    out.sort(key=lambda s: -s.counts[years[-1]])
     return totals, out
 
 
@@ -102,8 +102,9 @@ def heat_table(
             cells[r["domain_id"]][mapping.get(r["region_id"], 0)] += r["received"]
     columns = sorted({c for row in cells.values() for c in row}, key=lambda c: (c == 0, c))
     names = local_names(Domain.objects.filter(pk__in=list(cells)))
-    body = [(names.get(d, "?"), [row.get(c, 0) for c in columns]) for d, row in cells.items()]
-    body.sort(key=lambda x: -sum(x[1]))
+    # Largest first; ties by domain, whatever order the rows came in.
+    order = sorted(cells, key=lambda d: (-sum(cells[d].values()), d))
+    body = [(names.get(d, "?"), [cells[d].get(c, 0) for c in columns]) for d in order]
     # Only the regions shown are read from the directory.
     shown_regions = Region.objects.in_bulk([c for c in columns if c in parents])
     return [shown_regions.get(c) for c in columns], body

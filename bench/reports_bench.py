@@ -99,7 +99,7 @@ def timed(execute, sql, params, many, context):
     finally:
         sql_time[0] += time.perf_counter() - t
         sql_time[1] += 1
-out, sql, checked = {}, {}, {}
+out, sql, checked, queries = {}, {}, {}, {}
 for name, scope in scopes:
     times, in_sql = [], []
     for _ in range(runs):
@@ -111,7 +111,7 @@ for name, scope in scopes:
             report = reports.build(fresh, period)
         times.append(time.perf_counter() - t)
         in_sql.append(sql_time[0])
-    out[name], sql[name] = times, in_sql
+    out[name], sql[name], queries[name] = times, in_sql, sql_time[1]
     if check:
         # The same report read the plain way: month rows, grouped whole, ranked in Python.
         from liuyanban.analytics.selectors import month_rows_only
@@ -149,6 +149,7 @@ if fold_n:
             pass
     fold = {"per_message": fold, "n": len(ids), "grains": len(rollups.GRAINS)}
 print("RESULT", json.dumps({"year": year, "times": out, "sql": sql, "checked": checked,
+      "queries": queries,
       "grains": grains, "fold": fold}), flush=True)
 """
 
@@ -174,6 +175,7 @@ def show(label: str, result: dict[str, object]) -> None:
     times: dict[str, list[float]] = result["times"]  # type: ignore[assignment]
     sql: dict[str, list[float]] = result["sql"]  # type: ignore[assignment]
     checked: dict[str, bool] = result["checked"]  # type: ignore[assignment]
+    queries: dict[str, int] = result.get("queries", {})  # type: ignore[assignment]
     print(f"{label} (year {result['year']}):")
     for name, values in times.items():
         same = ""
@@ -182,7 +184,8 @@ def show(label: str, result: dict[str, object]) -> None:
         print(
             f"  {name:55} best {min(values) * 1000:7.0f} ms, "
             f"median {statistics.median(values) * 1000:7.0f} ms "
-            f"(in SQL {statistics.median(sql[name]) * 1000:5.0f} ms; n={len(values)}){same}"
+            f"(in SQL {statistics.median(sql[name]) * 1000:5.0f} ms, "
+            f"{queries.get(name, '?')} queries; n={len(values)}){same}"
         )
     grains: dict[str, int] = result["grains"]  # type: ignore[assignment]
     print("  rollup rows per grain: " + ", ".join(f"{g} {n:,}" for g, n in grains.items()))

@@ -194,7 +194,8 @@ TOTALS = "totals"
 EVERY_REGION = "every_region"
 # For each scope shape (``Scope.shape``), the month cube that holds a breakdown, named
 # by the platform-wide cube of that breakdown (or ``TOTALS``). Each cube keeps the
-# scope's own dimension (region or office) and the breakdown.
+# scope's own dimension (region or office; at every level, except ``o`` and the
+# platform cubes: ``every_level``) and the breakdown.
 CUBES: dict[str, dict[str, str]] = {
     "all": {
         TOTALS: Grain.KIND,

@@ -18,7 +18,9 @@ changes, in a transaction that is rolled back (the database is left as it was).
 
 ``--compare-with TREE`` times another checkout of the code (e.g. the commit before a
 change, ``git archive <commit> | tar -x -C TREE``) on the same database, in one run,
-alternating the two in child processes.
+alternating the two in child processes (before, this tree, before again);
+``--compare-database URL`` runs that tree on another database instead — a copy taken
+before a migration the old code cannot read (``CREATE DATABASE copy TEMPLATE db``).
 
 Kind of evidence: synthetic data (generated messages) on PostgreSQL on this machine.
 """
@@ -97,7 +99,7 @@ def timed(execute, sql, params, many, context):
     finally:
         sql_time[0] += time.perf_counter() - t
         sql_time[1] += 1
-out, sql, checked = {}, {}, {}
+out, sql, checked, queries = {}, {}, {}, {}
 for name, scope in scopes:
     times, in_sql = [], []
     for _ in range(runs):
@@ -109,7 +111,7 @@ for name, scope in scopes:
             report = reports.build(fresh, period)
         times.append(time.perf_counter() - t)
         in_sql.append(sql_time[0])
-    out[name], sql[name] = times, in_sql
+    out[name], sql[name], queries[name] = times, in_sql, sql_time[1]
     if check:
         # The same report read the plain way: month rows, grouped whole, ranked in Python.
         from liuyanban.analytics.selectors import month_rows_only
@@ -147,15 +149,20 @@ if fold_n:
             pass
     fold = {"per_message": fold, "n": len(ids), "grains": len(rollups.GRAINS)}
 print("RESULT", json.dumps({"year": year, "times": out, "sql": sql, "checked": checked,
+      "queries": queries,
       "grains": grains, "fold": fold}), flush=True)
 """
 
 
-def measure(tree: Path, runs: int, check: bool = False, fold: int = 0) -> dict[str, object]:
+def measure(
+    tree: Path, runs: int, check: bool = False, fold: int = 0, database: str | None = None
+) -> dict[str, object]:
+    env = {**os.environ, **({"DATABASE_URL": database} if database else {})}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(tree), str(runs), "check" if check else "-", str(fold)],
         capture_output=True,
         text=True,
+        env=env,
     )
     if done.returncode:
         raise SystemExit(f"{tree}: {done.stderr[-2000:]}")
@@ -168,6 +175,7 @@ def show(label: str, result: dict[str, object]) -> None:
     times: dict[str, list[float]] = result["times"]  # type: ignore[assignment]
     sql: dict[str, list[float]] = result["sql"]  # type: ignore[assignment]
     checked: dict[str, bool] = result["checked"]  # type: ignore[assignment]
+    queries: dict[str, int] = result.get("queries", {})  # type: ignore[assignment]
     print(f"{label} (year {result['year']}):")
     for name, values in times.items():
         same = ""
@@ -176,7 +184,8 @@ def show(label: str, result: dict[str, object]) -> None:
         print(
             f"  {name:55} best {min(values) * 1000:7.0f} ms, "
             f"median {statistics.median(values) * 1000:7.0f} ms "
-            f"(in SQL {statistics.median(sql[name]) * 1000:5.0f} ms; n={len(values)}){same}"
+            f"(in SQL {statistics.median(sql[name]) * 1000:5.0f} ms, "
+            f"{queries.get(name, '?')} queries; n={len(values)}){same}"
         )
     grains: dict[str, int] = result["grains"]  # type: ignore[assignment]
     print("  rollup rows per grain: " + ", ".join(f"{g} {n:,}" for g, n in grains.items()))
@@ -197,6 +206,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compare-with", type=Path)
     parser.add_argument(
+        "--compare-database",
+        metavar="URL",
+        help="run the --compare-with tree on this database (e.g. a copy taken before the "
+        "migration that re-keys the cubes, which the old code cannot read)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="also build each report from the month rows (this tree) and say if it is equal",
@@ -211,12 +226,18 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     if args.compare_with:
-        before = measure(args.compare_with, args.runs, fold=args.fold)
-        show(f"before ({args.compare_with})", before)
-    show(f"this tree ({ROOT})", measure(ROOT, args.runs, args.check, args.fold))
+        before = measure(
+            args.compare_with, args.runs, fold=args.fold, database=args.compare_database
+        )
+        where = f", on {args.compare_database.rsplit('/', 1)[1]}" if args.compare_database else ""
+        show(f"before ({args.compare_with}{where})", before)
+    here = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1]
+    show(f"this tree ({ROOT}, on {here})", measure(ROOT, args.runs, args.check, args.fold))
     if args.compare_with:
-        again = measure(args.compare_with, args.runs, fold=args.fold)
-        show(f"before again ({args.compare_with})", again)
+        again = measure(
+            args.compare_with, args.runs, fold=args.fold, database=args.compare_database
+        )
+        show(f"before again ({args.compare_with}{where})", again)
     print(
         f"load average after: {os.getloadavg()[0]:.1f}; evidence: synthetic data "
         f"(bench/http_bench.py load) on PostgreSQL, this machine; started {time.ctime()}"

@@ -70,8 +70,9 @@ class Grain(models.TextChoices):
     message. The month cubes keep one breakdown each (the other dimensions are 0):
     the four platform-wide ones serve the national report; the region cubes (region
     plus one breakdown) a region's report, the office cubes (office plus one
-    breakdown) a body subtree's report, so each reads rows bounded by the regions or
-    bodies in the scope and the months, not by the messages.
+    breakdown) a body subtree's report. Those keep the region or office at every level
+    above a message (``rollups.GRAINS``), so a scope reads the rows of its own id:
+    breakdown values × months, not the rows of every region or body below it.
     """
 
     DAY = "d", _("日")

@@ -39,18 +39,28 @@ from liuyanban.lifecycle.models import Event, Message
 from liuyanban.lifecycle.workdays import is_workday
 
 from . import rules
+from .grains import (
+    EVERY,
+    GRAINS,
+    MAX_GAP,
+    _office_parents,
+    _region_parents,
+    locked_cursor,
+    office_keys,
+    region_keys,
+)
 from .models import ALL_COLUMNS, DIMENSIONS, HIST_BUCKETS, MEASURES, MessageFact, Rollup
 
 # Scratch tables (temporary: per connection, gone at the end). Per batch: the messages'
 # rule inputs, a working-day calendar, their contributions. Per rebuild: the top-level
 # region of every region seen, every contribution, and the aggregates grains derive from.
-_BASE, _CAL, _CONTRIB, _TOP, _ALL = (
+_BASE, _CAL, _CONTRIB, _ALL = (
     "lyb_rebuild_base",
     "lyb_rebuild_cal",
     "lyb_rebuild_contrib",
-    "lyb_rebuild_top",
     "lyb_rebuild_all",
 )
+_MAP = "lyb_rebuild_map"  # + dimension + how: the ids a mapped dimension keeps (see _maps)
 _BUCKETS = ("hf_b", "hl_b")  # the timings' histogram bucket per message (NULL: none)
 _HISTS = ("hf", "hl")
 
@@ -62,28 +72,46 @@ class Step:
     """One aggregate of the grain phase: a grain of ``GRAINS`` or a scratch aggregate.
 
     ``grain`` is empty for a scratch aggregate (it only feeds other steps). ``keep``
-    and ``top_region`` mean what they mean in ``GrainRows``.
+    means what it means in ``GrainRows``; ``maps`` holds the kept dimensions whose
+    values are mapped, with how (``GrainRows.mapped``: a region's province, or every
+    region or body above a message, one row per level).
     """
 
     grain: str
     monthly: bool
     keep: frozenset[str]
-    top_region: bool = False
+    maps: frozenset[tuple[str, str]] = frozenset()
     materialise: bool = False  # kept as a scratch table, a source for later steps
 
     def label(self) -> str:
         what = f"grain {self.grain}" if self.grain else "scratch aggregate"
-        dims = ", ".join(d.removesuffix("_id") for d in DIMENSIONS if d in self.keep)
-        top = " (top-level region)" if self.top_region else ""
-        return f"{what} ({'month' if self.monthly else 'day'}; {dims or '-'}{top})"
+        how = dict(self.maps)
+        dims = ", ".join(
+            d.removesuffix("_id") + (f" ({how[d]})" if d in how else "")
+            for d in DIMENSIONS
+            if d in self.keep
+        )
+        return f"{what} ({'month' if self.monthly else 'day'}; {dims or '-'})"
 
 
 def _covers(source: Step, step: Step) -> bool:
-    """Whether ``step``'s rows can be summed from ``source``'s rows."""
+    """Whether ``step``'s rows can be summed from ``source``'s rows.
+
+    A dimension the source holds mapped must be kept mapped the same way (a province
+    cannot give the regions below it), or dropped, unless the source holds a message
+    on several rows of it (``EVERY``): summing those would count it once per level.
+    A dimension the source holds as it is can be mapped on the way (``_select``).
+    """
     if not step.keep <= source.keep or (source.monthly and not step.monthly):
         return False
-    # A source holding top-level regions cannot give the regions below them.
-    return not (source.top_region and "region_id" in step.keep and not step.top_region)
+    wanted = dict(step.maps)
+    for dimension, how in source.maps:
+        if dimension in step.keep:
+            if wanted.get(dimension) != how:
+                return False
+        elif how == EVERY:
+            return False
+    return True
 
 
 def _plan() -> list[Step]:
@@ -94,10 +122,10 @@ def _plan() -> list[Step]:
     fewer, one scratch aggregate of the dimensions those keep (the source of the first
     of them), then those grains, finest first (each a possible source of coarser ones).
     """
-    from .rollups import GRAINS
-
     every = frozenset(DIMENSIONS)
-    grains = [Step(str(g.grain), g.monthly, frozenset(g.keep), g.top_region) for g in GRAINS]
+    grains = [
+        Step(str(g.grain), g.monthly, frozenset(g.keep), frozenset(g.mapped())) for g in GRAINS
+    ]
     steps: list[Step] = []
     for monthly in (False, True):
         mine = [g for g in grains if g.monthly == monthly]
@@ -108,7 +136,7 @@ def _plan() -> list[Step]:
             steps.append(Step("", monthly, union))
         steps += partial
     return [
-        Step(s.grain, s.monthly, s.keep, s.top_region, materialise=_feeds_later(s, steps[i + 1 :]))
+        Step(s.grain, s.monthly, s.keep, s.maps, materialise=_feeds_later(s, steps[i + 1 :]))
         for i, s in enumerate(steps)
     ]
 
@@ -181,9 +209,22 @@ def _contribution_columns() -> list[tuple[str, str]]:
     return rules.measure_sql(lambda name: cal[name])
 
 
+def _maps() -> list[tuple[str, str]]:
+    """Every mapped (dimension, how) of ``GRAINS``."""
+    return sorted({m for g in GRAINS for m in g.mapped()})
+
+
+def _map_table(dimension: str, how: str) -> str:
+    return f"{_MAP}_{dimension.removesuffix('_id')}_{how}"
+
+
 def _create_scratch(cursor: Any) -> None:
-    _drop(cursor, _BASE, _CAL, _CONTRIB, _TOP, _ALL)
-    cursor.execute(f"CREATE TEMPORARY TABLE {_TOP} (region_id integer PRIMARY KEY, top_id integer)")
+    maps = [_map_table(d, how) for d, how in _maps()]
+    _drop(cursor, _BASE, _CAL, _CONTRIB, _ALL, *maps)
+    for table in maps:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {table} (src integer, dst integer, PRIMARY KEY (src, dst))"
+        )
     columns = [name for name, _sql in _contribution_columns()]
     cursor.execute(
         f"""CREATE TEMPORARY TABLE {_ALL} (day {_date_type()}, month {_date_type()},
@@ -191,16 +232,14 @@ def _create_scratch(cursor: Any) -> None:
     )
 
 
-def _batch(cursor: Any, low: int, high: int, tops: set[int], fact_table: str) -> int:
+def _batch(cursor: Any, low: int, high: int, seen: dict[str, set[int]], fact_table: str) -> int:
     """Write the facts of messages ``low < id <= high`` and append their contributions.
 
     All in the database: the messages' rule inputs into a scratch table, a working-day
     calendar for their dates, their contributions (``rules.measure_sql``), then the
-    facts and one append to the table of all contributions. ``tops`` holds the regions
-    whose top-level region is in the region table already.
+    facts and one append to the table of all contributions. ``seen`` holds, per mapped
+    dimension, the ids already in its map tables.
     """
-    from .rollups import top_region
-
     qn = connection.ops.quote_name
     msg = qn(Message._meta.db_table)
     _drop(cursor, _BASE, _CAL, _CONTRIB)
@@ -261,14 +300,20 @@ def _batch(cursor: Any, low: int, high: int, tops: set[int], fact_table: str) ->
         f"""INSERT INTO {_ALL} (day, month, {", ".join(columns)})
             SELECT day, {_month_sql("day")}, {", ".join(columns)} FROM {_CONTRIB}"""
     )
-    # The top-level region of every region not seen yet (bounded by the region table).
-    cursor.execute(f"SELECT DISTINCT region_id FROM {_CONTRIB}")
-    new = [r for (r,) in cursor.fetchall() if r not in tops]
-    cursor.executemany(
-        f"INSERT INTO {_TOP} (region_id, top_id) VALUES (%s, %s)",
-        [(r, top_region(r)) for r in new],
-    )
-    tops.update(new)
+    # The mapped ids of every region or body not seen yet (bounded by their tables).
+    maps = _maps()
+    for dimension in sorted({d for d, _how in maps}):
+        known = seen.setdefault(dimension, set())
+        cursor.execute(f"SELECT DISTINCT {dimension} FROM {_CONTRIB}")
+        new = [v for (v,) in cursor.fetchall() if v not in known]
+        keys_of = region_keys if dimension == "region_id" else office_keys
+        for d, how in maps:
+            if d == dimension and new:
+                cursor.executemany(
+                    f"INSERT INTO {_map_table(d, how)} (src, dst) VALUES (%s, %s)",
+                    [(v, k) for v in new for k in keys_of(how, v)],
+                )
+        known.update(new)
     cursor.execute(f"SELECT COUNT(*) FROM {_CONTRIB}")
     count = int(cursor.fetchone()[0])
     _drop(cursor, _BASE, _CAL, _CONTRIB)
@@ -307,12 +352,15 @@ def _select(step: Step, source: _Source) -> tuple[str, list[str], str]:
         period = "s.month" if step.monthly else "s.day"
     else:
         period = _month_sql("s.period") if step.monthly and not source.step.monthly else "s.period"
-    top = step.top_region and "region_id" in step.keep and not source.step.top_region
+    # Dimensions the step maps and the source holds as they are: mapped on the way.
+    held = dict(source.step.maps)
+    joins = {d: _map_table(d, how) for d, how in step.maps if d not in held}
     dims = [
-        ("t.top_id" if top and d == "region_id" else f"s.{d}") if d in step.keep else "0"
-        for d in DIMENSIONS
+        (f"m_{d}.dst" if d in joins else f"s.{d}") if d in step.keep else "0" for d in DIMENSIONS
     ]
-    frm = f"{source.table} s" + (f" JOIN {_TOP} t ON t.region_id = s.region_id" if top else "")
+    frm = f"{source.table} s" + "".join(
+        f" JOIN {table} m_{d} ON m_{d}.src = s.{d}" for d, table in joins.items()
+    )
     return period, dims, frm
 
 
@@ -484,8 +532,6 @@ def _rebuild_gaps(last_event: int) -> dict[str, float]:
     ``fold_pending`` records ids it skips over (folded when they appear, forgotten after
     ``GAP_WAIT``).
     """
-    from .rollups import MAX_GAP
-
     low = max(0, last_event - MAX_GAP)
     seen = set(Event.objects.filter(pk__gt=low, pk__lte=last_event).values_list("pk", flat=True))
     now = timezone.now().timestamp()
@@ -509,20 +555,19 @@ def rebuild(
     step of the grain phase (``step_count()`` of them), ``log`` with a line per phase and
     per step (what it wrote, how long it took). Returns the number of messages.
     """
-    from .rollups import _locked_cursor, _region_parents
-
     say = log or _nothing
     _region_parents.cache_clear()
+    _office_parents.cache_clear()
     msg = connection.ops.quote_name(Message._meta.db_table)
     with transaction.atomic():
-        cursor = _locked_cursor()
+        cursor = locked_cursor()
         last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
         with connection.cursor() as c:
             started = time.perf_counter()
             rollup, facts = _begin(c, Rollup), _begin(c, MessageFact)
             say(f"{_how()} in {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
-            count, low, tops = 0, 0, set[int]()
+            count, low, seen = 0, 0, dict[str, set[int]]()
             _create_scratch(c)
             while True:
                 c.execute(
@@ -533,7 +578,7 @@ def rebuild(
                 high = c.fetchone()[0]
                 if high is None:
                     break
-                n = _batch(c, low, high, tops, facts)
+                n = _batch(c, low, high, seen, facts)
                 low = high
                 # With DEBUG on, Django keeps the last 9000 statements: drop them.
                 reset_queries()
@@ -552,7 +597,7 @@ def rebuild(
                 f"rollups: {rows:,} rows in {step_count()} steps in "
                 f"{time.perf_counter() - started:.1f} s"
             )
-            _drop(c, _TOP, _ALL)
+            _drop(c, _ALL, *(_map_table(d, how) for d, how in _maps()))
             started = time.perf_counter()
             for model, written in ((Rollup, rollup), (MessageFact, facts)):
                 _finish(c, model, written)

@@ -29,7 +29,7 @@ from .index import INDEX_MEASURES, current_weights, per_office, rank
 from .models import Cursor, Grain
 from .report_types import Report, ShareRow
 from .rollups import CURSOR
-from .selectors import EVERY_REGION, TOTALS, Period, Scope, grouped, ratio
+from .selectors import EVERY_REGION, TOTALS, Period, Scope, cube_for, grouped, ratio
 
 # ---------------------------------------------------------------------------
 # Breakdowns
@@ -50,12 +50,12 @@ def domain_shares(scope: Scope, years: list[int]) -> tuple[dict[int, int], list[
     totals = {y: sum(c[y] for c in counts.values()) for y in years}
     names = local_names(Domain.objects.filter(pk__in=list(counts)))
     out = []
-    for pk, by_year in counts.items():
+    # Largest last year first; ties by domain, whatever order the rows came in.
+    for pk, by_year in sorted(counts.items(), key=lambda x: (-x[1][years[-1]], x[0])):
         shares = {y: ratio(by_year[y], totals[y]) for y in years}
         a, b = shares[years[-1]], shares[years[-2]] if len(years) > 1 else None
         change = (a - b) * 100 if a is not None and b is not None else None
         out.append(ShareRow(names.get(pk, "?"), by_year, shares, change))
-    out.sort(key=lambda s: -s.counts[years[-1]])
     return totals, out
 
 
@@ -79,30 +79,73 @@ def heat_table(
     """Messages per domain × region, regions one level below the scope's region."""
     parents: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
     cube = selectors.rows(scope, period, Grain.DOMAIN_REGION)
-    data = grouped(cube, "domain_id", "region_id", measures=["received"])
     root = scope.region.pk if scope.region else None
-    mapping = _display_region(parents, root)
-    shown = {mapping.get(r["region_id"], 0) for r in data}
-    # One region holds everything (a provincial platform): show its children instead.
-    # Only the platform-wide cube keeps provinces alone; the region cube keeps every
-    # region, and every other scope's rows already do.
-    if len(shown - {0}) == 1 and root is None:
-        only = next(iter(shown - {0}))
-        if any(parent == only for parent in parents.values()):
-            if scope.is_everything():
-                full = selectors.rows(scope, period, EVERY_REGION)
-                data = grouped(full, "domain_id", "region_id", measures=["received"])
-            mapping = _display_region(parents, only)
     cells: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for r in data:
-        cells[r["domain_id"]][mapping.get(r["region_id"], 0)] += r["received"]
+    if root is not None and selectors.every_level(cube_for(scope, Grain.DOMAIN_REGION)):
+        # The region cube keeps every level: the region's columns from its own rows and
+        # those of the regions just below it.
+        _heat_by_level(scope, period, Grain.DOMAIN_REGION, parents, root, cells)
+    else:
+        data = grouped(cube, "domain_id", "region_id", measures=["received"])
+        mapping = _display_region(parents, root)
+        shown = {mapping.get(r["region_id"], 0) for r in data}
+        # One region holds everything (a provincial platform): show its children instead.
+        # Only the platform-wide cube keeps provinces alone; a body's cube keeps the
+        # region down to the prefecture, every other scope's rows every region.
+        only = next(iter(shown - {0})) if len(shown - {0}) == 1 and root is None else None
+        if only is not None and any(parent == only for parent in parents.values()):
+            if scope.is_everything() and cube_for(scope, EVERY_REGION) != Grain.MONTH:
+                data = [r for r in data if r["region_id"] == 0]
+                _heat_by_level(scope, period, EVERY_REGION, parents, only, cells)
+            mapping = _display_region(parents, only)
+        for r in data:
+            cells[r["domain_id"]][mapping.get(r["region_id"], 0)] += r["received"]
     columns = sorted({c for row in cells.values() for c in row}, key=lambda c: (c == 0, c))
     names = local_names(Domain.objects.filter(pk__in=list(cells)))
-    body = [(names.get(d, "?"), [row.get(c, 0) for c in columns]) for d, row in cells.items()]
-    body.sort(key=lambda x: -sum(x[1]))
+    # Largest first; ties by domain, whatever order the rows came in.
+    order = sorted(cells, key=lambda d: (-sum(cells[d].values()), d))
+    body = [(names.get(d, "?"), [cells[d].get(c, 0) for c in columns]) for d in order]
     # Only the regions shown are read from the directory.
     shown_regions = Region.objects.in_bulk([c for c in columns if c in parents])
     return [shown_regions.get(c) for c in columns], body
+
+
+def _heat_by_level(
+    scope: Scope,
+    period: Period,
+    cube: str,
+    parents: dict[int, int | None],
+    root: int,
+    cells: dict[int, dict[int, int]],
+) -> None:
+    """Add to ``cells`` the messages per domain × (``root`` or a region just below it),
+    read from a cube that keeps every region level (``selectors.every_level``).
+
+    A child's row counts its whole subtree, the root's row everything below it too: the
+    messages of the root region itself are its row less its children's. The day rows at
+    the edges keep each message's own region and are mapped as the month rows are (those
+    outside the root's subtree are left to the caller).
+    """
+    children = [pk for pk, parent in parents.items() if parent == root]
+    grain = cube_for(scope, cube)
+    qs = selectors.rows(scope, period, cube, regions=[root, *children])
+    mapping = _display_region(parents, root)
+    added: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for r in grouped(qs, "domain_id", "region_id", "grain", measures=["received"]):
+        row = added[r["domain_id"]]
+        if r["grain"] != grain:  # a day row: the message's own region, if below the root
+            column = mapping.get(r["region_id"])
+            if column is not None and (column == root or parents.get(column) == root):
+                row[column] += r["received"]
+        elif r["region_id"] == root:
+            row[root] += r["received"]
+        else:
+            row[r["region_id"]] += r["received"]
+            row[root] -= r["received"]
+    for domain, row in added.items():
+        for column, n in row.items():
+            if n:
+                cells[domain][column] += n
 
 
 def kind_mix(scope: Scope, period: Period) -> list[tuple[str, int]]:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from itertools import product
 from typing import Any
 
 from django.db import connection, transaction
@@ -23,28 +23,54 @@ from django.db.models import Q
 from django.utils import timezone
 
 from liuyanban.lifecycle.models import Event, Message
-from liuyanban.organizations.models import Region
 
 from . import rules
+from .grains import (
+    CURSOR,
+    EVERY,
+    GRAINS,
+    MAX_GAP,
+    OWN,
+    TOP,
+    UPPER,
+    GrainRows,
+    locked_cursor,
+    office_keys,
+    region_keys,
+    top_region,
+)
 from .models import (
     ALL_COLUMNS,
     DIMENSIONS,
     Cursor,
-    Grain,
     MessageFact,
     Rollup,
 )
+from .rebuild import rebuild as _set_based_rebuild
 from .rules import Values, bucket, contribution
 
-__all__ = ["Values", "bucket", "contribution"]
+__all__ = [
+    "CURSOR",
+    "EVERY",
+    "GRAINS",
+    "MAX_GAP",
+    "OWN",
+    "TOP",
+    "UPPER",
+    "GrainRows",
+    "Values",
+    "bucket",
+    "contribution",
+    "office_keys",
+    "region_keys",
+    "top_region",
+]
 
-CURSOR = "rollups"
 FOLD_BATCH = 1000
 # Messages whose rollup rows are recomputed and written together while folding.
 REFRESH_BATCH = 500
 # An event id skipped by the cursor is waited for this long (seconds), then forgotten.
 GAP_WAIT = 600
-MAX_GAP = 1000
 # Messages whose contributions a rebuild computes at a time: the scratch tables of one
 # batch grow with it, nothing grows with the table.
 REBUILD_BATCH = 100_000
@@ -69,74 +95,16 @@ class Key:
     def rows(self) -> list[tuple[str, date, tuple[int, ...]]]:
         """The (grain, period, dims) rows this key feeds, as ``GRAINS`` declares them.
 
-        Dimension order: office, unit, board, domain, kind, region.
+        Dimension order: office, unit, board, domain, kind, region. A grain that keeps a
+        region or office ``EVERY`` level above it feeds one row per level.
         """
         month = self.day.replace(day=1)
         out = []
         for g in GRAINS:
-            dims = tuple(
-                (
-                    top_region(self.region_id)
-                    if g.top_region and d == "region_id"
-                    else getattr(self, d)
-                )
-                if d in g.keep
-                else 0
-                for d in DIMENSIONS
-            )
-            out.append((g.grain, month if g.monthly else self.day, dims))
+            choices = [g.keys(d, getattr(self, d)) if d in g.keep else (0,) for d in DIMENSIONS]
+            for dims in product(*choices):
+                out.append((g.grain, month if g.monthly else self.day, dims))
         return out
-
-
-@dataclass(frozen=True)
-class GrainRows:
-    """The rows of one grain: the day or its month, and the dimensions kept (others 0).
-
-    With ``top_region`` the region kept is the message's top-level region (a province).
-    """
-
-    grain: str
-    monthly: bool
-    keep: tuple[str, ...]
-    top_region: bool = False
-
-
-# Day and month rows keep every dimension; the four platform-wide month cubes one each;
-# the region and office cubes the scope's dimension and one breakdown (``selectors.CUBES``).
-GRAINS: tuple[GrainRows, ...] = (
-    GrainRows(Grain.DAY, False, DIMENSIONS),
-    GrainRows(Grain.MONTH, True, DIMENSIONS),
-    GrainRows(Grain.KIND, True, ("kind_id",)),
-    GrainRows(Grain.DOMAIN_REGION, True, ("domain_id", "region_id"), top_region=True),
-    GrainRows(Grain.BOARD, True, ("board_id",)),
-    GrainRows(Grain.OFFICE, True, ("office_id",)),
-    GrainRows(Grain.REGION_KIND, True, ("region_id", "kind_id")),
-    GrainRows(Grain.REGION_DOMAIN, True, ("region_id", "domain_id")),
-    GrainRows(Grain.REGION_BOARD, True, ("region_id", "board_id")),
-    GrainRows(Grain.REGION_OFFICE, True, ("region_id", "office_id")),
-    GrainRows(Grain.OFFICE_KIND, True, ("office_id", "kind_id")),
-    GrainRows(Grain.OFFICE_DOMAIN, True, ("office_id", "domain_id", "region_id")),
-    GrainRows(Grain.OFFICE_BOARD, True, ("office_id", "board_id")),
-)
-
-
-@lru_cache(maxsize=1)
-def _region_parents() -> dict[int, int | None]:
-    return dict(Region.objects.values_list("pk", "parent_id"))
-
-
-def top_region(region_id: int) -> int:
-    """The top-level region (a province) above ``region_id``; 0 for none."""
-    if not region_id:
-        return 0
-    parents = _region_parents()
-    if region_id not in parents:  # a region added since the cache was filled
-        _region_parents.cache_clear()
-        parents = _region_parents()
-    node = region_id
-    while parents.get(node) is not None:
-        node = parents[node]  # type: ignore[assignment]
-    return node
 
 
 def _local(value: datetime) -> date:
@@ -332,11 +300,6 @@ def refresh_message(message_id: int) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _locked_cursor() -> Cursor:
-    Cursor.objects.get_or_create(name=CURSOR)
-    return Cursor.objects.select_for_update().get(name=CURSOR)
-
-
 def _gaps(cursor: Cursor) -> dict[int, float]:
     return {int(k): float(v) for k, v in (cursor.gaps or {}).items()}
 
@@ -353,7 +316,7 @@ def fold_pending(*, batch: int = FOLD_BATCH) -> int:
     refreshed = 0
     while True:
         with transaction.atomic():
-            cursor = _locked_cursor()
+            cursor = locked_cursor()
             gaps = _gaps(cursor)
             new = list(
                 Event.objects.filter(pk__gt=cursor.last_event_id)
@@ -417,9 +380,7 @@ def rebuild(
     ids below it not yet visible kept as gaps. ``progress`` is called with each batch's
     size, ``steps`` after each step of the grain phase, ``log`` with a line per phase.
     """
-    from .rebuild import rebuild as set_based
-
-    return set_based(chunk, progress, steps=steps, log=log)
+    return _set_based_rebuild(chunk, progress, steps=steps, log=log)
 
 
 def _as_date(value: Any) -> date:

@@ -57,12 +57,9 @@ class Period:
         """The same dates one year earlier (29 February becomes the 28th)."""
         return Period(_minus_year(self.start), _minus_year(self.end))
 
-    def q(self, month_grain: str = Grain.MONTH) -> Q:
-        """Month rows for whole months inside the period, day rows for the partial edges.
-
-        ``month_grain`` picks the full month rows or one of the platform-wide cubes;
-        the edges always come from day rows, which carry every dimension.
-        """
+    def parts(self) -> tuple[tuple[date, date] | None, Q | None]:
+        """The whole months inside the period (a range of month starts) and the day rows
+        of the partial months at its edges (a ``Q``); None for either when there is none."""
         months: list[date] = []
         days = Q(pk__in=[])
         month = self.start.replace(day=1)
@@ -74,11 +71,22 @@ class Period:
             else:
                 days |= Q(grain=Grain.DAY, period__range=(lo, hi))
             month = last + timedelta(days=1)
-        if not months:
+        return ((months[0], months[-1]) if months else None), (days if len(days) > 1 else None)
+
+    def q(self, month_grain: str = Grain.MONTH) -> Q:
+        """Month rows for whole months inside the period, day rows for the partial edges.
+
+        ``month_grain`` picks the full month rows or one of the platform-wide cubes;
+        the edges always come from day rows, which carry every dimension.
+        """
+        months, days = self.parts()
+        if months is None:
+            assert days is not None  # a period holds at least one day
             return days
         # The whole months are consecutive: one range, which an index on
         # (grain, <scope dimension>, period) reads as one scan per scope value.
-        return Q(grain=month_grain, period__range=(months[0], months[-1])) | days
+        whole = Q(grain=month_grain, period__range=months)
+        return whole | days if days is not None else whole
 
 
 def _minus_year(day: date) -> date:
@@ -181,11 +189,13 @@ def region_subtree_ids(region_id: int) -> list[int]:
 
 # Plain totals (and totals per month): the smallest cube of each shape serves them.
 TOTALS = "totals"
-# Domains by every region (not only provinces), for the whole platform.
+# Domains by every region (not only provinces), for the whole platform: a cube keeping
+# every region level, read through ``rows(…, regions=…)``.
 EVERY_REGION = "every_region"
 # For each scope shape (``Scope.shape``), the month cube that holds a breakdown, named
 # by the platform-wide cube of that breakdown (or ``TOTALS``). Each cube keeps the
-# scope's own dimension (region or office) and the breakdown.
+# scope's own dimension (region or office; at every level, except ``o`` and the
+# platform cubes: ``every_level``) and the breakdown.
 CUBES: dict[str, dict[str, str]] = {
     "all": {
         TOTALS: Grain.KIND,
@@ -200,7 +210,7 @@ CUBES: dict[str, dict[str, str]] = {
         Grain.OFFICE: Grain.REGION_OFFICE,
     },
     "office": {
-        TOTALS: Grain.OFFICE,
+        TOTALS: Grain.OFFICE_KIND,
         Grain.KIND: Grain.OFFICE_KIND,
         Grain.DOMAIN_REGION: Grain.OFFICE_DOMAIN,
         Grain.BOARD: Grain.OFFICE_BOARD,
@@ -231,19 +241,62 @@ def cube_for(scope: Scope, cube: str = Grain.MONTH) -> str:
     return CUBES.get(scope.shape(), {}).get(cube, Grain.MONTH)
 
 
-def rows(scope: Scope, period: Period, cube: str = Grain.MONTH) -> QuerySet[Rollup]:
+def every_level(grain: str) -> str | None:
+    """The dimension ``grain`` keeps at every level (``rollups.EVERY``): "region_id",
+    "office_id" or None. Such a cube holds a row for each region (body) above a message
+    too, so a scope reads the rows of its own id alone, never those below it."""
+    from .grains import EVERY, GRAINS
+
+    for g in GRAINS:
+        if g.grain == grain:
+            if g.region == EVERY and "region_id" in g.keep:
+                return "region_id"
+            if g.office == EVERY and "office_id" in g.keep:
+                return "office_id"
+    return None
+
+
+def rows(
+    scope: Scope, period: Period, cube: str = Grain.MONTH, *, regions: list[int] | None = None
+) -> QuerySet[Rollup]:
     """The rollup rows that hold exactly the messages of ``scope`` received in ``period``.
 
     ``cube`` names the platform-wide month cube with the one breakdown the caller groups
     by (``TOTALS`` for none, ``Grain.MONTH`` for any); the whole
     platform, a region and a body read the month cube of their shape with that breakdown
-    (``CUBES``), bounded by the regions or bodies in the scope and the months; any other
-    scope reads the full rows. The partial months at the edges always come from day rows.
+    (``CUBES``): a region's or a body's cube keeps it at every level, so its rows are
+    those of the scope's own id. Any other scope reads the full rows, bounded by the
+    regions or bodies in the scope. The partial months at the edges always come from day
+    rows (every dimension, each message once: bounded by the scope's subtree).
+
+    ``regions``, for a cube keeping every region level: the rows of these regions
+    instead of the scope's own (the heat table reads a region and those just below
+    it). They overlap: a region's row also counts the messages below it.
     """
     grain = cube_for(scope, cube)
-    if scope.is_everything():
-        return Rollup.objects.filter(period.q(grain))
-    return Rollup.objects.filter(period.q(grain) & scope.q())
+    level = every_level(grain)
+    own: Q | None = None
+    if level == "region_id" and regions is not None:
+        own = Q(region_id__any_of=regions)
+    elif level == "region_id" and scope.shape() == "region":
+        assert scope.region is not None
+        own = Q(region_id=scope.region.pk)
+    elif level == "office_id" and scope.shape() == "office":
+        assert scope.office is not None
+        own = Q(office_id=scope.office.pk)
+    if own is None:
+        if scope.is_everything():
+            return Rollup.objects.filter(period.q(grain))
+        return Rollup.objects.filter(period.q(grain) & scope.q())
+    months, days = period.parts()
+    parts = [] if months is None else [Q(grain=grain, period__range=months) & own]
+    if days is not None:
+        # The subtree is only looked up when day rows are read.
+        parts.append(days & scope.q() if scope.region or scope.office else days)
+    whole = parts[0]
+    for part in parts[1:]:
+        whole |= part
+    return Rollup.objects.filter(whole)
 
 
 SUMS = {name: Sum(name) for name in MEASURES}

@@ -212,9 +212,12 @@ def test_region_and_office_cubes_agree_with_full_rows(
         Scope(office=world.province),
         Scope(office=world.east),
     ]
+    # The region in a scope's domain cube is the scope's own region (a region's cube) or
+    # the region cut to the prefecture (a body's): the heat table reads it, compared
+    # with the month rows in the report tests.
     breakdowns = [
         (Grain.KIND, ("kind_id",)),
-        (Grain.DOMAIN_REGION, ("domain_id", "region_id")),
+        (Grain.DOMAIN_REGION, ("domain_id",)),
         (Grain.BOARD, ("board_id",)),
         (Grain.OFFICE, ("office_id",)),
     ]
@@ -249,3 +252,108 @@ def test_report_of_a_subtree_that_never_held_a_message(
     with month_rows_only():
         assert reports.build(scope, YEAR) == report
     assert sorted(holding_ids(world.province)) == sorted({world.east.pk, world.west.pk})
+
+
+def _messages_at_every_level(world: World, time_machine: Any) -> dict[str, Any]:
+    """Messages stated at each level of a province: the province itself, a prefecture,
+    counties below it and a street below a county, in several domains and months."""
+    from liuyanban.organizations.models import Level, Region
+    from liuyanban.testing.factories import RegionFactory
+
+    province = world.east_region.parent
+    city = RegionFactory.create(
+        code="990200", name="示范市", level=Level.PREFECTURE, parent=province
+    )
+    north = RegionFactory.create(code="990201", name="北县", level=Level.COUNTY, parent=city)
+    south = RegionFactory.create(code="990202", name="南县", level=Level.COUNTY, parent=city)
+    street = RegionFactory.create(code="990201001", name="北街道", parent=north)
+    domains = list(Domain.objects.filter(level=1).order_by("pk").values_list("pk", flat=True)[:3])
+    west = Region.objects.get(code="990102")
+    places = [province, city, north, south, street, world.east_region, west, None]
+    for i in range(40):
+        time_machine.move_to(
+            datetime(2024, 1 + i % 12, 1 + i % 27, 10, 0, tzinfo=timezone.get_current_timezone()),
+            tick=False,
+        )
+        region = places[i % len(places)]
+        m = world.submit(
+            None,
+            domain_id=domains[i % len(domains)],
+            region_id=region.pk if region else None,
+            board_id=(world.east_board if i % 3 else world.west_board).pk,
+        )
+        if i % 4 == 0:
+            actions.approve_message(actor=world.mona, message_id=m.pk)
+    return {"province": province, "city": city, "north": north, "street": street}
+
+
+def test_region_reports_at_every_level_equal_the_month_row_reading(
+    world: World, time_machine: Any
+) -> None:
+    """A province's, a prefecture's and a county's report (heat table by the regions
+    just below, domain shares, kinds, boards, bodies) read from cubes keeping every
+    region level equal the plain month-row reading; so do the national one (one province:
+    its heat table shows the regions below it) and bodies' (region cut to prefectures)."""
+    from liuyanban.analytics.selectors import month_rows_only
+
+    at = _messages_at_every_level(world, time_machine)
+    rollups.fold_pending()
+    rows_before = rollups.table_snapshot()
+    assert rows_before
+    rollups.rebuild()
+    # The fold (Key.rows) and the set-based rebuild (GRAINS in SQL) write the same rows.
+    assert rollups.table_snapshot() == rows_before
+    scopes = [
+        Scope(),
+        Scope(region=at["province"]),
+        Scope(region=at["city"]),
+        Scope(region=at["north"]),
+        Scope(region=at["street"]),
+        Scope(office=world.province),
+        Scope(office=world.east),
+    ]
+    periods = [YEAR, Period(date(2024, 2, 10), date(2024, 11, 20))]  # day rows at the edges
+    for scope in scopes:
+        for period in periods:
+            report = reports.build(scope, period)
+            with month_rows_only():
+                assert reports.build(scope, period) == report, (scope.label(), period)
+    heat = reports.build(Scope(region=at["province"]), YEAR)
+    # The province's own messages, the prefecture's subtree and the two districts.
+    assert [r.name if r else None for r in heat.heat_regions] == [
+        "示范省",
+        "东区",
+        "西区",
+        "示范市",
+    ]
+    assert sum(sum(row) for _name, row in heat.heat) == 40
+    city = reports.build(Scope(region=at["city"]), YEAR)
+    assert [r.name for r in city.heat_regions if r] == ["示范市", "北县", "南县"]
+
+
+def test_a_region_or_body_reads_the_rows_of_its_own_id(
+    world: World, time_machine: Any, django_assert_max_num_queries: Any
+) -> None:
+    """A region's or a body's figures come from the rows of its own id in its cubes
+    (one per breakdown value and month), not from the rows of every region or body
+    below it; and a whole report is a bounded number of queries."""
+    from liuyanban.analytics.models import Grain
+    from liuyanban.analytics.selectors import TOTALS, cube_for
+
+    at = _messages_at_every_level(world, time_machine)
+    rollups.rebuild()
+    province = Scope(region=at["province"])
+    body = Scope(office=world.province)
+    for scope, own in ((province, at["province"].pk), (body, world.province.pk)):
+        column = "region_id" if scope.region else "office_id"
+        for cube in (TOTALS, Grain.KIND, Grain.DOMAIN_REGION, Grain.BOARD):
+            read = list(rows(scope, YEAR, cube).values_list(column, "grain"))
+            assert read and {(own, cube_for(scope, cube))} == set(read), (scope.label(), cube)
+    # Kinds × months of the province: one row each, however many regions below it.
+    kinds_months = set(
+        Rollup.objects.filter(YEAR.q() & province.q()).values_list("kind_id", "period__month")
+    )
+    assert rows(province, YEAR, TOTALS).count() == len(kinds_months)
+    for scope in (province, body):
+        with django_assert_max_num_queries(20):
+            reports.build(scope, YEAR)

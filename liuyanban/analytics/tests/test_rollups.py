@@ -349,19 +349,32 @@ def test_reports_from_cubes_equal_reports_from_month_rows(
 def test_cubes_derived_from_month_rows_equal_the_folded_ones(
     world: World, django_capture_on_commit_callbacks: Any, time_machine: Any
 ) -> None:
-    """The migration that adds the region and office cubes to existing rollups sums them
-    from the month rows: the same rows the fold wrote."""
+    """The migrations that add the region and office cubes to existing rollups sum them
+    from the month rows (0004, each message's own region and body) and re-key them to
+    every level above (0005): the same rows the fold wrote."""
     _random_history(world, 7, 120, time_machine, django_capture_on_commit_callbacks)
     folded = rollups.table_snapshot()
-    migration = importlib.import_module("liuyanban.analytics.migrations.0004_scoped_cubes")
-    added = {grain for grain, _keep in migration.CUBES}
+    added_by = importlib.import_module("liuyanban.analytics.migrations.0004_scoped_cubes")
+    rekeyed_by = importlib.import_module("liuyanban.analytics.migrations.0005_cubes_every_level")
+    added = {grain for grain, _keep in added_by.CUBES}
     assert added <= {str(g.grain) for g in rollups.GRAINS}
     assert {g.grain: g.keep for g in rollups.GRAINS if g.grain in added} == {
-        grain: keep for grain, keep in migration.CUBES
+        grain: keep for grain, keep in added_by.CUBES
+    }
+    assert {g.grain: (g.keep, g.region, g.office) for g in rollups.GRAINS if g.grain in added} == {
+        grain: (keep, region, office) for grain, keep, region, office in rekeyed_by.CUBES
     }
     Rollup.objects.filter(grain__in=added).delete()
-    # The migration only runs statements (no schema change): an editor outside a
+    # The migrations only run statements (no schema change): an editor outside a
     # schema-editing block, as SQLite allows inside the test's transaction.
-    migration.fill_cubes(django_apps, connection.SchemaEditorClass(connection, atomic=False))
+    editor = connection.SchemaEditorClass(connection, atomic=False)
+    added_by.fill_cubes(django_apps, editor)
     assert {k[0] for k in folded} >= added
+    # 0004 alone: each message's own region; the folded cubes hold more rows (levels).
+    assert rollups.table_snapshot() != folded
+    rekeyed_by.fill_cubes(django_apps, editor)
+    assert rollups.table_snapshot() == folded
+    # And back: 0005 reversed gives 0004's rows again.
+    rekeyed_by.own_keys(django_apps, editor)
+    rekeyed_by.fill_cubes(django_apps, editor)
     assert rollups.table_snapshot() == folded

@@ -97,6 +97,30 @@ def _admin_spans(text: str) -> list[tuple[int, int]]:
     return _active[-1].spans(text)
 
 
+# Offices and institutions are named by what they do: a verb right before their suffix
+# names the office ("行政审批局", "不动产登记中心", "综合执法局"), it does not make a clause.
+_OFFICE_SUFFIXES = frozenset(
+    [
+        "中心",
+        "办事处",
+        "大厅",
+        "院",
+        "局",
+        "馆",
+        "平台",
+        # "所" alone ends too many words (所以, 人才新政所规定的 …): only offices.
+        "事务所",
+        "研究所",
+        "卫生所",
+        "社保所",
+        "管理所",
+        "税务所",
+        "司法所",
+        "财政所",
+        "供电所",
+        "工商所",
+    ]
+)
 # Longest first so that "工业园" wins over "园" and "街道" over "街".
 PLACE_SUFFIXES: tuple[str, ...] = tuple(
     sorted(
@@ -153,28 +177,11 @@ PLACE_SUFFIXES: tuple[str, ...] = tuple(
             "垃圾站",
             # Offices and institutions: "养老服务中心", "街道办事处", "妇幼保健院",
             # "街道社保所", "区行政审批局", "文化馆", "民营加工厂".
-            "中心",
-            "办事处",
-            "大厅",
-            "院",
-            "局",
-            # "所" alone ends too many words (所以, 人才新政所规定的 …): only offices.
-            "事务所",
-            "研究所",
-            "卫生所",
-            "社保所",
-            "管理所",
-            "税务所",
-            "司法所",
-            "财政所",
-            "供电所",
-            "工商所",
-            "馆",
+            *sorted(_OFFICE_SUFFIXES),
             "厂",
             "超市",
             "景区",
             "公交站",
-            "平台",
             # "人民路口": the crossing is named by its road.
             "路口",
         ],
@@ -444,29 +451,6 @@ _NAME_VERBS = frozenset(
         "投资",
         "实验",
         "不动产",
-    ]
-)
-# Offices and institutions are named by what they do: a verb right before their suffix
-# names the office ("行政审批局", "不动产登记中心", "综合执法局"), it does not make a clause.
-_OFFICE_SUFFIXES = frozenset(
-    [
-        "中心",
-        "办事处",
-        "大厅",
-        "院",
-        "局",
-        "馆",
-        "平台",
-        "事务所",
-        "研究所",
-        "卫生所",
-        "社保所",
-        "管理所",
-        "税务所",
-        "司法所",
-        "财政所",
-        "供电所",
-        "工商所",
     ]
 )
 # Suffixes of roads and streets, which are often named by a verb alone (解放路, 振兴大道).

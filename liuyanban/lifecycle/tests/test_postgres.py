@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from liuyanban.core.errors import DomainError
 from liuyanban.lifecycle import actions
 from liuyanban.lifecycle.models import Assignment, Event, Message, Status
-from liuyanban.testing.world import build_world
+from liuyanban.testing.world import World, build_world
 
 pytestmark = pytest.mark.postgres_only
 
@@ -75,6 +75,20 @@ def _skip_on_sqlite() -> None:
     assert connection.vendor == "sqlite"
 
 
+def _seven_property_complaints() -> tuple[World, list[int]]:
+    """A world with seven published 物业 complaints (their ids, oldest first)."""
+    world = build_world()
+    hits = [
+        world.message_in(
+            Status.PUBLISHED,
+            title=f"幸福小区物业乱收费第{i}次",
+            body="物业公司乱收停车费，业主多次反映没有结果，请有关部门尽快调查处理。",
+        ).pk
+        for i in range(7)
+    ]
+    return world, hits
+
+
 @pytest.mark.django_db
 def test_search_reads_the_stored_vector_never_recomputing_it_per_row() -> None:
     if connection.vendor != "postgresql":
@@ -113,15 +127,7 @@ def test_search_pages_are_the_same_through_either_plan(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(search_stats, "lexeme_stats", lambda: None)
 
-    world = build_world()
-    hits = [
-        world.message_in(
-            Status.PUBLISHED,
-            title=f"幸福小区物业乱收费第{i}次",
-            body="物业公司乱收停车费，业主多次反映没有结果，请有关部门尽快调查处理。",
-        ).pk
-        for i in range(7)
-    ]
+    world, hits = _seven_property_complaints()
     world.message_in(Status.PUBLISHED, title="幸福路路灯不亮", body="路灯坏了三个月，请尽快修复。")
 
     def walk() -> list[list[int]]:
@@ -168,15 +174,7 @@ def test_search_plan_comes_from_the_statistics_without_a_probe(
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence(%s, 'id'), 1000000)", [Message._meta.db_table]
         )
-    world = build_world()
-    hits = [
-        world.message_in(
-            Status.PUBLISHED,
-            title=f"幸福小区物业乱收费第{i}次",
-            body="物业公司乱收停车费，业主多次反映没有结果，请有关部门尽快调查处理。",
-        ).pk
-        for i in range(7)
-    ]
+    world, hits = _seven_property_complaints()
     lamp = world.message_in(
         Status.PUBLISHED, title="幸福路路灯不亮", body="路灯坏了三个月，请尽快修复。"
     )

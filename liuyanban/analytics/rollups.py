@@ -383,10 +383,6 @@ def rebuild(
     return _set_based_rebuild(chunk, progress, steps=steps, log=log)
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def table_snapshot() -> dict[tuple[Any, ...], tuple[int, ...]]:
     """Every non-empty rollup row as (key) → values, for comparing two builds."""
     fields = ["grain", "period", *DIMENSIONS]

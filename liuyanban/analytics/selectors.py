@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from liuyanban.organizations.models import Board, Organization, Region
 from liuyanban.taxonomy.models import Domain
 
+from .grains import EVERY, GRAINS
 from .models import FINAL_HIST, FIRST_HIST, HIST_BUCKETS, MEASURES, Grain, Rollup
 
 Totals = Mapping[str, int]
@@ -245,8 +246,6 @@ def every_level(grain: str) -> str | None:
     """The dimension ``grain`` keeps at every level (``rollups.EVERY``): "region_id",
     "office_id" or None. Such a cube holds a row for each region (body) above a message
     too, so a scope reads the rows of its own id alone, never those below it."""
-    from .grains import EVERY, GRAINS
-
     for g in GRAINS:
         if g.grain == grain:
             if g.region == EVERY and "region_id" in g.keep:

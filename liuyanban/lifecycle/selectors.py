@@ -319,16 +319,16 @@ def final_replies_for(message_ids: list[int]) -> dict[int, Reply]:
     never the unit's original ``body``.
     """
     out: dict[int, Reply] = {}
-    for reply in (
-        Reply.objects.filter(
-            message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
-        )
-        .select_related("organization")
-        .defer("body")
-        .order_by("message_id", "pk")
-    ):
+    for reply in _published_finals(message_ids).select_related("organization").defer("body"):
         out[reply.message_id] = reply  # the latest wins
     return out
+
+
+def _published_finals(message_ids: list[int]) -> QuerySet[Reply]:
+    """The published final replies of the messages, oldest first within each message."""
+    return Reply.objects.filter(
+        message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
+    ).order_by("message_id", "pk")
 
 
 def final_reply_notes_for(message_ids: list[int]) -> dict[int, tuple[str, str, str]]:
@@ -338,12 +338,8 @@ def final_reply_notes_for(message_ids: list[int]) -> dict[int, tuple[str, str, s
     time stamps decoded (two model rows and their dates per reply were half of the list).
     """
     out: dict[int, tuple[str, str, str]] = {}
-    for message_id, body, name, name_en in (
-        Reply.objects.filter(
-            message_id__in=message_ids, kind=ReplyKind.FINAL, state=ReplyState.PUBLISHED
-        )
-        .order_by("message_id", "pk")
-        .values_list("message_id", "public_body", "organization__name", "organization__name_en")
+    for message_id, body, name, name_en in _published_finals(message_ids).values_list(
+        "message_id", "public_body", "organization__name", "organization__name_en"
     ):
         out[message_id] = (body, name, name_en)  # the latest wins
     return out

@@ -25,6 +25,7 @@ throughout.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,11 +61,19 @@ _BASE, _CAL, _CONTRIB, _ALL = (
     "lyb_rebuild_contrib",
     "lyb_rebuild_all",
 )
+_STEP = "lyb_rebuild_g"  # + the step's index: an aggregate later steps sum from
 _MAP = "lyb_rebuild_map"  # + dimension + how: the ids a mapped dimension keeps (see _maps)
 _BUCKETS = ("hf_b", "hl_b")  # the timings' histogram bucket per message (NULL: none)
 _HISTS = ("hf", "hl")
 
 Log = Callable[[str], None]
+
+# Connections a rebuild on PostgreSQL shares its work among (``_Parallel``): one per core
+# of the database server is the most that helps.
+WORKERS = 2
+# Memory each of them may give one sort or hash aggregate of the grain phase before
+# spilling to disk (PostgreSQL's ``work_mem``; a hash may use twice as much).
+GRAIN_MEMORY = "128MB"
 
 
 @dataclass(frozen=True)
@@ -218,27 +227,37 @@ def _map_table(dimension: str, how: str) -> str:
     return f"{_MAP}_{dimension.removesuffix('_id')}_{how}"
 
 
-def _create_scratch(cursor: Any) -> None:
+def _create_scratch(cursor: Any, kind: str = "TEMPORARY") -> None:
+    """The map tables and the table of all contributions (``kind``: ``TEMPORARY``, of
+    this connection only, or ``UNLOGGED``, shared once committed)."""
     maps = [_map_table(d, how) for d, how in _maps()]
     _drop(cursor, _BASE, _CAL, _CONTRIB, _ALL, *maps)
     for table in maps:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {table} (src integer, dst integer, PRIMARY KEY (src, dst))"
+            f"CREATE {kind} TABLE {table} (src integer, dst integer, PRIMARY KEY (src, dst))"
         )
     columns = [name for name, _sql in _contribution_columns()]
     cursor.execute(
-        f"""CREATE TEMPORARY TABLE {_ALL} (day {_date_type()}, month {_date_type()},
+        f"""CREATE {kind} TABLE {_ALL} (day {_date_type()}, month {_date_type()},
               {", ".join(f"{c} integer" for c in (*DIMENSIONS, *columns))})"""
     )
 
 
-def _batch(cursor: Any, low: int, high: int, seen: dict[str, set[int]], fact_table: str) -> int:
+def _batch(
+    cursor: Any,
+    low: int,
+    high: int,
+    seen: dict[str, set[int]] | None,
+    fact_table: str,
+    all_table: str = _ALL,
+) -> int:
     """Write the facts of messages ``low < id <= high`` and append their contributions.
 
     All in the database: the messages' rule inputs into a scratch table, a working-day
     calendar for their dates, their contributions (``rules.measure_sql``), then the
-    facts and one append to the table of all contributions. ``seen`` holds, per mapped
-    dimension, the ids already in its map tables.
+    facts and one append to ``all_table``, the table of all contributions. ``seen``
+    holds, per mapped dimension, the ids already in its map tables (None: the map tables
+    already hold every region and body, ``_fill_maps``).
     """
     qn = connection.ops.quote_name
     msg = qn(Message._meta.db_table)
@@ -297,27 +316,35 @@ def _batch(cursor: Any, low: int, high: int, seen: dict[str, set[int]], fact_tab
     )
     columns = [*DIMENSIONS, *(name for name, _sql in measures)]
     cursor.execute(
-        f"""INSERT INTO {_ALL} (day, month, {", ".join(columns)})
+        f"""INSERT INTO {all_table} (day, month, {", ".join(columns)})
             SELECT day, {_month_sql("day")}, {", ".join(columns)} FROM {_CONTRIB}"""
     )
-    # The mapped ids of every region or body not seen yet (bounded by their tables).
+    if seen is not None:
+        _map_new(cursor, seen)
+    cursor.execute(f"SELECT COUNT(*) FROM {_CONTRIB}")
+    count = int(cursor.fetchone()[0])
+    _drop(cursor, _BASE, _CAL, _CONTRIB)
+    return count
+
+
+def _map_new(cursor: Any, seen: dict[str, set[int]]) -> None:
+    """Add the mapped ids of every region or body of the batch not seen yet."""
     maps = _maps()
     for dimension in sorted({d for d, _how in maps}):
         known = seen.setdefault(dimension, set())
         cursor.execute(f"SELECT DISTINCT {dimension} FROM {_CONTRIB}")
         new = [v for (v,) in cursor.fetchall() if v not in known]
-        keys_of = region_keys if dimension == "region_id" else office_keys
         for d, how in maps:
             if d == dimension and new:
                 cursor.executemany(
                     f"INSERT INTO {_map_table(d, how)} (src, dst) VALUES (%s, %s)",
-                    [(v, k) for v in new for k in keys_of(how, v)],
+                    [(v, k) for v in new for k in _keys_of(d)(how, v)],
                 )
         known.update(new)
-    cursor.execute(f"SELECT COUNT(*) FROM {_CONTRIB}")
-    count = int(cursor.fetchone()[0])
-    _drop(cursor, _BASE, _CAL, _CONTRIB)
-    return count
+
+
+def _keys_of(dimension: str) -> Callable[[str, int], tuple[int, ...]]:
+    return region_keys if dimension == "region_id" else office_keys
 
 
 # ---------------------------------------------------------------------------
@@ -364,15 +391,44 @@ def _select(step: Step, source: _Source) -> tuple[str, list[str], str]:
     return period, dims, frm
 
 
+def _maps_on_the_way(step: Step, source: _Source) -> bool:
+    """Whether ``step`` maps a dimension ``source`` holds as it is (``_select``)."""
+    held = dict(source.step.maps)
+    return any(d not in held for d, _how in step.maps)
+
+
+def _grouped(step: Step, source: _Source) -> _Source:
+    """``source`` summed over the dimensions ``step`` keeps, before they are mapped.
+
+    Mapping a region or body to every level above it multiplies the rows by the levels;
+    summing first means it multiplies the rows of the step's own key (a few per region
+    and month), not every row of the source.
+    """
+    inner = Step(
+        "", step.monthly, step.keep, frozenset(m for m in source.step.maps if m[0] in step.keep)
+    )
+    period, dims, frm = _select(inner, source)
+    columns = [
+        f"{period} AS period",
+        *(f"{x} AS {d}" for x, d in zip(dims, DIMENSIONS, strict=True)),
+        *(f"{x} AS {c}" for x, c in zip(_sums(source), ALL_COLUMNS, strict=True)),
+    ]
+    group = ", ".join([period, *(x for x in dims if x != "0")])
+    sql = f"(SELECT {', '.join(columns)} FROM {frm} GROUP BY {group})"
+    return _Source(sql, inner, source.rows)
+
+
 def _fill(
-    cursor: Any, step: Step, source: _Source, index: int, rollup: str
+    cursor: Any, step: Step, source: _Source, index: int, rollup: str, scratch: str = "TEMPORARY"
 ) -> tuple[int, _Source | None]:
     """Sum ``step`` from ``source``: into the rollup table ``rollup`` (a grain), a
-    scratch table (a source for later steps), or both. Returns (rows, the scratch
-    source or None)."""
+    scratch table (a source for later steps; ``scratch`` says of which kind), or both.
+    Returns (rows, the scratch source or None)."""
     qn = connection.ops.quote_name
     keys = ", ".join(qn(k) for k in ("grain", "period", *DIMENSIONS))
     cols = ", ".join(qn(c) for c in ALL_COLUMNS)
+    if _maps_on_the_way(step, source):
+        source = _grouped(step, source)
     period, dims, frm = _select(step, source)
     group = ", ".join([period, *(x for x in dims if x != "0")])
     select = f"SELECT {period}, {', '.join(dims)}, {', '.join(_sums(source))} FROM {frm} GROUP BY {group}"
@@ -381,20 +437,27 @@ def _fill(
             f"INSERT INTO {rollup} ({keys}, {cols}) SELECT {_quote(step.grain)}, g.* FROM ({select}) g"
         )
         return int(cursor.rowcount), None
-    table = f"lyb_rebuild_g{index}"
+    table = f"{_STEP}{index}"
     _drop(cursor, table)
     cursor.execute(
-        f"""CREATE TEMPORARY TABLE {table} (period {_date_type()},
+        f"""CREATE {scratch} TABLE {table} (period {_date_type()},
               {", ".join(f"{c} integer" for c in (*DIMENSIONS, *ALL_COLUMNS))})"""
     )
     cursor.execute(f"INSERT INTO {table} {select}")
     rows = int(cursor.rowcount)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table}")  # the planner's row estimates for later steps
     if step.grain:
         cursor.execute(
             f"INSERT INTO {rollup} ({keys}, {cols}) SELECT {_quote(step.grain)}, period, "
             f"{', '.join(DIMENSIONS)}, {', '.join(ALL_COLUMNS)} FROM {table}"
         )
     return rows, _Source(table, step, rows)
+
+
+def _step_line(step: Step, rows: int, took: float, source: _Source) -> str:
+    what = "the contributions" if source.per_message else source.step.label()
+    return f"  {step.label()}: {rows:,} rows in {took:.1f} s, from {what} ({source.rows:,} rows)"
 
 
 def _grains(
@@ -414,11 +477,7 @@ def _grains(
             scratch.append(made.table)
         if step.grain:
             written += rows
-        what = "the contributions" if source.per_message else source.step.label()
-        log(
-            f"  {step.label()}: {rows:,} rows in {time.perf_counter() - started:.1f} s, "
-            f"from {what} ({source.rows:,} rows)"
-        )
+        log(_step_line(step, rows, time.perf_counter() - started, source))
         advance(1)
     _drop(cursor, *scratch)
     return written
@@ -464,17 +523,22 @@ def _begin(cursor: Any, model: type[Rollup] | type[MessageFact]) -> str:
     return new
 
 
-def _finish(cursor: Any, model: type[Rollup] | type[MessageFact], new: str) -> None:
-    """Index ``new`` as the model's table is indexed, then put it in the table's place.
+@dataclass
+class _Swap:
+    """How a new table takes an old one's place: its indexes (``CREATE INDEX`` under
+    temporary names), the constraints they back, and the renames once the old is gone."""
 
-    The indexes and index-backed constraints are those the old table has (whatever the
-    migrations made), built under temporary names, then renamed to the old names once
-    the old table is dropped; so is the identity sequence. Readers keep reading the old
-    table until then: the swap takes the old table's exclusive lock only for its last
-    statements, until the rebuild commits.
-    """
-    if connection.vendor != "postgresql":
-        return
+    model: type[Rollup] | type[MessageFact]
+    new: str
+    indexes: list[str]
+    constraints: list[str]
+    renames: list[str]
+
+
+def _swap_plan(cursor: Any, model: type[Rollup] | type[MessageFact], new: str) -> _Swap:
+    """The indexes and index-backed constraints of the model's table (whatever the
+    migrations made), to be built on ``new`` under temporary names and renamed to the
+    old names once the old table is dropped."""
     qn = connection.ops.quote_name
     name = model._meta.db_table
     cursor.execute(
@@ -484,36 +548,63 @@ def _finish(cursor: Any, model: type[Rollup] | type[MessageFact], new: str) -> N
            WHERE x.indrelid = %s::regclass ORDER BY i.relname""",
         [name],
     )
-    indexes = cursor.fetchall()
-    # Index builds sort in memory up to this, then on disk: the backend stays bounded.
-    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    renames = []
-    for number, (index, definition, kind) in enumerate(indexes):
+    swap = _Swap(model, new, [], [], [])
+    for number, (index, definition, kind) in enumerate(cursor.fetchall()):
         temporary = f"{new}_i{number}"
         unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
         tail = definition[definition.index(" USING ") :]
-        cursor.execute(f"CREATE {unique}INDEX {temporary} ON {new}{tail}")
+        swap.indexes.append(f"CREATE {unique}INDEX {temporary} ON {new}{tail}")
         if kind in ("p", "u"):
             what = "PRIMARY KEY" if kind == "p" else "UNIQUE"
-            cursor.execute(
+            swap.constraints.append(
                 f"ALTER TABLE {new} ADD CONSTRAINT {temporary} {what} USING INDEX {temporary}"
             )
-            renames.append(f"ALTER TABLE {qn(name)} RENAME CONSTRAINT {temporary} TO {qn(index)}")
+            swap.renames.append(
+                f"ALTER TABLE {qn(name)} RENAME CONSTRAINT {temporary} TO {qn(index)}"
+            )
         elif kind is None:
-            renames.append(f"ALTER INDEX {temporary} RENAME TO {qn(index)}")
+            swap.renames.append(f"ALTER INDEX {temporary} RENAME TO {qn(index)}")
         else:
             raise NotImplementedError(f"constraint of kind {kind!r} on {name}")
+    return swap
+
+
+# Index builds sort in memory up to this, then on disk: each backend stays bounded.
+INDEX_MEMORY = "256MB"
+
+
+def _finish(cursor: Any, model: type[Rollup] | type[MessageFact], new: str) -> None:
+    """Index ``new`` as the model's table is indexed, then put it in the table's place
+    (PostgreSQL). Readers keep reading the old table until then: the swap takes the old
+    table's exclusive lock only for its last statements, until the rebuild commits."""
+    if connection.vendor != "postgresql":
+        return
+    swap = _swap_plan(cursor, model, new)
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+    for statement in swap.indexes:
+        cursor.execute(statement)
     cursor.execute(f"ANALYZE {new}")
-    pk = model._meta.pk
+    _swap(cursor, swap)
+
+
+def _swap(cursor: Any, swap: _Swap) -> None:
+    """Turn ``swap.new``'s indexes into the old table's constraints, drop the old table
+    and give the new one its name, its indexes' and constraints' names and its identity
+    sequence's."""
+    qn = connection.ops.quote_name
+    name = swap.model._meta.db_table
+    for statement in swap.constraints:
+        cursor.execute(statement)
+    pk = swap.model._meta.pk
     assert pk is not None
     cursor.execute(
         "SELECT pg_get_serial_sequence(%s, %s), pg_get_serial_sequence(%s, %s)",
-        [name, pk.column, new, pk.column],
+        [name, pk.column, swap.new, pk.column],
     )
     old_sequence, new_sequence = cursor.fetchone()
     cursor.execute(f"DROP TABLE {qn(name)}")
-    cursor.execute(f"ALTER TABLE {new} RENAME TO {qn(name)}")
-    for statement in renames:
+    cursor.execute(f"ALTER TABLE {swap.new} RENAME TO {qn(name)}")
+    for statement in swap.renames:
         cursor.execute(statement)
     if old_sequence and new_sequence:
         short = old_sequence.rsplit(".", 1)[-1]
@@ -548,21 +639,37 @@ def rebuild(
     *,
     steps: Callable[[int], None] | None = None,
     log: Log | None = None,
+    workers: int = WORKERS,
 ) -> int:
     """Recompute every rollup row and fact from the messages' current state, in SQL.
 
     ``progress`` is called with each batch's size (phase 1), ``steps`` with 1 after each
     step of the grain phase (``step_count()`` of them), ``log`` with a line per phase and
     per step (what it wrote, how long it took). Returns the number of messages.
+
+    On PostgreSQL, called outside a transaction, the work is shared by ``workers``
+    database connections (``_Parallel``); inside one (whose uncommitted rows no other
+    connection could see), or on SQLite, it runs in this connection alone.
     """
-    say = log or _nothing
     _region_parents.cache_clear()
     _office_parents.cache_clear()
+    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _Parallel(
+            workers, max(1, chunk), progress or _nothing, steps or _nothing, log or _nothing
+        ).run()
+    return _serial(max(1, chunk), progress or _nothing, steps or _nothing, log or _nothing)
+
+
+def _serial(
+    chunk: int, progress: Callable[[int], None], steps: Callable[[int], None], say: Log
+) -> int:
     msg = connection.ops.quote_name(Message._meta.db_table)
     with transaction.atomic():
         cursor = locked_cursor()
         last_event = Event.objects.aggregate(m=Max("pk"))["m"] or 0
         with connection.cursor() as c:
+            if connection.vendor == "postgresql":
+                c.execute(f"SET LOCAL work_mem = '{GRAIN_MEMORY}'")
             started = time.perf_counter()
             rollup, facts = _begin(c, Rollup), _begin(c, MessageFact)
             say(f"{_how()} in {time.perf_counter() - started:.1f} s")
@@ -573,7 +680,7 @@ def rebuild(
                 c.execute(
                     f"SELECT MAX(id) FROM (SELECT id FROM {msg} WHERE id > %s "
                     "ORDER BY id LIMIT %s) s",
-                    [low, max(1, chunk)],
+                    [low, chunk],
                 )
                 high = c.fetchone()[0]
                 if high is None:
@@ -583,30 +690,282 @@ def rebuild(
                 # With DEBUG on, Django keeps the last 9000 statements: drop them.
                 reset_queries()
                 count += n
-                (progress or _nothing)(n)
-            took = time.perf_counter() - started
-            say(
-                f"contributions and facts: {count:,} messages in {took:.1f} s "
-                f"({count / max(took, 1e-9):,.0f} messages/s, batches of {max(1, chunk):,})"
-            )
+                progress(n)
+            say(_contributions_line(count, time.perf_counter() - started, chunk))
             if connection.vendor == "postgresql":
                 c.execute(f"ANALYZE {_ALL}")  # temporary tables are never auto-analysed
             started = time.perf_counter()
-            rows = _grains(c, count, rollup, say, steps or _nothing)
-            say(
-                f"rollups: {rows:,} rows in {step_count()} steps in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
+            rows = _grains(c, count, rollup, say, steps)
+            say(_rollups_line(rows, time.perf_counter() - started))
             _drop(c, _ALL, *(_map_table(d, how) for d, how in _maps()))
             started = time.perf_counter()
             for model, written in ((Rollup, rollup), (MessageFact, facts)):
                 _finish(c, model, written)
             if connection.vendor == "postgresql":
-                say(
-                    f"indexes built on the new tables, then swapped for the old ones in "
-                    f"{time.perf_counter() - started:.1f} s"
-                )
-        cursor.last_event_id = last_event
-        cursor.gaps = _rebuild_gaps(last_event)
-        cursor.save(update_fields=["last_event_id", "gaps"])
+                say(_swap_line(time.perf_counter() - started))
+        _point_cursor(cursor, last_event)
     return count
+
+
+def _analyse(table: str) -> None:
+    with connection.cursor() as c:
+        c.execute(f"ANALYZE {table}")
+
+
+def _point_cursor(cursor: Any, last_event: int) -> None:
+    cursor.last_event_id = last_event
+    cursor.gaps = _rebuild_gaps(last_event)
+    cursor.save(update_fields=["last_event_id", "gaps"])
+
+
+def _contributions_line(count: int, took: float, chunk: int, workers: int = 1) -> str:
+    shared = f", {workers} connections" if workers > 1 else ""
+    return (
+        f"contributions and facts: {count:,} messages in {took:.1f} s "
+        f"({count / max(took, 1e-9):,.0f} messages/s, batches of {chunk:,}{shared})"
+    )
+
+
+def _rollups_line(rows: int, took: float) -> str:
+    return f"rollups: {rows:,} rows in {step_count()} steps in {took:.1f} s"
+
+
+def _swap_line(took: float) -> str:
+    return f"indexes built on the new tables, then swapped for the old ones in {took:.1f} s"
+
+
+# ---------------------------------------------------------------------------
+# The rebuild shared by several connections (PostgreSQL)
+# ---------------------------------------------------------------------------
+
+
+def _cleanup(cursor: Any) -> None:
+    """Drop the tables a parallel rebuild writes, but those it swapped in (also a dead
+    rebuild's): the scratch tables ``lyb_rebuild_*`` and the new tables ``lyb_next_*``."""
+    cursor.execute(
+        r"""SELECT c.relname FROM pg_class c
+           WHERE c.relkind = 'r' AND c.relpersistence <> 't'
+             AND c.relnamespace = to_regnamespace(current_schema())::oid
+             AND (c.relname LIKE 'lyb\_rebuild\_%%' OR c.relname LIKE 'lyb\_next\_%%')"""
+    )
+    _drop(cursor, *(name for (name,) in cursor.fetchall()))
+
+
+class _Parallel:
+    """The same rebuild, its work shared by ``workers`` connections, one thread each.
+
+    This connection takes the fold cursor's lock (no fold, and no other rebuild, runs
+    until it commits) and exports its snapshot; the contributions are computed by the
+    workers in transactions that import it, so every message is read as of one moment,
+    the moment ``last_event`` is read. What the workers write must be seen by the other
+    connections, so it is committed as it goes, into tables nobody else reads: unlogged
+    scratch tables (``lyb_rebuild_*``) and the new rollup and fact tables
+    (``lyb_next_*``). Once they are filled and indexed, this connection swaps the new
+    tables in and moves the cursor, in its one transaction; readers see the old rollups
+    until then. A rebuild that dies leaves those tables behind: the next drops them
+    first, and they are dropped whatever happens (``_cleanup``).
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        chunk: int,
+        progress: Callable[[int], None],
+        steps: Callable[[int], None],
+        say: Log,
+    ) -> None:
+        self.workers, self.chunk = workers, chunk
+        self.progress, self.steps, self.say = progress, steps, say
+        self.lock = threading.Condition()
+        self.failed = threading.Event()
+        self.rollup = self.facts = ""
+        self.swaps: list[_Swap] = []
+        self.count = self.written = 0
+        self.indexing = 0.0
+
+    def _threads(self, work: Callable[[], None], count: int | None = None) -> None:
+        """Run ``work`` in ``count`` threads (default: the workers), each with its own
+        connection; re-raise the first failure once every thread has stopped (the
+        others stop at their next job)."""
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as error:  # re-raised below
+                errors.append(error)
+                self.failed.set()
+                with self.lock:
+                    self.lock.notify_all()
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run) for _ in range(count or self.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+
+    def _take(self, jobs: list[Any]) -> Any:
+        with self.lock:
+            return jobs.pop(0) if jobs and not self.failed.is_set() else None
+
+    def run(self) -> int:
+        event = connection.ops.quote_name(Event._meta.db_table)
+        with transaction.atomic():
+            cursor = locked_cursor()
+            with connection.cursor() as c:
+                # One statement, one snapshot: the workers read what this reads.
+                c.execute(f"SELECT pg_export_snapshot(), (SELECT MAX(id) FROM {event})")
+                snapshot, last_event = c.fetchone()
+            count = self._build(snapshot)
+            started = time.perf_counter()
+            with connection.cursor() as c:
+                for swap in self.swaps:
+                    _swap(c, swap)
+                # Every worker has stopped: nobody else holds these tables. A rebuild
+                # that fails leaves them for the next one, which drops them under the lock.
+                _cleanup(c)
+            self.say(_swap_line(self.indexing + time.perf_counter() - started))
+            _point_cursor(cursor, last_event or 0)
+        return count
+
+    def _build(self, snapshot: str) -> int:
+        started = time.perf_counter()
+        self._threads(self._setup, 1)
+        self.say(f"{_how()} in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        count = self._contributions(snapshot)
+        self.say(
+            _contributions_line(count, time.perf_counter() - started, self.chunk, self.workers)
+        )
+        started = time.perf_counter()
+        rows = self._grains(count)
+        self.say(_rollups_line(rows, time.perf_counter() - started))
+        started = time.perf_counter()
+        self._index()
+        self.indexing = time.perf_counter() - started
+        return count
+
+    # -- the tables --------------------------------------------------------------
+
+    def _setup(self) -> None:
+        """The new tables, the shared scratch tables, and every region's and body's
+        mapped ids (from their tables: no worker needs to add any)."""
+        with connection.cursor() as c:
+            _cleanup(c)
+            self.rollup, self.facts = _begin(c, Rollup), _begin(c, MessageFact)
+            _create_scratch(c, "UNLOGGED")
+            parents = {"region_id": _region_parents(), "office_id": _office_parents()}
+            for dimension, how in _maps():
+                keys_of = _keys_of(dimension)
+                with c.cursor.copy(
+                    f"COPY {_map_table(dimension, how)} (src, dst) FROM STDIN"
+                ) as copy:
+                    for src in (0, *parents[dimension]):
+                        for dst in keys_of(how, src):
+                            copy.write_row((src, dst))
+
+    # -- phase 1 -----------------------------------------------------------------
+
+    def _contributions(self, snapshot: str) -> int:
+        msg = connection.ops.quote_name(Message._meta.db_table)
+        with connection.cursor() as c:
+            c.execute(f"SELECT MIN(id), MAX(id) FROM {msg}")
+            low, high = c.fetchone()
+        batches = (
+            [(k, min(k + self.chunk, high)) for k in range(low - 1, high, self.chunk)]
+            if low is not None
+            else []
+        )
+        self.count = 0
+
+        def work() -> None:
+            connection.ensure_connection()
+            with transaction.atomic(), connection.cursor() as c:
+                c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                c.execute(f"SET TRANSACTION SNAPSHOT {_quote(snapshot)}")
+                while (batch := self._take(batches)) is not None:
+                    low, high = batch
+                    n = _batch(c, low, high, None, self.facts)
+                    reset_queries()
+                    with self.lock:
+                        self.count += n
+                        self.progress(n)
+
+        self._threads(work)
+        self._threads(lambda: _analyse(_ALL), 1)
+        return self.count
+
+    # -- phase 2 -----------------------------------------------------------------
+
+    def _grains(self, messages: int) -> int:
+        """Each step once, by whichever worker is free, as soon as every aggregate it
+        could be summed from (those before it in ``_plan``) is built; the aggregates
+        later steps sum from first. The source is the smallest of them, as in
+        ``_grains``."""
+        plan = _plan()
+        contributions = _Source(_ALL, Step("", False, frozenset(DIMENSIONS)), messages, True)
+        feeds = {
+            i: [j for j in range(i) if plan[j].materialise and _covers(plan[j], plan[i])]
+            for i in range(len(plan))
+        }
+        pending = sorted(range(len(plan)), key=lambda i: (not plan[i].materialise, i))
+        built: dict[int, _Source] = {}
+        self.written = 0
+
+        def next_step() -> int | None:
+            with self.lock:
+                while pending and not self.failed.is_set():
+                    for i in pending:
+                        if all(j in built for j in feeds[i]):
+                            pending.remove(i)
+                            return i
+                    self.lock.wait()
+                return None
+
+        def work() -> None:
+            with connection.cursor() as c:
+                while (i := next_step()) is not None:
+                    started = time.perf_counter()
+                    source = min(
+                        [contributions, *(built[j] for j in feeds[i])], key=lambda s: s.rows
+                    )
+                    with transaction.atomic():
+                        c.execute(f"SET LOCAL work_mem = '{GRAIN_MEMORY}'")
+                        rows, made = _fill(c, plan[i], source, i, self.rollup, "UNLOGGED")
+                    with self.lock:
+                        if made is not None:
+                            built[i] = made
+                        if plan[i].grain:
+                            self.written += rows
+                        self.say(_step_line(plan[i], rows, time.perf_counter() - started, source))
+                        self.steps(1)
+                        self.lock.notify_all()
+
+        self._threads(work)
+        return self.written
+
+    # -- phase 3 -----------------------------------------------------------------
+
+    def _index(self) -> None:
+        """Every index of both new tables, built by whichever worker is free (largest
+        tables first), and both analysed; the swap is left to the locking connection."""
+        with connection.cursor() as c:
+            self.swaps = [
+                _swap_plan(c, model, new)
+                for model, new in ((Rollup, self.rollup), (MessageFact, self.facts))
+            ]
+        jobs = [s for swap in self.swaps for s in swap.indexes]
+        jobs += [f"ANALYZE {swap.new}" for swap in self.swaps]
+
+        def work() -> None:
+            with connection.cursor() as c:
+                while (statement := self._take(jobs)) is not None:
+                    with transaction.atomic():
+                        c.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+                        c.execute(statement)
+
+        self._threads(work)

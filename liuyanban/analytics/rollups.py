@@ -46,6 +46,7 @@ from .models import (
     MessageFact,
     Rollup,
 )
+from .rebuild import WORKERS as REBUILD_WORKERS
 from .rebuild import rebuild as _set_based_rebuild
 from .rules import Values, bucket, contribution
 
@@ -368,6 +369,7 @@ def rebuild(
     *,
     steps: Callable[[int], None] | None = None,
     log: Callable[[str], None] | None = None,
+    workers: int = REBUILD_WORKERS,
 ) -> int:
     """Recompute every rollup row and fact from the messages' current state, in SQL.
 
@@ -379,8 +381,9 @@ def rebuild(
     (later events are folded again, which changes nothing already counted), with the
     ids below it not yet visible kept as gaps. ``progress`` is called with each batch's
     size, ``steps`` after each step of the grain phase, ``log`` with a line per phase.
+    On PostgreSQL, outside a transaction, ``workers`` connections share the work.
     """
-    return _set_based_rebuild(chunk, progress, steps=steps, log=log)
+    return _set_based_rebuild(chunk, progress, steps=steps, log=log, workers=workers)
 
 
 def table_snapshot() -> dict[tuple[Any, ...], tuple[int, ...]]:

@@ -378,3 +378,65 @@ def test_cubes_derived_from_month_rows_equal_the_folded_ones(
     rekeyed_by.own_keys(django_apps, editor)
     rekeyed_by.fill_cubes(django_apps, editor)
     assert rollups.table_snapshot() == folded
+
+
+def _leftovers() -> list[str]:
+    with connection.cursor() as c:
+        c.execute(
+            r"SELECT relname FROM pg_class WHERE relkind = 'r' AND relpersistence <> 't' "
+            r"AND (relname LIKE 'lyb\_rebuild\_%%' OR relname LIKE 'lyb\_next\_%%')"
+        )
+        return sorted(name for (name,) in c.fetchall())
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_shared_by_two_connections_equals_incremental(world: World) -> None:
+    """Outside a transaction, PostgreSQL's rebuild shares its work among connections that
+    read one exported snapshot; the result is the incremental rollups, row for row."""
+    for status in [Status.CLOSED, Status.REPLIED, Status.REJECTED, Status.PUBLISHED] * 3:
+        world.message_in(status)
+    incremental = rollups.table_snapshot()
+    facts = {f.message_id: f.values for f in MessageFact.objects.all()}
+    last = Event.objects.order_by("pk").last()
+    assert last is not None and incremental
+    lines: list[str] = []
+    batches: list[int] = []
+    assert not connection.in_atomic_block
+    n = rollups.rebuild(chunk=2, progress=batches.append, log=lines.append)
+    assert n == sum(batches) == Message.objects.count()
+    assert any("2 connections" in line for line in lines)
+    assert rollups.table_snapshot() == incremental
+    assert {f.message_id: f.values for f in MessageFact.objects.all()} == facts
+    assert Cursor.objects.get(name=rollups.CURSOR).last_event_id == last.pk
+    assert _leftovers() == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_shared_rebuild_keeps_the_old_rollups(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that fails stops the rebuild: the old rollups stay as they were, readable,
+    and the next rebuild drops what the failed one left and succeeds."""
+    for status in [Status.CLOSED, Status.REPLIED, Status.PUBLISHED] * 2:
+        world.message_in(status)
+    before = rollups.table_snapshot()
+    fill = rebuild._fill
+    calls: list[int] = []
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return fill(*args, **kwargs)
+
+    monkeypatch.setattr(rebuild, "_fill", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        rollups.rebuild()
+    assert rollups.table_snapshot() == before
+    assert _leftovers()  # left behind, for the next rebuild to drop under the lock
+    monkeypatch.setattr(rebuild, "_fill", fill)
+    rollups.rebuild()
+    assert rollups.table_snapshot() == before
+    assert _leftovers() == []

@@ -30,18 +30,28 @@ class Command(BaseCommand):
             "of one batch grow with it, nothing grows with the table)",
         )
 
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=rollups.REBUILD_WORKERS,
+            help="database connections that share the work on PostgreSQL (one per core of "
+            "the database server helps; 1: all in this connection)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         if options["catch_up"]:
             n = rollups.catch_up()
             verb = "caught up"
         else:
-            n = self._rebuild(max(1, options["batch"]), options["verbosity"])
+            n = self._rebuild(
+                max(1, options["batch"]), max(1, options["workers"]), options["verbosity"]
+            )
             verb = "rebuilt"
         took = time.perf_counter() - started
         self.stdout.write(f"{verb} {n} messages in {took:.1f}s")
 
-    def _rebuild(self, batch: int, verbosity: int) -> int:
+    def _rebuild(self, batch: int, workers: int, verbosity: int) -> int:
         """Two bars on a terminal (messages, then grain steps); a line per phase and step."""
         out = self.stdout._out
 
@@ -60,4 +70,6 @@ class Command(BaseCommand):
                 total=rebuild.step_count(), desc="grains", unit="step", file=self.stderr
             ) as steps,
         ):
-            return rollups.rebuild(chunk=batch, progress=bar.update, steps=steps.update, log=log)
+            return rollups.rebuild(
+                chunk=batch, progress=bar.update, steps=steps.update, log=log, workers=workers
+            )

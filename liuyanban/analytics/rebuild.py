@@ -130,6 +130,10 @@ def _plan() -> list[Step]:
     per message each, summed from the contributions), then, when two or more grains keep
     fewer, one scratch aggregate of the dimensions those keep (the source of the first
     of them), then those grains, finest first (each a possible source of coarser ones).
+    A grain that keeps a region or body at every level above a message (``EVERY``) gets
+    a scratch aggregate of its own keys before it (the one-to-one mappings applied): the
+    mapping multiplies that aggregate's rows, not those of the larger one, and the
+    coarser grains sum from it instead of from the aggregate of every dimension.
     """
     every = frozenset(DIMENSIONS)
     grains = [
@@ -139,11 +143,19 @@ def _plan() -> list[Step]:
     for monthly in (False, True):
         mine = [g for g in grains if g.monthly == monthly]
         steps += [g for g in mine if g.keep == every]
-        partial = sorted((g for g in mine if g.keep != every), key=lambda g: -len(g.keep))
+        partial = [g for g in mine if g.keep != every]
         union = frozenset().union(*(g.keep for g in partial))
         if len(partial) >= 2 and union != every:
             steps.append(Step("", monthly, union))
-        steps += partial
+        own = {
+            Step("", monthly, g.keep, frozenset(m for m in g.maps if m[1] != EVERY))
+            for g in partial
+            if any(how == EVERY for _d, how in g.maps)
+        } - set(steps)
+        steps += sorted(
+            [*partial, *own],
+            key=lambda s: (-len(s.keep), bool(s.grain), sorted(s.keep), sorted(s.maps)),
+        )
     return [
         Step(s.grain, s.monthly, s.keep, s.maps, materialise=_feeds_later(s, steps[i + 1 :]))
         for i, s in enumerate(steps)
@@ -427,7 +439,7 @@ def _fill(
     qn = connection.ops.quote_name
     keys = ", ".join(qn(k) for k in ("grain", "period", *DIMENSIONS))
     cols = ", ".join(qn(c) for c in ALL_COLUMNS)
-    if _maps_on_the_way(step, source):
+    if _maps_on_the_way(step, source) and (source.per_message or source.step.keep != step.keep):
         source = _grouped(step, source)
     period, dims, frm = _select(step, source)
     group = ", ".join([period, *(x for x in dims if x != "0")])

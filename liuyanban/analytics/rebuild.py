@@ -926,6 +926,9 @@ class _Parallel:
         }
         pending = sorted(range(len(plan)), key=lambda i: (not plan[i].materialise, i))
         built: dict[int, _Source] = {}
+        # The steps yet to finish that could read each aggregate: once none is left, it
+        # is dropped (the scratch aggregates are as wide as rollup rows: disk, not memory).
+        readers = {j: {i for i in feeds if j in feeds[i]} for j in range(len(plan))}
         self.written = 0
 
         def next_step() -> int | None:
@@ -956,6 +959,12 @@ class _Parallel:
                         self.say(_step_line(plan[i], rows, time.perf_counter() - started, source))
                         self.steps(1)
                         self.lock.notify_all()
+                        done = []
+                        for j in feeds[i]:
+                            readers[j].discard(i)
+                            if not readers[j]:
+                                done.append(built[j].table)
+                    _drop(c, *done)
 
         self._threads(work)
         return self.written

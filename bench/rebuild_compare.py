@@ -103,10 +103,11 @@ def _backends() -> list[int]:
     return pids
 
 
-def run(root: Path, workers: int) -> None:
+def run(root: Path, workers: int | None) -> None:
     started = time.perf_counter()
+    extra = ["--workers", str(workers)] if workers else []  # older checkouts lack it
     child = subprocess.Popen(
-        [sys.executable, "manage.py", "rebuild_rollups", "--workers", str(workers)],
+        [sys.executable, "manage.py", "rebuild_rollups", *extra],
         cwd=root,
         stdout=subprocess.PIPE,
         text=True,
@@ -131,7 +132,7 @@ def run(root: Path, workers: int) -> None:
     done.set()
     watcher.join()
     print(
-        f"rebuild_rollups ({root}, --workers {workers}): exit {code}, "
+        f"rebuild_rollups ({root}, {' '.join(extra) or 'its defaults'}): exit {code}, "
         f"{time.perf_counter() - started:.1f} s; peak RSS of the command "
         f"{peaks['python'] / 1024:.0f} MB (sampled); PostgreSQL backends' own memory "
         f"(RssAnon, summed, sampled) peak {peaks['backends'] / 1024:.0f} MB"
@@ -147,7 +148,7 @@ def main() -> None:
     sub.add_parser("check")
     p_run = sub.add_parser("run")
     p_run.add_argument("--root", type=Path, default=ROOT, help="the checkout whose rebuild runs")
-    p_run.add_argument("--workers", type=int, default=2)
+    p_run.add_argument("--workers", type=int, help="default: the command's own (2)")
     args = parser.parse_args()
     if args.cmd == "save":
         save()

@@ -412,8 +412,8 @@ def _index_weight(definition: str) -> int:
     )
 
 
-def _in_connections(statements: list[str], connections_: int) -> None:
-    """Run ``statements`` in that order, each in whichever of ``connections_`` database
+def _in_connections(statements: list[str], count: int) -> None:
+    """Run ``statements`` in that order, each in whichever of ``count`` database
     connections (one per thread) is free."""
     from django.db import connection
 
@@ -435,8 +435,8 @@ def _in_connections(statements: list[str], connections_: int) -> None:
         finally:
             connection.close()
 
-    with concurrent.futures.ThreadPoolExecutor(connections_) as pool:
-        for future in [pool.submit(work) for _ in range(connections_)]:
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        for future in [pool.submit(work) for _ in range(count)]:
             future.result()
 
 

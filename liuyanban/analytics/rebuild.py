@@ -261,15 +261,14 @@ def _batch(
     high: int,
     seen: dict[str, set[int]] | None,
     fact_table: str,
-    all_table: str = _ALL,
 ) -> int:
     """Write the facts of messages ``low < id <= high`` and append their contributions.
 
     All in the database: the messages' rule inputs into a scratch table, a working-day
     calendar for their dates, their contributions (``rules.measure_sql``), then the
-    facts and one append to ``all_table``, the table of all contributions. ``seen``
-    holds, per mapped dimension, the ids already in its map tables (None: the map tables
-    already hold every region and body, ``_fill_maps``).
+    facts and one append to the table of all contributions. ``seen`` holds, per mapped
+    dimension, the ids already in its map tables (None: the map tables already hold
+    every region and body, ``_Parallel._setup``).
     """
     qn = connection.ops.quote_name
     msg = qn(Message._meta.db_table)
@@ -328,7 +327,7 @@ def _batch(
     )
     columns = [*DIMENSIONS, *(name for name, _sql in measures)]
     cursor.execute(
-        f"""INSERT INTO {all_table} (day, month, {", ".join(columns)})
+        f"""INSERT INTO {_ALL} (day, month, {", ".join(columns)})
             SELECT day, {_month_sql("day")}, {", ".join(columns)} FROM {_CONTRIB}"""
     )
     if seen is not None:
@@ -773,9 +772,9 @@ class _Parallel:
     connections, so it is committed as it goes, into tables nobody else reads: unlogged
     scratch tables (``lyb_rebuild_*``) and the new rollup and fact tables
     (``lyb_next_*``). Once they are filled and indexed, this connection swaps the new
-    tables in and moves the cursor, in its one transaction; readers see the old rollups
-    until then. A rebuild that dies leaves those tables behind: the next drops them
-    first, and they are dropped whatever happens (``_cleanup``).
+    tables in, drops the scratch tables and moves the cursor, in its one transaction;
+    readers see the old rollups until then. A rebuild that fails leaves those tables
+    behind; the next one drops them first, under the lock (``_cleanup``).
     """
 
     def __init__(
@@ -793,7 +792,6 @@ class _Parallel:
         self.rollup = self.facts = ""
         self.swaps: list[_Swap] = []
         self.count = self.written = 0
-        self.indexing = 0.0
 
     def _threads(self, work: Callable[[], None], count: int | None = None) -> None:
         """Run ``work`` in ``count`` threads (default: the workers), each with its own
@@ -834,13 +832,14 @@ class _Parallel:
                 snapshot, last_event = c.fetchone()
             count = self._build(snapshot)
             started = time.perf_counter()
+            self._index()
             with connection.cursor() as c:
                 for swap in self.swaps:
                     _swap(c, swap)
                 # Every worker has stopped: nobody else holds these tables. A rebuild
                 # that fails leaves them for the next one, which drops them under the lock.
                 _cleanup(c)
-            self.say(_swap_line(self.indexing + time.perf_counter() - started))
+            self.say(_swap_line(time.perf_counter() - started))
             _point_cursor(cursor, last_event or 0)
         return count
 
@@ -856,9 +855,6 @@ class _Parallel:
         started = time.perf_counter()
         rows = self._grains(count)
         self.say(_rollups_line(rows, time.perf_counter() - started))
-        started = time.perf_counter()
-        self._index()
-        self.indexing = time.perf_counter() - started
         return count
 
     # -- the tables --------------------------------------------------------------
@@ -886,10 +882,10 @@ class _Parallel:
         msg = connection.ops.quote_name(Message._meta.db_table)
         with connection.cursor() as c:
             c.execute(f"SELECT MIN(id), MAX(id) FROM {msg}")
-            low, high = c.fetchone()
+            first, last = c.fetchone()
         batches = (
-            [(k, min(k + self.chunk, high)) for k in range(low - 1, high, self.chunk)]
-            if low is not None
+            [(k, min(k + self.chunk, last)) for k in range(first - 1, last, self.chunk)]
+            if first is not None
             else []
         )
         self.count = 0
